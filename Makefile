@@ -1,0 +1,45 @@
+# Two commands for a fresh Linux machine with Python 3.11: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+BIN := $(VENV)/bin
+
+.PHONY: run test test-sqlite test-postgres lint lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Runtime dependencies only; reinstalled when the lock file changes.
+$(VENV)/.installed-run: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.lock
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	touch $@ $(VENV)/.installed-run
+
+# Web server on SQLite with a demo hotel; Ctrl-C stops everything it started.
+run: $(VENV)/.installed-run
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+	exec $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The whole suite: everything on SQLite, then the PostgreSQL tests on the local server.
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -m "not postgres"
+	INNBOX_TEST_DB=postgres $(BIN)/python -m pytest -m postgres
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Re-pin after editing pyproject.toml (needs the package index).
+lock: $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml -q --python-version 3.11 -o requirements.lock --no-header --annotation-style line
+	$(BIN)/uv pip compile pyproject.toml -q --extra dev --python-version 3.11 -o requirements-dev.lock --no-header --annotation-style line
+
+clean:
+	rm -rf $(VENV) var

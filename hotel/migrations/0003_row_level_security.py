@@ -1,0 +1,14 @@
+"""Row-level security for hotel's tables (see tenancy.rls; rollback notes in docs/migrations.md)."""
+
+from django.db import migrations
+
+from tenancy.rls import EnableTenantRLS, Policy
+
+
+class Migration(migrations.Migration):
+    dependencies = [("hotel", "0002_initial"), ("tenancy", "0002_row_level_security")]
+
+    operations = [
+        EnableTenantRLS("guests", Policy.OPERATIONAL),
+        EnableTenantRLS("reservations", Policy.OPERATIONAL),
+    ]

@@ -1,0 +1,135 @@
+"""Guests and their reservations, as synced from the hotel's PMS."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from innbox.models import PublicIdMixin, TimestampedModel
+from tenancy.models import TenantScopedModel
+
+
+class Guest(PublicIdMixin, TenantScopedModel, TimestampedModel):
+    pms_guest_id = models.CharField(max_length=64, null=True, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    # E.164 (+6281234567890); WhatsApp's chat id is derived from it.
+    phone_e164 = models.CharField(max_length=20, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    country_code = models.CharField(max_length=2, blank=True)
+    # ISO 639-1; empty means "use the hotel's default language".
+    language = models.CharField(max_length=8, blank=True)
+    tier = models.CharField(max_length=32, blank=True)
+    points = models.PositiveIntegerField(default=0)
+    whatsapp_chat_id = models.CharField(max_length=64, blank=True)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    consent_source = models.CharField(max_length=32, blank=True)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "guests"
+        constraints = [
+            # A re-sync updates the guest it created; it never makes a second one.
+            models.UniqueConstraint(
+                fields=["tenant", "pms_guest_id"],
+                condition=models.Q(pms_guest_id__isnull=False),
+                name="guests_unique_pms_id",
+            ),
+        ]
+        indexes = [
+            # Inbound WhatsApp messages are matched to a guest by phone.
+            models.Index(fields=["tenant", "phone_e164"], name="guests_tenant_phone_idx"),
+            # /guests/ sorts and searches by name.
+            models.Index(fields=["tenant", "last_name", "first_name"], name="guests_tenant_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or f"guest {self.public_id}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class ReservationStatus(models.TextChoices):
+    """The internal lifecycle every PMS status maps to (docs/status-mapping.md)."""
+
+    PRE_ARRIVAL = "pre-arrival", "Pre-arrival"
+    ON_STAY = "on-stay", "On stay"
+    CHECKED_OUT = "checked-out", "Checked out"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no-show", "No-show"
+
+
+class FeedbackStatus(models.TextChoices):
+    NONE = "none", "Not requested"
+    PENDING = "pending", "Pending"
+    COMPLETED = "completed", "Completed"
+
+
+class Reservation(PublicIdMixin, TenantScopedModel, TimestampedModel):
+    guest = models.ForeignKey(Guest, on_delete=models.PROTECT, related_name="reservations")
+    pms_reservation_id = models.CharField(max_length=64)
+    # What the guest quotes on WhatsApp to link their chat to this stay.
+    booking_code = models.CharField(max_length=32, blank=True)
+    room_number = models.CharField(max_length=16, blank=True)
+    room_type = models.CharField(max_length=100, blank=True)
+    check_in = models.DateField()
+    check_out = models.DateField()
+    adults = models.PositiveSmallIntegerField(default=1)
+    children = models.PositiveSmallIntegerField(default=0)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    source = models.CharField(max_length=64, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ReservationStatus.choices, default=ReservationStatus.PRE_ARRIVAL
+    )
+    pms_status = models.CharField(max_length=64, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    feedback_status = models.CharField(
+        max_length=10, choices=FeedbackStatus.choices, default=FeedbackStatus.NONE
+    )
+    feedback_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    feedback_comments = models.TextField(blank=True)
+    feedback_submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "reservations"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "pms_reservation_id"], name="reservations_unique_pms_id"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ReservationStatus.values),
+                name="reservations_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(feedback_status__in=FeedbackStatus.values),
+                name="reservations_feedback_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(feedback_rating__isnull=True)
+                | models.Q(feedback_rating__gte=1, feedback_rating__lte=5),
+                name="reservations_feedback_rating_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(check_out__gte=models.F("check_in")),
+                name="reservations_check_out_after_check_in",
+            ),
+        ]
+        indexes = [
+            # /reservations/ tabs: a tenant's reservations by status, by arrival.
+            models.Index(
+                fields=["tenant", "status", "check_in"], name="reservations_status_in_idx"
+            ),
+            # Dashboard arrivals/departures and the pre-arrival scheduler.
+            models.Index(fields=["tenant", "check_in"], name="reservations_check_in_idx"),
+            models.Index(fields=["tenant", "check_out"], name="reservations_check_out_idx"),
+            # The post-stay follow-up scans pending feedback.
+            models.Index(
+                fields=["tenant", "feedback_status"], name="reservations_feedback_idx"
+            ),
+            models.Index(fields=["tenant", "booking_code"], name="reservations_booking_code_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"reservation {self.pms_reservation_id} ({self.status})"

@@ -1,0 +1,176 @@
+"""Django settings, derived entirely from the validated environment contract (innbox.config)."""
+
+from __future__ import annotations
+
+import os
+
+import dj_database_url
+
+from innbox import config
+from innbox.logs import configure_logging
+
+CONFIG = config.get().settings
+BASE_DIR = config.BASE_DIR
+
+DEBUG = not CONFIG.is_production
+SECRET_KEY = CONFIG.SECRET_KEY
+APP_URL = str(CONFIG.APP_URL).rstrip("/")
+ALLOWED_HOSTS = [CONFIG.app_host] if CONFIG.is_production else ["*"]
+CSRF_TRUSTED_ORIGINS = [APP_URL]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "axes",
+    "tenancy",
+    "hotel",
+    "pms",
+    "whatsapp",
+    "messaging",
+    "automation",
+    "agent",
+    "dashboard",
+]
+
+MIDDLEWARE = [
+    "innbox.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "tenancy.middleware.TenantMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "innbox.urls"
+WSGI_APPLICATION = "innbox.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "innbox.context_processors.innbox",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict:
+    # The test run on PostgreSQL (`make test`) points the whole suite at TEST_DATABASE_URL.
+    if os.environ.get("INNBOX_TEST_DB") == "postgres":
+        url = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/innbox")
+    else:
+        url = CONFIG.DATABASE_URL
+    database = dj_database_url.parse(url)
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL + IMMEDIATE + busy timeout let the web process and a worker share the file
+        # without "database is locked" errors (architecture.md, "Scale path").
+        database["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+        if database["NAME"] != ":memory:":
+            os.makedirs(os.path.dirname(database["NAME"]), exist_ok=True)
+    else:
+        database["CONN_MAX_AGE"] = 60
+        database["CONN_HEALTH_CHECKS"] = True
+        database["OPTIONS"] = {"connect_timeout": 5}
+    return database
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+DB_APP_ROLE = CONFIG.DB_APP_ROLE
+DB_WORKER_ROLE = CONFIG.DB_WORKER_ROLE
+
+AUTH_USER_MODEL = "tenancy.User"
+# Emails are unique case-insensitively (constraint users_email_unique_ci), which this check
+# cannot see.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard:home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Sessions end after 15 minutes without activity (plan, Task 1.5).
+SESSION_COOKIE_AGE = 15 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = CONFIG.is_production
+CSRF_COOKIE_SECURE = CONFIG.is_production
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if CONFIG.is_production else None
+
+# Login throttling (django-axes): per account and per IP.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("id", "Bahasa Indonesia")]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+os.makedirs(STATIC_ROOT, exist_ok=True)  # whitenoise warns at start-up if it is missing
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if CONFIG.is_production
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+if CONFIG.EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = CONFIG.EMAIL_HOST
+    EMAIL_PORT = CONFIG.EMAIL_PORT
+    EMAIL_HOST_USER = CONFIG.EMAIL_HOST_USER
+    EMAIL_HOST_PASSWORD = CONFIG.EMAIL_HOST_PASSWORD
+    EMAIL_USE_TLS = CONFIG.EMAIL_USE_TLS
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = CONFIG.DEFAULT_FROM_EMAIL
+
+CREDENTIALS_ENCRYPTION_KEYS = CONFIG.CREDENTIALS_ENCRYPTION_KEYS.split(",")
+
+LOGGING_CONFIG = None
+configure_logging(level=CONFIG.LOG_LEVEL)

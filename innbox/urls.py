@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+from innbox import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("tenancy.urls")),
+    path("", include("dashboard.urls")),
+]

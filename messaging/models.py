@@ -1,0 +1,156 @@
+"""What guests receive: templates per trigger with a variant per language, and the message log."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThanOrEqual
+
+from innbox.models import PublicIdMixin, TimestampedModel
+from tenancy.models import TenantScopedModel
+
+
+class Trigger(models.TextChoices):
+    PRE_ARRIVAL = "pre-arrival", "Pre-arrival"
+    ON_STAY = "on-stay", "On stay"
+    POST_STAY = "post-stay", "Post-stay"
+
+
+class MessageTemplate(PublicIdMixin, TenantScopedModel, TimestampedModel):
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    name = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "message_templates"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "trigger"], name="message_templates_one_per_trigger"),
+            models.CheckConstraint(
+                condition=models.Q(trigger__in=Trigger.values),
+                name="message_templates_trigger_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MessageTemplateVariant(PublicIdMixin, TenantScopedModel, TimestampedModel):
+    """One language of a template. Carries its tenant too, so row-level security is one column."""
+
+    template = models.ForeignKey(MessageTemplate, on_delete=models.CASCADE, related_name="variants")
+    language_code = models.CharField(max_length=8)
+    content = models.TextField()
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "message_template_variants"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "language_code"], name="message_template_variants_one_per_language"
+            ),
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(Length("language_code"), 2),
+                name="message_template_variants_language_code_set",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template_id} [{self.language_code}]"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # A variant always lives in its template's hotel; never trust a caller to repeat it.
+        self.tenant_id = self.template.tenant_id
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Direction(models.TextChoices):
+    OUTBOUND = "outbound", "Outbound"
+    INBOUND = "inbound", "Inbound"
+
+
+class MessageOrigin(models.TextChoices):
+    """Why an outbound message was sent: a trigger, a person, or the agent."""
+
+    PRE_ARRIVAL = "pre-arrival", "Pre-arrival"
+    ON_STAY = "on-stay", "On stay"
+    POST_STAY = "post-stay", "Post-stay"
+    MANUAL = "manual", "Manual"
+    AGENT = "agent", "AI agent"
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+    FAILED = "failed", "Failed"
+    DEAD = "dead", "Dead"
+    RECEIVED = "received", "Received"  # inbound
+
+
+class MessageLog(PublicIdMixin, TenantScopedModel, TimestampedModel):
+    """message_logs: every message in and out, with its delivery state."""
+
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    guest = models.ForeignKey(
+        "hotel.Guest", on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    reservation = models.ForeignKey(
+        "hotel.Reservation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    template = models.ForeignKey(
+        MessageTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    job = models.ForeignKey(
+        "automation.AutomationJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    origin = models.CharField(max_length=16, choices=MessageOrigin.choices, blank=True)
+    language_code = models.CharField(max_length=8, blank=True)
+    body = models.TextField()
+    chat_id = models.CharField(max_length=64, blank=True)
+    waha_message_id = models.CharField(max_length=255, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=MessageStatus.choices)
+    failure_reason = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "message_logs"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(direction__in=Direction.values),
+                name="message_logs_direction_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=MessageStatus.values),
+                name="message_logs_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(origin__in=[*MessageOrigin.values, ""]),
+                name="message_logs_origin_valid",
+            ),
+            # An ack or a redelivered inbound message finds exactly one row.
+            models.UniqueConstraint(
+                fields=["tenant", "waha_message_id"],
+                condition=models.Q(waha_message_id__isnull=False),
+                name="message_logs_unique_waha_id",
+            ),
+        ]
+        indexes = [
+            # /messages/ newest first, and the dashboard's messages-per-day chart.
+            models.Index(fields=["tenant", "-created_at"], name="message_logs_recent_idx"),
+            models.Index(fields=["tenant", "status", "-created_at"], name="message_logs_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} message {self.public_id} ({self.status})"

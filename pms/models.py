@@ -1,0 +1,68 @@
+"""The hotel's PMS connection: which vendor, where, and its (encrypted) credentials."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from innbox import crypto
+from innbox.models import TimestampedModel
+from tenancy.models import TenantScopedModel
+
+
+class PMSProvider(models.TextChoices):
+    DEMO = "demo", "Demo hotel"
+    QLOAPPS = "qloapps", "QloApps"
+    MEWS = "mews", "Mews"
+
+
+class ConnectionHealth(models.TextChoices):
+    UNKNOWN = "unknown", "Not tested yet"
+    HEALTHY = "healthy", "Healthy"
+    FAILING = "failing", "Failing"
+
+
+class PMSConfiguration(TenantScopedModel, TimestampedModel):
+    """pms_configurations: one PMS per hotel. A settings table: only owners may write it."""
+
+    tenant = models.OneToOneField(
+        "tenancy.Tenant", on_delete=models.CASCADE, related_name="pms_configuration"
+    )
+    provider = models.CharField(max_length=32, choices=PMSProvider.choices)
+    base_url = models.URLField(max_length=500, blank=True)
+    # A Fernet token of the provider's credentials as JSON; never shown back, never logged.
+    credentials_encrypted = models.TextField(blank=True)
+    # Signs the generic push webhook (Standard Webhooks); encrypted like the credentials.
+    webhook_secret_encrypted = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    health = models.CharField(
+        max_length=10, choices=ConnectionHealth.choices, default=ConnectionHealth.UNKNOWN
+    )
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "pms_configurations"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(provider__in=PMSProvider.values),
+                name="pms_configurations_provider_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(health__in=ConnectionHealth.values),
+                name="pms_configurations_health_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} for {self.tenant_id}"
+
+    def set_credentials(self, credentials: dict[str, Any]) -> None:
+        self.credentials_encrypted = crypto.encrypt_json(credentials)
+
+    def get_credentials(self) -> dict[str, Any]:
+        if not self.credentials_encrypted:
+            return {}
+        return crypto.decrypt_json(self.credentials_encrypted)

@@ -1,0 +1,84 @@
+"""Access helpers: the only way views reach tenant data.
+
+A record of another tenant is a 404, exactly like a missing one, so a URL never confirms that
+something exists elsewhere. `*_for_owner` variants also answer 404 to staff: pages staff may not
+use are pages staff should not know about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+
+from tenancy.models import Membership, Role, Tenant
+
+M = TypeVar("M", bound=Model)
+
+
+class TenantRequest(HttpRequest):
+    """What TenantMiddleware adds to a request (for type checkers)."""
+
+    tenant: Tenant | None
+    role: str | None
+    membership: Membership | None
+    request_id: str
+
+
+def tenant_queryset(request: TenantRequest, model_or_queryset: type[M] | QuerySet[M]) -> QuerySet[M]:
+    queryset = (
+        model_or_queryset
+        if isinstance(model_or_queryset, QuerySet)
+        else model_or_queryset._default_manager.all()
+    )
+    if request.tenant is None:
+        return queryset.none()
+    return queryset.filter(tenant=request.tenant)
+
+
+def get_for_member(
+    request: TenantRequest, model_or_queryset: type[M] | QuerySet[M], **lookup: Any
+) -> M:
+    return get_object_or_404(tenant_queryset(request, model_or_queryset), **lookup)
+
+
+def get_for_owner(
+    request: TenantRequest, model_or_queryset: type[M] | QuerySet[M], **lookup: Any
+) -> M:
+    if request.role != Role.OWNER:
+        raise Http404
+    return get_for_member(request, model_or_queryset, **lookup)
+
+
+View = Callable[..., HttpResponse]
+
+
+def member_required(view: View) -> View:
+    """Logged in and a member of a hotel; otherwise to login or onboarding."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.tenant is None:
+            return redirect("onboarding")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def owner_required(view: View) -> View:
+    """Owners only; staff get the same 404 as a page that does not exist."""
+
+    @member_required
+    @wraps(view)
+    def wrapper(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.role != Role.OWNER:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper

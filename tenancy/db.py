@@ -1,0 +1,55 @@
+"""Set the row-level-security context (see tenancy.rls) for the current transaction.
+
+On PostgreSQL these are `set_config(name, value, true)`, i.e. SET LOCAL: they vanish when the
+transaction ends, so a pooled connection never carries one request's tenant into the next.
+On SQLite they do nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal
+from uuid import UUID
+
+import structlog
+from django.db import connection, transaction
+
+DbRole = Literal["owner", "staff", "system"]
+
+
+def _set(name: str, value: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+
+
+def enforces_rls() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def set_db_context(
+    *, tenant_id: UUID | None = None, role: DbRole | None = None, user_id: int | None = None
+) -> None:
+    """Must run inside a transaction (SET LOCAL outside one is a no-op)."""
+    if not enforces_rls():
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("the RLS context must be set inside transaction.atomic()")
+    _set("app.tenant_id", str(tenant_id) if tenant_id else "")
+    _set("app.role", role or "")
+    _set("app.user_id", str(user_id) if user_id is not None else "")
+
+
+@contextmanager
+def acting_for_tenant(tenant_id: UUID, role: DbRole = "system") -> Iterator[None]:
+    """Work for one tenant in one transaction: how the worker and webhooks touch tenant data.
+
+        with acting_for_tenant(job.tenant_id):
+            ...  # every query sees only this tenant's rows
+
+    A worker handles one job, hence one tenant, per transaction, and never mixes two.
+    """
+    with transaction.atomic():
+        set_db_context(tenant_id=tenant_id, role=role)
+        with structlog.contextvars.bound_contextvars(tenant_id=str(tenant_id)):
+            yield

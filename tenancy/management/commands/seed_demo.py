@@ -1,0 +1,49 @@
+"""Create (once) the demo hotel with an owner and a staff login, and print how to log in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from hotel.demo import seed_demo_reservations
+from tenancy.db import acting_for_tenant
+from tenancy.models import Membership, Role, User
+from tenancy.services import create_tenant_with_owner
+
+DEMO_HOTEL = "Hotel Nusantara (demo)"
+DEMO_OWNER = "owner@demo.innbox.test"
+DEMO_STAFF = "frontdesk@demo.innbox.test"
+DEMO_PASSWORD = "innbox-demo-2026"  # noqa: S105 - published on purpose: it is the demo
+
+
+class Command(BaseCommand):
+    help = "Seed the demo hotel (idempotent) and print its logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        owner = self._user(DEMO_OWNER)
+        membership = Membership.objects.filter(user=owner).first()
+        if membership is None:
+            tenant = create_tenant_with_owner(owner, name=DEMO_HOTEL, time_zone="Asia/Makassar")
+        else:
+            tenant = membership.tenant
+        with acting_for_tenant(tenant.id):
+            staff = self._user(DEMO_STAFF)
+            Membership.objects.get_or_create(
+                user=staff, defaults={"tenant": tenant, "role": Role.STAFF}
+            )
+            reservations = seed_demo_reservations(tenant)
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo hotel: {tenant.name} ({reservations} reservations)\n")
+            + f"  Owner login: {DEMO_OWNER} / {DEMO_PASSWORD}\n"
+            + f"  Staff login: {DEMO_STAFF} / {DEMO_PASSWORD}\n"
+            + f"  Open {settings.APP_URL}/login/"
+        )
+
+    @staticmethod
+    def _user(email: str) -> User:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email, DEMO_PASSWORD)
+        return user

@@ -1,0 +1,56 @@
+"""Resolve the logged-in user's hotel into request.tenant and request.role.
+
+The tenant comes from the user's membership only: never from a URL, a form or a header. On
+PostgreSQL the rest of the request runs in one transaction whose RLS context names that tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import structlog
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+
+from tenancy.db import enforces_rls, set_db_context
+from tenancy.models import Membership, Tenant
+
+
+class TenantMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not enforces_rls():
+            self._resolve(request)
+            return self.get_response(request)
+        # PostgreSQL: the tenant's RLS context holds for the whole request, in one transaction
+        # (this replaces ATOMIC_REQUESTS, whose transaction would begin after middleware).
+        with transaction.atomic():
+            user_id = request.user.pk if request.user.is_authenticated else None
+            # Before the tenant is known, a user may read their own membership row only.
+            set_db_context(user_id=user_id)
+            self._resolve(request, set_context=True)
+            return self.get_response(request)
+
+    @staticmethod
+    def _resolve(request: HttpRequest, *, set_context: bool = False) -> Membership | None:
+        request.tenant = None  # type: ignore[attr-defined]
+        request.role = None  # type: ignore[attr-defined]
+        request.membership = None  # type: ignore[attr-defined]
+        if not request.user.is_authenticated:
+            return None
+        membership = Membership.objects.filter(user_id=request.user.pk).first()
+        if membership is None:
+            return None
+        if set_context:
+            set_db_context(
+                tenant_id=membership.tenant_id, role=membership.role, user_id=request.user.pk
+            )
+        # Loaded after the context is set: the tenants row is visible only to its own members.
+        membership.tenant = Tenant.objects.get(pk=membership.tenant_id)
+        request.membership = membership  # type: ignore[attr-defined]
+        request.tenant = membership.tenant  # type: ignore[attr-defined]
+        request.role = membership.role  # type: ignore[attr-defined]
+        structlog.contextvars.bind_contextvars(tenant_id=str(membership.tenant_id))
+        return membership

@@ -1,0 +1,187 @@
+"""Accounts and tenancy: a hotel is a tenant; a user belongs to at most one of them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import GreaterThanOrEqual
+from django.utils import timezone
+
+from innbox.models import PublicIdMixin, TimestampedModel
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in. Email is the login; which hotel they work for is their Membership."""
+
+    email = models.EmailField(max_length=254)
+    is_active = models.BooleanField(default=True)
+    # Django admin access (operators of the installation), unrelated to hotel roles.
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        db_table = "users"
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="users_email_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+
+class Tenant(PublicIdMixin, TimestampedModel):
+    """One hotel. Its id is what PostgreSQL's row-level security compares (app.tenant_id)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100)
+    time_zone = models.CharField(max_length=64, default="Asia/Jakarta")
+    default_language = models.CharField(max_length=8, default="en")
+    # ISO 3166-1 alpha-2; the default region for guests' phone numbers.
+    country_code = models.CharField(max_length=2, default="ID")
+
+    class Meta:
+        db_table = "tenants"
+        constraints = [
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(Length("name"), 3), name="tenants_name_min_length"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_tenant(self, tenant: Tenant) -> QuerySet:
+        return self.filter(tenant=tenant)
+
+
+class TenantScopedModel(models.Model):
+    """Base of every row that belongs to one hotel.
+
+    Views reach these rows only through `objects.for_tenant(request.tenant)` (see the access
+    helpers); on PostgreSQL row-level security enforces the same rule a second time.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    STAFF = "staff", "Staff"
+
+
+class Membership(TenantScopedModel):
+    """tenant_users: the one hotel a user works for, and as what."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "tenant_users"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="tenant_users_role_valid"
+            ),
+        ]
+        indexes = [
+            # The team page lists a tenant's members by role.
+            models.Index(fields=["tenant", "role"], name="tenant_users_tenant_role_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.role} of {self.tenant_id}"
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+
+
+class Invitation(PublicIdMixin, TenantScopedModel, TimestampedModel):
+    """A staff invitation. Only the SHA-256 of its token is stored, so a leaked table is no key."""
+
+    invited_email = models.EmailField(max_length=254)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "invitations"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=InvitationStatus.values),
+                name="invitations_status_valid",
+            ),
+            # One live invitation per address and hotel; "Resend" renews it instead.
+            models.UniqueConstraint(
+                "tenant",
+                Lower("invited_email"),
+                condition=models.Q(status="pending"),
+                name="invitations_one_pending_per_email",
+            ),
+        ]
+        indexes = [
+            # The team page: a tenant's invitations by status.
+            models.Index(fields=["tenant", "status"], name="invitations_tenant_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.invited_email} ({self.status})"

@@ -1,0 +1,108 @@
+"""Shared fixtures, personas (owner_a, staff_a, owner_b) and the rules for required tests.
+
+PostgreSQL tests (marker `postgres`) run in their own pytest session with INNBOX_TEST_DB=postgres
+(`make test` runs both sessions). Where PostgreSQL or Chromium is missing their tests are skipped
+with the reason printed; with CI=true such a skip fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests import factories
+
+CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+USING_POSTGRES = os.environ.get("INNBOX_TEST_DB") == "postgres"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+REQUIRED_MARKERS = ("postgres", "browser")
+
+# Playwright's sync API runs an asyncio loop in the test thread; Django's ORM is safe there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def test_database_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/innbox")
+
+
+def _postgres_unreachable() -> str | None:
+    url = test_database_url()
+    try:
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return f"PostgreSQL unreachable at TEST_DATABASE_URL={url}: {exc}".strip()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    postgres_items = [item for item in items if item.get_closest_marker("postgres")]
+    if USING_POSTGRES:
+        # This session's connection is PostgreSQL: run only the tests written for it.
+        others = [item for item in items if not item.get_closest_marker("postgres")]
+        if others:
+            config.hook.pytest_deselected(items=others)
+            items[:] = postgres_items
+        reason = _postgres_unreachable()
+    else:
+        reason = "needs INNBOX_TEST_DB=postgres (`make test` runs these in a second session)"
+    if reason:
+        for item in postgres_items:
+            item.add_marker(pytest.mark.skip(reason=reason))
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        for item in items:
+            if item.get_closest_marker("browser"):
+                item.add_marker(
+                    pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (apt install chromium)")
+                )
+
+
+_required_skips: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and any(marker in report.keywords for marker in REQUIRED_MARKERS):
+        _required_skips.append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if CI and _required_skips:
+        terminalreporter.section("required tests were skipped (CI=true)", red=True)
+        for nodeid in _required_skips:
+            terminalreporter.write_line(f"SKIPPED BUT REQUIRED: {nodeid}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if CI and _required_skips:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# --- personas -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hotel_a(db: None) -> factories.Hotel:
+    return factories.make_hotel("Hotel Alpha")
+
+
+@pytest.fixture
+def hotel_b(db: None) -> factories.Hotel:
+    return factories.make_hotel("Hotel Bravo")
+
+
+@pytest.fixture
+def owner_a(hotel_a: factories.Hotel):
+    return hotel_a.owner
+
+
+@pytest.fixture
+def staff_a(hotel_a: factories.Hotel):
+    return hotel_a.staff
+
+
+@pytest.fixture
+def owner_b(hotel_b: factories.Hotel):
+    return hotel_b.owner

@@ -1,0 +1,132 @@
+"""Test data: a hotel with an owner, a staff member and one row of every tenant-scoped table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import secrets
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from agent.models import HousekeepingRequest, HousekeepingType, RoomServiceOrder
+from automation.models import AutomationJob, EventSource, InboundEvent, JobKind
+from hotel.models import Guest, Reservation
+from messaging.models import (
+    Direction,
+    MessageLog,
+    MessageOrigin,
+    MessageStatus,
+    MessageTemplate,
+    MessageTemplateVariant,
+    Trigger,
+)
+from pms.models import PMSConfiguration, PMSProvider
+from tenancy.db import acting_for_tenant
+from tenancy.models import Invitation, Membership, Role, Tenant, User
+from tenancy.services import create_tenant_with_owner
+from whatsapp.models import WahaConfiguration
+
+PASSWORD = "correct-horse-battery"  # noqa: S105
+_sequence = itertools.count(1)
+
+
+@dataclass
+class Hotel:
+    tenant: Tenant
+    owner: User
+    staff: User
+    guest: Guest
+    reservation: Reservation
+
+
+def make_user(prefix: str) -> User:
+    return User.objects.create_user(f"{prefix}{next(_sequence)}@example.com", PASSWORD)
+
+
+def make_hotel(name: str) -> Hotel:
+    slug = name.lower().replace(" ", "-")
+    owner = make_user(f"owner-{slug}-")
+    tenant = create_tenant_with_owner(owner, name=name)
+    with acting_for_tenant(tenant.id, role="owner"):
+        staff = make_user(f"staff-{slug}-")
+        Membership.objects.create(tenant=tenant, user=staff, role=Role.STAFF)
+        n = next(_sequence)
+        guest = Guest.objects.create(
+            tenant=tenant,
+            pms_guest_id=f"G{n}",
+            first_name="Ana",
+            last_name=f"Guest {n}",
+            phone_e164=f"+62812345{n:05d}",
+            language="id",
+        )
+        reservation = Reservation.objects.create(
+            tenant=tenant,
+            guest=guest,
+            pms_reservation_id=f"R{n}",
+            booking_code=f"BK{n}",
+            room_number="101",
+            check_in=timezone.localdate(),
+            check_out=timezone.localdate() + dt.timedelta(days=2),
+        )
+    return Hotel(tenant=tenant, owner=owner, staff=staff, guest=guest, reservation=reservation)
+
+
+def fill_every_table(hotel: Hotel) -> None:
+    """One row in each tenant-scoped table that make_hotel leaves empty."""
+    tenant, n = hotel.tenant, next(_sequence)
+    with acting_for_tenant(tenant.id, role="owner"):
+        Invitation.objects.create(
+            tenant=tenant,
+            invited_email=f"invitee{n}@example.com",
+            invited_by=hotel.owner,
+            token_hash=hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
+            expires_at=timezone.now() + dt.timedelta(days=7),
+        )
+        config = PMSConfiguration(tenant=tenant, provider=PMSProvider.DEMO)
+        config.set_credentials({"api_key": f"secret-{n}"})
+        config.save()
+        WahaConfiguration.objects.create(tenant=tenant, session_name=f"tenant-{n}")
+        template = MessageTemplate.objects.create(
+            tenant=tenant, trigger=Trigger.PRE_ARRIVAL, name="Before you arrive"
+        )
+        MessageTemplateVariant.objects.create(
+            template=template, language_code="en", content="Hello {{guestName}}"
+        )
+        job = AutomationJob.objects.create(
+            tenant=tenant,
+            kind=JobKind.SEND_MESSAGE,
+            idempotency_key=f"{hotel.reservation.pk}:pre-arrival",
+            reservation=hotel.reservation,
+            run_at=timezone.now(),
+        )
+        MessageLog.objects.create(
+            tenant=tenant,
+            direction=Direction.OUTBOUND,
+            guest=hotel.guest,
+            reservation=hotel.reservation,
+            template=template,
+            job=job,
+            origin=MessageOrigin.PRE_ARRIVAL,
+            language_code="en",
+            body="Hello Ana",
+            status=MessageStatus.QUEUED,
+        )
+        InboundEvent.objects.create(
+            tenant=tenant, source=EventSource.PMS, event_id=f"evt-{n}", event_type="x", payload={}
+        )
+        RoomServiceOrder.objects.create(
+            tenant=tenant,
+            reservation=hotel.reservation,
+            guest=hotel.guest,
+            room_number="101",
+            items=[{"name": "Nasi goreng", "quantity": 1}],
+        )
+        HousekeepingRequest.objects.create(
+            tenant=tenant,
+            reservation=hotel.reservation,
+            guest=hotel.guest,
+            room_number="101",
+            request_type=HousekeepingType.TOWELS,
+        )

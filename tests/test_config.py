@@ -1,0 +1,135 @@
+"""The environment contract: production refuses to start on a bad environment, naming everything."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from innbox import config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "INNBOX_ENV": "production",
+    "APP_URL": "https://inn.example.com",
+    "DATABASE_URL": "postgres://innbox_app@db.example.com:5432/innbox",
+    "SECRET_KEY": "p" * 60,
+    "CREDENTIALS_ENCRYPTION_KEYS": "ZGV2LW9ubHktaW5zZWN1cmUtY3JlZGVudGlhbC1rZXk=",
+    "CRON_SECRET": "c" * 32,
+    "WAHA_BASE_URL": "http://waha.internal:3000",
+    "WAHA_API_KEY": "waha-key",
+    "WAHA_WEBHOOK_HMAC_KEY": "h" * 32,
+    "EMAIL_HOST": "smtp.example.com",
+    "DEFAULT_FROM_EMAIL": "Innbox <inn@example.com>",
+}
+
+
+def start(env: dict[str, str], command: str = "check") -> subprocess.CompletedProcess[str]:
+    """The real start-up: manage.py in a fresh process with exactly this environment."""
+    clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **env}
+    return subprocess.run(
+        [sys.executable, "manage.py", command],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def without(*names: str, **overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k not in names}
+    env.update(overrides)
+    return env
+
+
+@pytest.mark.slow
+def test_it_starts_in_production_with_a_complete_environment() -> None:
+    result = start(PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.slow
+def test_it_refuses_to_start_in_production_when_a_variable_is_missing() -> None:
+    result = start(without("SECRET_KEY"))
+    assert result.returncode != 0
+    assert "SECRET_KEY: missing" in result.stderr
+    assert "1 configuration problem" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_it_names_every_problem_at_once() -> None:
+    result = start(without("SECRET_KEY", "CRON_SECRET", APP_URL="not a url"))
+    assert result.returncode != 0
+    assert "3 configuration problem" in result.stderr
+    for name in ("SECRET_KEY", "CRON_SECRET", "APP_URL"):
+        assert name in result.stderr
+
+
+@pytest.mark.slow
+def test_the_web_entry_point_refuses_a_bad_environment_too() -> None:
+    env = {"PATH": os.environ["PATH"], **without("DATABASE_URL")}
+    result = subprocess.run(
+        [sys.executable, "-c", "import innbox.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "DATABASE_URL: missing" in result.stderr
+
+
+@pytest.mark.slow
+def test_it_starts_in_development_with_defaults_and_says_which() -> None:
+    result = start({"DATABASE_URL": "sqlite:///:memory:"})
+    assert result.returncode == 0, result.stderr
+    assert "defaults used for: APP_URL" in result.stderr
+    assert "DATABASE_URL" not in result.stderr.split("defaults used for:")[1].split("\n")[0]
+    assert "Sandbox: WAHA_BASE_URL is not set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"CREDENTIALS_ENCRYPTION_KEYS": "short"}, "CREDENTIALS_ENCRYPTION_KEYS: key 1 is not a Fernet key"),
+        ({"DATABASE_URL": "mysql://x@y/z"}, "DATABASE_URL: only sqlite"),
+        ({"APP_URL": "https://user:pw@inn.example.com"}, "APP_URL: must not contain"),
+        ({"WAHA_MULTI_SESSION": "perhaps"}, "WAHA_MULTI_SESSION"),
+        ({"PMS_WEBHOOK_TOLERANCE_SECONDS": "5"}, "PMS_WEBHOOK_TOLERANCE_SECONDS"),
+        ({"LLM_BASE_URL": "http://127.0.0.1:11434/v1"}, "LLM_MODEL: required"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+    ],
+)
+def test_it_explains_malformed_values(overrides: dict[str, str], expected: str) -> None:
+    with pytest.raises(config.ConfigError) as caught:
+        config.load({**PRODUCTION_ENV, **overrides})
+    assert expected in caught.value.message
+
+
+def test_production_requires_whatsapp_and_email() -> None:
+    with pytest.raises(config.ConfigError) as caught:
+        config.load(without("WAHA_BASE_URL", "EMAIL_HOST"))
+    assert "WAHA_BASE_URL: required in production" in caught.value.message
+    assert "EMAIL_HOST: required in production" in caught.value.message
+
+
+def test_development_defaults_never_apply_in_production() -> None:
+    with pytest.raises(config.ConfigError) as caught:
+        config.load({"INNBOX_ENV": "production"})
+    for name in config.DEV_DEFAULTS:
+        assert f"{name}: missing" in caught.value.message
+
+
+def test_env_example_documents_every_variable() -> None:
+    documented = (ROOT / ".env.example").read_text()
+    for name in config.Settings.model_fields:
+        assert f"{name}=" in documented, f"{name} is missing from .env.example"

@@ -1,0 +1,92 @@
+"""On PostgreSQL the web app connects as the app role; each request sets its tenant for RLS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from hotel.models import Guest
+from tenancy.db import acting_for_tenant
+from tests import factories
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@contextmanager
+def django_connected_as(role: str) -> Iterator[None]:
+    original = connection.settings_dict["USER"]
+    connection.close()
+    connection.settings_dict["USER"] = role
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            assert cursor.fetchone()[0] == role
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["USER"] = original
+
+
+@pytest.fixture
+def two_hotels() -> tuple[factories.Hotel, factories.Hotel]:
+    return factories.make_hotel("Hotel Alpha"), factories.make_hotel("Hotel Bravo")
+
+
+@pytest.mark.parametrize("persona", ["owner", "staff"])
+def test_a_member_sees_their_hotels_dashboard_as_the_app_role(
+    persona: str, two_hotels: tuple[factories.Hotel, factories.Hotel]
+) -> None:
+    a, _ = two_hotels
+    client = Client()
+    with django_connected_as(settings.DB_APP_ROLE):
+        client.force_login(getattr(a, persona))
+        response = client.get("/")
+
+    assert response.status_code == 200
+    assert "Hotel Alpha" in response.content.decode()
+    assert "Hotel Bravo" not in response.content.decode()
+
+
+def test_a_user_without_a_hotel_goes_to_onboarding_as_the_app_role(
+    two_hotels: tuple[factories.Hotel, factories.Hotel],
+) -> None:
+    lonely = factories.make_user("lonely-")
+    client = Client()
+    with django_connected_as(settings.DB_APP_ROLE):
+        client.force_login(lonely)
+        response = client.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/onboarding/"
+
+
+def test_the_database_scopes_even_an_unfiltered_query(
+    two_hotels: tuple[factories.Hotel, factories.Hotel],
+) -> None:
+    a, b = two_hotels
+    with django_connected_as(settings.DB_APP_ROLE):
+        with acting_for_tenant(a.tenant.id):
+            seen_by_a = set(Guest.objects.values_list("pk", flat=True))
+        with acting_for_tenant(b.tenant.id):
+            seen_by_b = set(Guest.objects.values_list("pk", flat=True))
+        assert not Guest.objects.exists(), "outside a tenant's transaction nothing is visible"
+
+    assert seen_by_a == {a.guest.pk}
+    assert seen_by_b == {b.guest.pk}
+
+
+def test_the_tenant_context_ends_with_its_transaction(
+    two_hotels: tuple[factories.Hotel, factories.Hotel],
+) -> None:
+    a, _ = two_hotels
+    with django_connected_as(settings.DB_APP_ROLE):
+        with acting_for_tenant(a.tenant.id):
+            pass
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('app.tenant_id', true)")
+            assert cursor.fetchone()[0] in ("", None)
