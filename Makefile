@@ -21,6 +21,7 @@ $(VENV)/.installed-dev: requirements-dev.lock pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-run
 
 # Web server on SQLite with a demo hotel; Ctrl-C stops everything it started.
+run: export APP_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo

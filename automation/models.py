@@ -63,7 +63,8 @@ class AutomationJob(PublicIdMixin, TenantScopedModel, TimestampedModel):
     kind = models.CharField(max_length=32, choices=JobKind.choices)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     # e.g. "<reservation id>:pre-arrival": the reason a message goes out, so it goes out once.
-    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    # NULL (not ""): jobs without a key stay outside the partial unique constraint.
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     payload = models.JSONField(default=dict)
     reservation = models.ForeignKey(
         "hotel.Reservation", on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"

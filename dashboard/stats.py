@@ -29,9 +29,9 @@ def for_tenant(request: TenantRequest) -> HeadlineStats:
     return HeadlineStats(
         guests=tenant_queryset(request, Guest).count(),
         in_house=reservations.filter(status=ReservationStatus.ON_STAY).count(),
-        arrivals_today=reservations.filter(
-            check_in=today, status=ReservationStatus.PRE_ARRIVAL
-        ).count(),
+        arrivals_today=reservations.filter(check_in=today)
+        .exclude(status__in=[ReservationStatus.CANCELLED, ReservationStatus.NO_SHOW])
+        .count(),
         messages_sent_today=tenant_queryset(request, MessageLog)
         .filter(direction=Direction.OUTBOUND, created_at__gte=start_of_day)
         .count(),

@@ -57,7 +57,7 @@ def seed_demo_reservations(tenant: Tenant) -> int:
         check_out = check_in + dt.timedelta(days=nights)
         if check_out <= today:
             status = ReservationStatus.CHECKED_OUT
-        elif check_in <= today:
+        elif check_in < today:
             status = ReservationStatus.ON_STAY
         else:
             status = ReservationStatus.PRE_ARRIVAL

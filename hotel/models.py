@@ -9,7 +9,8 @@ from tenancy.models import TenantScopedModel
 
 
 class Guest(PublicIdMixin, TenantScopedModel, TimestampedModel):
-    pms_guest_id = models.CharField(max_length=64, null=True, blank=True)
+    # NULL (not ""): walk-ins without a PMS id stay outside the partial unique constraint.
+    pms_guest_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     # E.164 (+6281234567890); WhatsApp's chat id is derived from it.
@@ -39,7 +40,9 @@ class Guest(PublicIdMixin, TenantScopedModel, TimestampedModel):
             # Inbound WhatsApp messages are matched to a guest by phone.
             models.Index(fields=["tenant", "phone_e164"], name="guests_tenant_phone_idx"),
             # /guests/ sorts and searches by name.
-            models.Index(fields=["tenant", "last_name", "first_name"], name="guests_tenant_name_idx"),
+            models.Index(
+                fields=["tenant", "last_name", "first_name"], name="guests_tenant_name_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -125,9 +128,7 @@ class Reservation(PublicIdMixin, TenantScopedModel, TimestampedModel):
             models.Index(fields=["tenant", "check_in"], name="reservations_check_in_idx"),
             models.Index(fields=["tenant", "check_out"], name="reservations_check_out_idx"),
             # The post-stay follow-up scans pending feedback.
-            models.Index(
-                fields=["tenant", "feedback_status"], name="reservations_feedback_idx"
-            ),
+            models.Index(fields=["tenant", "feedback_status"], name="reservations_feedback_idx"),
             models.Index(fields=["tenant", "booking_code"], name="reservations_booking_code_idx"),
         ]
 

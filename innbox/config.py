@@ -222,7 +222,7 @@ _loaded: LoadedConfig | None = None
 
 
 def get() -> LoadedConfig:
-    global _loaded  # noqa: PLW0603 - parsed once per process, like Django settings
+    global _loaded
     if _loaded is None:
         _loaded = load(os.environ)
     return _loaded

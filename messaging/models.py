@@ -24,7 +24,9 @@ class MessageTemplate(PublicIdMixin, TenantScopedModel, TimestampedModel):
     class Meta:
         db_table = "message_templates"
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "trigger"], name="message_templates_one_per_trigger"),
+            models.UniqueConstraint(
+                fields=["tenant", "trigger"], name="message_templates_one_per_trigger"
+            ),
             models.CheckConstraint(
                 condition=models.Q(trigger__in=Trigger.values),
                 name="message_templates_trigger_valid",
@@ -47,7 +49,8 @@ class MessageTemplateVariant(PublicIdMixin, TenantScopedModel, TimestampedModel)
         db_table = "message_template_variants"
         constraints = [
             models.UniqueConstraint(
-                fields=["template", "language_code"], name="message_template_variants_one_per_language"
+                fields=["template", "language_code"],
+                name="message_template_variants_one_per_language",
             ),
             models.CheckConstraint(
                 condition=GreaterThanOrEqual(Length("language_code"), 2),
@@ -117,7 +120,8 @@ class MessageLog(PublicIdMixin, TenantScopedModel, TimestampedModel):
     language_code = models.CharField(max_length=8, blank=True)
     body = models.TextField()
     chat_id = models.CharField(max_length=64, blank=True)
-    waha_message_id = models.CharField(max_length=255, null=True, blank=True)
+    # NULL (not ""): unsent messages stay outside the partial unique constraint.
+    waha_message_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     status = models.CharField(max_length=10, choices=MessageStatus.choices)
     failure_reason = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -149,7 +153,9 @@ class MessageLog(PublicIdMixin, TenantScopedModel, TimestampedModel):
         indexes = [
             # /messages/ newest first, and the dashboard's messages-per-day chart.
             models.Index(fields=["tenant", "-created_at"], name="message_logs_recent_idx"),
-            models.Index(fields=["tenant", "status", "-created_at"], name="message_logs_status_idx"),
+            models.Index(
+                fields=["tenant", "status", "-created_at"], name="message_logs_status_idx"
+            ),
         ]
 
     def __str__(self) -> str:

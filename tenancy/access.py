@@ -30,7 +30,9 @@ class TenantRequest(HttpRequest):
     request_id: str
 
 
-def tenant_queryset(request: TenantRequest, model_or_queryset: type[M] | QuerySet[M]) -> QuerySet[M]:
+def tenant_queryset(
+    request: TenantRequest, model_or_queryset: type[M] | QuerySet[M]
+) -> QuerySet[M]:
     queryset = (
         model_or_queryset
         if isinstance(model_or_queryset, QuerySet)

@@ -150,9 +150,7 @@ class Invitation(PublicIdMixin, TenantScopedModel, TimestampedModel):
     """A staff invitation. Only the SHA-256 of its token is stored, so a leaked table is no key."""
 
     invited_email = models.EmailField(max_length=254)
-    invited_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True)
     status = models.CharField(
         max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING

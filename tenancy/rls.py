@@ -102,7 +102,7 @@ DO $$ BEGIN
         REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {_quote(role)};
     END IF;
 END $$;
-"""
+"""  # noqa: S608 - role names are validated identifiers (config: DB_*_ROLE pattern)
         )
     return "\n".join(statements)
 
@@ -124,12 +124,15 @@ ALTER TABLE {t} FORCE ROW LEVEL SECURITY;
             f"USING ({tenant_match}) WITH CHECK ({tenant_match});"
         )
     writer = f"{tenant_match} AND {WRITER_EXPR}"
-    return head + f"""
+    return (
+        head
+        + f"""
 CREATE POLICY tenant_read ON {t} FOR SELECT USING ({tenant_match});
 CREATE POLICY owner_insert ON {t} FOR INSERT WITH CHECK ({writer});
 CREATE POLICY owner_update ON {t} FOR UPDATE USING ({writer}) WITH CHECK ({writer});
 CREATE POLICY owner_delete ON {t} FOR DELETE USING ({writer});
 """
+    )
 
 
 def drop_policy_sql(table: str) -> str:

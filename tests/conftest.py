@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -56,7 +58,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if item.get_closest_marker("browser"):
                 item.add_marker(
-                    pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (apt install chromium)")
+                    pytest.mark.skip(
+                        reason=f"Chromium not found at {CHROMIUM} (apt install chromium)"
+                    )
                 )
 
 
@@ -106,3 +110,50 @@ def staff_a(hotel_a: factories.Hotel):
 @pytest.fixture
 def owner_b(hotel_b: factories.Hotel):
     return hotel_b.owner
+
+
+# --- browser (Playwright driving Debian's Chromium) -----------------------------------------
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # Without these Chromium keeps calling home, and this machine refuses every connection.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page: Any, request: pytest.FixtureRequest) -> Callable[[str], Path]:
+    """screenshot("login") saves test-artifacts/screenshots/<test>-login.png."""
+
+    def take(label: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{request.node.name}-{label}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -28,7 +28,7 @@ from tenancy.models import Invitation, Membership, Role, Tenant, User
 from tenancy.services import create_tenant_with_owner
 from whatsapp.models import WahaConfiguration
 
-PASSWORD = "correct-horse-battery"  # noqa: S105
+PASSWORD = "correct-horse-battery"
 _sequence = itertools.count(1)
 
 

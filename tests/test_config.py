@@ -100,7 +100,10 @@ def test_it_starts_in_development_with_defaults_and_says_which() -> None:
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"CREDENTIALS_ENCRYPTION_KEYS": "short"}, "CREDENTIALS_ENCRYPTION_KEYS: key 1 is not a Fernet key"),
+        (
+            {"CREDENTIALS_ENCRYPTION_KEYS": "short"},
+            "CREDENTIALS_ENCRYPTION_KEYS: key 1 is not a Fernet key",
+        ),
         ({"DATABASE_URL": "mysql://x@y/z"}, "DATABASE_URL: only sqlite"),
         ({"APP_URL": "https://user:pw@inn.example.com"}, "APP_URL: must not contain"),
         ({"WAHA_MULTI_SESSION": "perhaps"}, "WAHA_MULTI_SESSION"),

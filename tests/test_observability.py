@@ -117,4 +117,6 @@ def test_healthz_reports_an_unreachable_database(
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
     error_lines = [line for line in parsed_logs() if line["level"] == "error"]
-    assert error_lines and all(line["request_id"] == response["X-Request-ID"] for line in error_lines)
+    assert error_lines and all(
+        line["request_id"] == response["X-Request-ID"] for line in error_lines
+    )

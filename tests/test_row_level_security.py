@@ -78,14 +78,13 @@ def connected_as(
     user: str, *, tenant: Tenant | None = None, role: str = "", user_id: int | None = None
 ) -> Iterator[psycopg.Connection]:
     """A real login as `user`, in one transaction with the RLS context set; rolled back after."""
-    with psycopg.connect(_dsn(user)) as conn:
-        with conn.transaction(force_rollback=True):
-            conn.execute(
-                "SELECT set_config('app.tenant_id', %s, true), set_config('app.role', %s, true),"
-                " set_config('app.user_id', %s, true)",
-                [str(tenant.id) if tenant else "", role, str(user_id or "")],
-            )
-            yield conn
+    with psycopg.connect(_dsn(user)) as conn, conn.transaction(force_rollback=True):
+        conn.execute(
+            "SELECT set_config('app.tenant_id', %s, true), set_config('app.role', %s, true),"
+            " set_config('app.user_id', %s, true)",
+            [str(tenant.id) if tenant else "", role, str(user_id or "")],
+        )
+        yield conn
 
 
 def _count(conn: psycopg.Connection, table: str, key: str, tenant: Tenant) -> int:
@@ -99,7 +98,7 @@ def _as_superuser(table: str, key: str, tenant: Tenant) -> dict[str, Any]:
     """One row of `tenant` in `table`, read past RLS."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f'SELECT * FROM "{table}" WHERE "{key}" = %s LIMIT 1',  # noqa: S608 - names from models
+            f'SELECT * FROM "{table}" WHERE "{key}" = %s LIMIT 1',
             [tenant.id],
         )
         columns = [col.name for col in cursor.description]
@@ -183,13 +182,17 @@ def test_it_hides_and_protects_other_tenants_rows_from_the_app_role(
     a, b = hotels
     key = KEYS[table]
     b_row = _as_superuser(table, key, b.tenant)  # B's row exists: the checks below mean something
-    with connected_as(settings.DB_APP_ROLE, tenant=a.tenant, role="owner", user_id=a.owner.pk) as conn:
+    with connected_as(
+        settings.DB_APP_ROLE, tenant=a.tenant, role="owner", user_id=a.owner.pk
+    ) as conn:
         assert _count(conn, table, key, a.tenant) >= 1
         assert _count(conn, table, key, b.tenant) == 0
         assert _touch(conn, table, key, b.tenant) == 0
         assert _delete(conn, table, key, b.tenant) == 0
         assert _rls_refuses(conn, lambda: _insert_copy(conn, table, b_row))
-    with connected_as(settings.DB_APP_ROLE, tenant=b.tenant, role="owner", user_id=b.owner.pk) as conn:
+    with connected_as(
+        settings.DB_APP_ROLE, tenant=b.tenant, role="owner", user_id=b.owner.pk
+    ) as conn:
         assert _count(conn, table, key, b.tenant) >= 1, "B's rows survived A's update and delete"
 
 
@@ -200,7 +203,9 @@ def test_it_refuses_staff_writes_to_settings_tables(
     a, _ = hotels
     key = KEYS[table]
     own_row = _as_superuser(table, key, a.tenant)
-    with connected_as(settings.DB_APP_ROLE, tenant=a.tenant, role="staff", user_id=a.staff.pk) as conn:
+    with connected_as(
+        settings.DB_APP_ROLE, tenant=a.tenant, role="staff", user_id=a.staff.pk
+    ) as conn:
         assert _count(conn, table, key, a.tenant) >= 1, "staff can read their hotel's settings"
         assert _touch(conn, table, key, a.tenant) == 0
         assert _delete(conn, table, key, a.tenant) == 0
@@ -212,7 +217,9 @@ def test_it_lets_staff_read_and_work_with_operational_tables(
     table: str, hotels: tuple[factories.Hotel, factories.Hotel]
 ) -> None:
     a, _ = hotels
-    with connected_as(settings.DB_APP_ROLE, tenant=a.tenant, role="staff", user_id=a.staff.pk) as conn:
+    with connected_as(
+        settings.DB_APP_ROLE, tenant=a.tenant, role="staff", user_id=a.staff.pk
+    ) as conn:
         assert _count(conn, table, "tenant_id", a.tenant) >= 1
         assert _touch(conn, table, "tenant_id", a.tenant) >= 1
 
@@ -239,13 +246,17 @@ def test_it_refuses_a_second_hotel_for_one_user_in_the_database(
     hotels: tuple[factories.Hotel, factories.Hotel],
 ) -> None:
     a, b = hotels
-    with connected_as(settings.DB_APP_ROLE, tenant=b.tenant, role="owner", user_id=b.owner.pk) as conn:
-        with pytest.raises(psycopg.errors.UniqueViolation):
-            conn.execute(
-                "INSERT INTO tenant_users (tenant_id, user_id, role, created_at) "
-                "VALUES (%s, %s, 'staff', now())",
-                [b.tenant.id, a.staff.pk],
-            )
+    with (
+        connected_as(
+            settings.DB_APP_ROLE, tenant=b.tenant, role="owner", user_id=b.owner.pk
+        ) as conn,
+        pytest.raises(psycopg.errors.UniqueViolation),
+    ):
+        conn.execute(
+            "INSERT INTO tenant_users (tenant_id, user_id, role, created_at) "
+            "VALUES (%s, %s, 'staff', now())",
+            [b.tenant.id, a.staff.pk],
+        )
 
 
 def test_it_gives_the_app_roles_no_way_around_the_policies() -> None:

@@ -80,7 +80,9 @@ def test_it_answers_404_for_another_hotels_record(
         get_for_member(request, Reservation, public_id=hotel_b.reservation.public_id)
 
 
-def test_it_lists_only_the_requests_hotel(hotel_a: factories.Hotel, hotel_b: factories.Hotel) -> None:
+def test_it_lists_only_the_requests_hotel(
+    hotel_a: factories.Hotel, hotel_b: factories.Hotel
+) -> None:
     request = request_for(hotel_a.staff, hotel_a.staff.membership)
 
     assert list(tenant_queryset(request, Guest)) == [hotel_a.guest]

@@ -5,23 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agent', '0001_initial'),
-        ('hotel', '0001_initial'),
+        ("agent", "0001_initial"),
+        ("hotel", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='housekeepingrequest',
-            name='guest',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='hotel.guest'),
+            model_name="housekeepingrequest",
+            name="guest",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="hotel.guest"
+            ),
         ),
         migrations.AddField(
-            model_name='housekeepingrequest',
-            name='reservation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='housekeeping_requests', to='hotel.reservation'),
+            model_name="housekeepingrequest",
+            name="reservation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="housekeeping_requests",
+                to="hotel.reservation",
+            ),
         ),
     ]

@@ -5,54 +5,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agent', '0002_initial'),
-        ('hotel', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("agent", "0002_initial"),
+        ("hotel", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='housekeepingrequest',
-            name='tenant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant'),
+            model_name="housekeepingrequest",
+            name="tenant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.tenant"
+            ),
         ),
         migrations.AddField(
-            model_name='roomserviceorder',
-            name='guest',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='hotel.guest'),
+            model_name="roomserviceorder",
+            name="guest",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="hotel.guest"
+            ),
         ),
         migrations.AddField(
-            model_name='roomserviceorder',
-            name='reservation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='room_service_orders', to='hotel.reservation'),
+            model_name="roomserviceorder",
+            name="reservation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="room_service_orders",
+                to="hotel.reservation",
+            ),
         ),
         migrations.AddField(
-            model_name='roomserviceorder',
-            name='tenant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant'),
+            model_name="roomserviceorder",
+            name="tenant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.tenant"
+            ),
         ),
         migrations.AddIndex(
-            model_name='housekeepingrequest',
-            index=models.Index(fields=['tenant', 'status', 'created_at'], name='housekeeping_requests_open_idx'),
+            model_name="housekeepingrequest",
+            index=models.Index(
+                fields=["tenant", "status", "created_at"], name="housekeeping_requests_open_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='housekeepingrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'in_progress', 'done', 'cancelled'])), name='housekeeping_requests_status_valid'),
+            model_name="housekeepingrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["open", "in_progress", "done", "cancelled"])),
+                name="housekeeping_requests_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='housekeepingrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('request_type__in', ['cleaning', 'towels', 'amenities', 'maintenance', 'other'])), name='housekeeping_requests_type_valid'),
+            model_name="housekeepingrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "request_type__in",
+                        ["cleaning", "towels", "amenities", "maintenance", "other"],
+                    )
+                ),
+                name="housekeeping_requests_type_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='roomserviceorder',
-            index=models.Index(fields=['tenant', 'status', 'created_at'], name='room_service_orders_open_idx'),
+            model_name="roomserviceorder",
+            index=models.Index(
+                fields=["tenant", "status", "created_at"], name="room_service_orders_open_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roomserviceorder',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['received', 'confirmed', 'preparing', 'delivered', 'cancelled'])), name='room_service_orders_status_valid'),
+            model_name="roomserviceorder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["received", "confirmed", "preparing", "delivered", "cancelled"])
+                ),
+                name="room_service_orders_status_valid",
+            ),
         ),
     ]

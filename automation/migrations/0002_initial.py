@@ -5,18 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('automation', '0001_initial'),
-        ('hotel', '0001_initial'),
+        ("automation", "0001_initial"),
+        ("hotel", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='automationjob',
-            name='reservation',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='jobs', to='hotel.reservation'),
+            model_name="automationjob",
+            name="reservation",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="jobs",
+                to="hotel.reservation",
+            ),
         ),
     ]

@@ -5,59 +5,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('automation', '0002_initial'),
-        ('tenancy', '0001_initial'),
+        ("automation", "0002_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='automationjob',
-            name='tenant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant'),
+            model_name="automationjob",
+            name="tenant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.tenant"
+            ),
         ),
         migrations.AddField(
-            model_name='inboundevent',
-            name='tenant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant'),
+            model_name="inboundevent",
+            name="tenant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.tenant"
+            ),
         ),
         migrations.AddIndex(
-            model_name='automationjob',
-            index=models.Index(fields=['status', 'run_at'], name='automation_jobs_due_idx'),
+            model_name="automationjob",
+            index=models.Index(fields=["status", "run_at"], name="automation_jobs_due_idx"),
         ),
         migrations.AddIndex(
-            model_name='automationjob',
-            index=models.Index(fields=['status', 'locked_until'], name='automation_jobs_lease_idx'),
+            model_name="automationjob",
+            index=models.Index(fields=["status", "locked_until"], name="automation_jobs_lease_idx"),
         ),
         migrations.AddIndex(
-            model_name='automationjob',
-            index=models.Index(fields=['tenant', 'status', '-run_at'], name='automation_jobs_tenant_idx'),
+            model_name="automationjob",
+            index=models.Index(
+                fields=["tenant", "status", "-run_at"], name="automation_jobs_tenant_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='automationjob',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key__isnull', False)), fields=('tenant', 'idempotency_key'), name='automation_jobs_idempotency_key_unique'),
+            model_name="automationjob",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key__isnull", False)),
+                fields=("tenant", "idempotency_key"),
+                name="automation_jobs_idempotency_key_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='automationjob',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['queued', 'running', 'retrying', 'succeeded', 'failed', 'dead', 'cancelled'])), name='automation_jobs_status_valid'),
+            model_name="automationjob",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "queued",
+                            "running",
+                            "retrying",
+                            "succeeded",
+                            "failed",
+                            "dead",
+                            "cancelled",
+                        ],
+                    )
+                ),
+                name="automation_jobs_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='automationjob',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['send_message', 'pms_sync', 'agent_reply', 'feedback_follow_up'])), name='automation_jobs_kind_valid'),
+            model_name="automationjob",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind__in", ["send_message", "pms_sync", "agent_reply", "feedback_follow_up"])
+                ),
+                name="automation_jobs_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='automationjob',
-            constraint=models.CheckConstraint(condition=models.Q(('attempts__lte', models.F('max_attempts'))), name='automation_jobs_attempts_within_max'),
+            model_name="automationjob",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("attempts__lte", models.F("max_attempts"))),
+                name="automation_jobs_attempts_within_max",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inboundevent',
-            constraint=models.UniqueConstraint(fields=('tenant', 'source', 'event_id'), name='inbound_events_once'),
+            model_name="inboundevent",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "source", "event_id"), name="inbound_events_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inboundevent',
-            constraint=models.CheckConstraint(condition=models.Q(('source__in', ['pms', 'waha'])), name='inbound_events_source_valid'),
+            model_name="inboundevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("source__in", ["pms", "waha"])),
+                name="inbound_events_source_valid",
+            ),
         ),
     ]

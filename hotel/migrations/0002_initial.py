@@ -5,80 +5,122 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('hotel', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("hotel", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='guest',
-            name='tenant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant'),
+            model_name="guest",
+            name="tenant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.tenant"
+            ),
         ),
         migrations.AddField(
-            model_name='reservation',
-            name='guest',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reservations', to='hotel.guest'),
+            model_name="reservation",
+            name="guest",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reservations",
+                to="hotel.guest",
+            ),
         ),
         migrations.AddField(
-            model_name='reservation',
-            name='tenant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant'),
+            model_name="reservation",
+            name="tenant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.tenant"
+            ),
         ),
         migrations.AddIndex(
-            model_name='guest',
-            index=models.Index(fields=['tenant', 'phone_e164'], name='guests_tenant_phone_idx'),
+            model_name="guest",
+            index=models.Index(fields=["tenant", "phone_e164"], name="guests_tenant_phone_idx"),
         ),
         migrations.AddIndex(
-            model_name='guest',
-            index=models.Index(fields=['tenant', 'last_name', 'first_name'], name='guests_tenant_name_idx'),
+            model_name="guest",
+            index=models.Index(
+                fields=["tenant", "last_name", "first_name"], name="guests_tenant_name_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='guest',
-            constraint=models.UniqueConstraint(condition=models.Q(('pms_guest_id__isnull', False)), fields=('tenant', 'pms_guest_id'), name='guests_unique_pms_id'),
+            model_name="guest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("pms_guest_id__isnull", False)),
+                fields=("tenant", "pms_guest_id"),
+                name="guests_unique_pms_id",
+            ),
         ),
         migrations.AddIndex(
-            model_name='reservation',
-            index=models.Index(fields=['tenant', 'status', 'check_in'], name='reservations_status_in_idx'),
+            model_name="reservation",
+            index=models.Index(
+                fields=["tenant", "status", "check_in"], name="reservations_status_in_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reservation',
-            index=models.Index(fields=['tenant', 'check_in'], name='reservations_check_in_idx'),
+            model_name="reservation",
+            index=models.Index(fields=["tenant", "check_in"], name="reservations_check_in_idx"),
         ),
         migrations.AddIndex(
-            model_name='reservation',
-            index=models.Index(fields=['tenant', 'check_out'], name='reservations_check_out_idx'),
+            model_name="reservation",
+            index=models.Index(fields=["tenant", "check_out"], name="reservations_check_out_idx"),
         ),
         migrations.AddIndex(
-            model_name='reservation',
-            index=models.Index(fields=['tenant', 'feedback_status'], name='reservations_feedback_idx'),
+            model_name="reservation",
+            index=models.Index(
+                fields=["tenant", "feedback_status"], name="reservations_feedback_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reservation',
-            index=models.Index(fields=['tenant', 'booking_code'], name='reservations_booking_code_idx'),
+            model_name="reservation",
+            index=models.Index(
+                fields=["tenant", "booking_code"], name="reservations_booking_code_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reservation',
-            constraint=models.UniqueConstraint(fields=('tenant', 'pms_reservation_id'), name='reservations_unique_pms_id'),
+            model_name="reservation",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "pms_reservation_id"), name="reservations_unique_pms_id"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reservation',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pre-arrival', 'on-stay', 'checked-out', 'cancelled', 'no-show'])), name='reservations_status_valid'),
+            model_name="reservation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        ["pre-arrival", "on-stay", "checked-out", "cancelled", "no-show"],
+                    )
+                ),
+                name="reservations_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reservation',
-            constraint=models.CheckConstraint(condition=models.Q(('feedback_status__in', ['none', 'pending', 'completed'])), name='reservations_feedback_status_valid'),
+            model_name="reservation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("feedback_status__in", ["none", "pending", "completed"])),
+                name="reservations_feedback_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reservation',
-            constraint=models.CheckConstraint(condition=models.Q(('feedback_rating__isnull', True), models.Q(('feedback_rating__gte', 1), ('feedback_rating__lte', 5)), _connector='OR'), name='reservations_feedback_rating_1_to_5'),
+            model_name="reservation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("feedback_rating__isnull", True),
+                    models.Q(("feedback_rating__gte", 1), ("feedback_rating__lte", 5)),
+                    _connector="OR",
+                ),
+                name="reservations_feedback_rating_1_to_5",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reservation',
-            constraint=models.CheckConstraint(condition=models.Q(('check_out__gte', models.F('check_in'))), name='reservations_check_out_after_check_in'),
+            model_name="reservation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("check_out__gte", models.F("check_in"))),
+                name="reservations_check_out_after_check_in",
+            ),
         ),
     ]

@@ -7,78 +7,128 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('messaging', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("messaging", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='messagelog',
-            name='tenant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant'),
+            model_name="messagelog",
+            name="tenant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.tenant"
+            ),
         ),
         migrations.AddField(
-            model_name='messagetemplate',
-            name='tenant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant'),
+            model_name="messagetemplate",
+            name="tenant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.tenant"
+            ),
         ),
         migrations.AddField(
-            model_name='messagelog',
-            name='template',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='messaging.messagetemplate'),
+            model_name="messagelog",
+            name="template",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="messaging.messagetemplate",
+            ),
         ),
         migrations.AddField(
-            model_name='messagetemplatevariant',
-            name='template',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='variants', to='messaging.messagetemplate'),
+            model_name="messagetemplatevariant",
+            name="template",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="variants",
+                to="messaging.messagetemplate",
+            ),
         ),
         migrations.AddField(
-            model_name='messagetemplatevariant',
-            name='tenant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant'),
+            model_name="messagetemplatevariant",
+            name="tenant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.tenant"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='messagetemplate',
-            constraint=models.UniqueConstraint(fields=('tenant', 'trigger'), name='message_templates_one_per_trigger'),
+            model_name="messagetemplate",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "trigger"), name="message_templates_one_per_trigger"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='messagetemplate',
-            constraint=models.CheckConstraint(condition=models.Q(('trigger__in', ['pre-arrival', 'on-stay', 'post-stay'])), name='message_templates_trigger_valid'),
+            model_name="messagetemplate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("trigger__in", ["pre-arrival", "on-stay", "post-stay"])),
+                name="message_templates_trigger_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='messagelog',
-            index=models.Index(fields=['tenant', '-created_at'], name='message_logs_recent_idx'),
+            model_name="messagelog",
+            index=models.Index(fields=["tenant", "-created_at"], name="message_logs_recent_idx"),
         ),
         migrations.AddIndex(
-            model_name='messagelog',
-            index=models.Index(fields=['tenant', 'status', '-created_at'], name='message_logs_status_idx'),
+            model_name="messagelog",
+            index=models.Index(
+                fields=["tenant", "status", "-created_at"], name="message_logs_status_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='messagelog',
-            constraint=models.CheckConstraint(condition=models.Q(('direction__in', ['outbound', 'inbound'])), name='message_logs_direction_valid'),
+            model_name="messagelog",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("direction__in", ["outbound", "inbound"])),
+                name="message_logs_direction_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='messagelog',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['queued', 'sent', 'delivered', 'read', 'failed', 'dead', 'received'])), name='message_logs_status_valid'),
+            model_name="messagelog",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        ["queued", "sent", "delivered", "read", "failed", "dead", "received"],
+                    )
+                ),
+                name="message_logs_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='messagelog',
-            constraint=models.CheckConstraint(condition=models.Q(('origin__in', ['pre-arrival', 'on-stay', 'post-stay', 'manual', 'agent', ''])), name='message_logs_origin_valid'),
+            model_name="messagelog",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("origin__in", ["pre-arrival", "on-stay", "post-stay", "manual", "agent", ""])
+                ),
+                name="message_logs_origin_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='messagelog',
-            constraint=models.UniqueConstraint(condition=models.Q(('waha_message_id__isnull', False)), fields=('tenant', 'waha_message_id'), name='message_logs_unique_waha_id'),
+            model_name="messagelog",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("waha_message_id__isnull", False)),
+                fields=("tenant", "waha_message_id"),
+                name="message_logs_unique_waha_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='messagetemplatevariant',
-            constraint=models.UniqueConstraint(fields=('template', 'language_code'), name='message_template_variants_one_per_language'),
+            model_name="messagetemplatevariant",
+            constraint=models.UniqueConstraint(
+                fields=("template", "language_code"),
+                name="message_template_variants_one_per_language",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='messagetemplatevariant',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.GreaterThanOrEqual(django.db.models.functions.text.Length('language_code'), 2), name='message_template_variants_language_code_set'),
+            model_name="messagetemplatevariant",
+            constraint=models.CheckConstraint(
+                condition=django.db.models.lookups.GreaterThanOrEqual(
+                    django.db.models.functions.text.Length("language_code"), 2
+                ),
+                name="message_template_variants_language_code_set",
+            ),
         ),
     ]

@@ -4,31 +4,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='PMSConfiguration',
+            name="PMSConfiguration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('provider', models.CharField(choices=[('demo', 'Demo hotel'), ('qloapps', 'QloApps'), ('mews', 'Mews')], max_length=32)),
-                ('base_url', models.URLField(blank=True, max_length=500)),
-                ('credentials_encrypted', models.TextField(blank=True)),
-                ('webhook_secret_encrypted', models.TextField(blank=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('health', models.CharField(choices=[('unknown', 'Not tested yet'), ('healthy', 'Healthy'), ('failing', 'Failing')], default='unknown', max_length=10)),
-                ('last_sync_at', models.DateTimeField(blank=True, null=True)),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[("demo", "Demo hotel"), ("qloapps", "QloApps"), ("mews", "Mews")],
+                        max_length=32,
+                    ),
+                ),
+                ("base_url", models.URLField(blank=True, max_length=500)),
+                ("credentials_encrypted", models.TextField(blank=True)),
+                ("webhook_secret_encrypted", models.TextField(blank=True)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "health",
+                    models.CharField(
+                        choices=[
+                            ("unknown", "Not tested yet"),
+                            ("healthy", "Healthy"),
+                            ("failing", "Failing"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                    ),
+                ),
+                ("last_sync_at", models.DateTimeField(blank=True, null=True)),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
             ],
             options={
-                'db_table': 'pms_configurations',
+                "db_table": "pms_configurations",
             },
         ),
     ]

@@ -5,26 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('pms', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("pms", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pmsconfiguration',
-            name='tenant',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='pms_configuration', to='tenancy.tenant'),
+            model_name="pmsconfiguration",
+            name="tenant",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="pms_configuration",
+                to="tenancy.tenant",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pmsconfiguration',
-            constraint=models.CheckConstraint(condition=models.Q(('provider__in', ['demo', 'qloapps', 'mews'])), name='pms_configurations_provider_valid'),
+            model_name="pmsconfiguration",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("provider__in", ["demo", "qloapps", "mews"])),
+                name="pms_configurations_provider_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pmsconfiguration',
-            constraint=models.CheckConstraint(condition=models.Q(('health__in', ['unknown', 'healthy', 'failing'])), name='pms_configurations_health_valid'),
+            model_name="pmsconfiguration",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("health__in", ["unknown", "healthy", "failing"])),
+                name="pms_configurations_health_valid",
+            ),
         ),
     ]

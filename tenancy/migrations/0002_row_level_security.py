@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         # (tenancy.db.acting_for_tenant). It may list tenants to schedule their work.
         PostgresOnlySQL(
             lambda: (
-                f'CREATE POLICY worker_lists_tenants ON tenants FOR SELECT '
+                f"CREATE POLICY worker_lists_tenants ON tenants FOR SELECT "
                 f'TO "{rls.app_roles()[1]}" USING (true);'
             ),
             "DROP POLICY IF EXISTS worker_lists_tenants ON tenants;",

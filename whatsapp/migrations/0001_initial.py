@@ -5,32 +5,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WahaConfiguration',
+            name="WahaConfiguration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('session_name', models.CharField(max_length=64, unique=True)),
-                ('status', models.CharField(choices=[('STOPPED', 'Disconnected'), ('STARTING', 'Starting'), ('SCAN_QR_CODE', 'Scan the QR code'), ('WORKING', 'Connected'), ('FAILED', 'Failed'), ('DEGRADED', 'Degraded')], default='STOPPED', max_length=16)),
-                ('phone_number', models.CharField(blank=True, max_length=20)),
-                ('push_name', models.CharField(blank=True, max_length=100)),
-                ('consecutive_send_failures', models.PositiveIntegerField(default=0)),
-                ('status_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('tenant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='waha_configuration', to='tenancy.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("session_name", models.CharField(max_length=64, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("STOPPED", "Disconnected"),
+                            ("STARTING", "Starting"),
+                            ("SCAN_QR_CODE", "Scan the QR code"),
+                            ("WORKING", "Connected"),
+                            ("FAILED", "Failed"),
+                            ("DEGRADED", "Degraded"),
+                        ],
+                        default="STOPPED",
+                        max_length=16,
+                    ),
+                ),
+                ("phone_number", models.CharField(blank=True, max_length=20)),
+                ("push_name", models.CharField(blank=True, max_length=100)),
+                ("consecutive_send_failures", models.PositiveIntegerField(default=0)),
+                ("status_changed_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                (
+                    "tenant",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="waha_configuration",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'waha_configurations',
-                'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['STOPPED', 'STARTING', 'SCAN_QR_CODE', 'WORKING', 'FAILED', 'DEGRADED'])), name='waha_configurations_status_valid')],
+                "db_table": "waha_configurations",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "status__in",
+                                [
+                                    "STOPPED",
+                                    "STARTING",
+                                    "SCAN_QR_CODE",
+                                    "WORKING",
+                                    "FAILED",
+                                    "DEGRADED",
+                                ],
+                            )
+                        ),
+                        name="waha_configurations_status_valid",
+                    )
+                ],
             },
         ),
     ]
