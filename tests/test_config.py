@@ -108,7 +108,7 @@ def test_it_starts_in_development_with_defaults_and_says_which() -> None:
         ({"APP_URL": "https://user:pw@inn.example.com"}, "APP_URL: must not contain"),
         ({"WAHA_MULTI_SESSION": "perhaps"}, "WAHA_MULTI_SESSION"),
         ({"PMS_WEBHOOK_TOLERANCE_SECONDS": "5"}, "PMS_WEBHOOK_TOLERANCE_SECONDS"),
-        ({"LLM_BASE_URL": "http://127.0.0.1:11434/v1"}, "LLM_MODEL: required"),
+        ({"LLM_BASE_URL": "http://127.0.0.1:11434/v1"}, "LLM_MODEL: required when LLM_BASE_URL"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY"),
     ],
 )
@@ -118,11 +118,19 @@ def test_it_explains_malformed_values(overrides: dict[str, str], expected: str) 
     assert expected in caught.value.message
 
 
-def test_production_requires_whatsapp_and_email() -> None:
+def test_production_requires_whatsapp_and_email_but_development_does_not() -> None:
+    names = ("WAHA_BASE_URL", "WAHA_API_KEY", "WAHA_WEBHOOK_HMAC_KEY", "EMAIL_HOST")
     with pytest.raises(config.ConfigError) as caught:
-        config.load(without("WAHA_BASE_URL", "EMAIL_HOST"))
-    assert "WAHA_BASE_URL: required in production" in caught.value.message
-    assert "EMAIL_HOST: required in production" in caught.value.message
+        config.load(without(*names))
+    for name in names:
+        assert f"{name}: missing" in caught.value.message
+    assert config.load(without(*names, INNBOX_ENV="development")).settings.sandbox_messaging
+
+
+def test_it_reports_missing_and_conditional_problems_together() -> None:
+    with pytest.raises(config.ConfigError) as caught:
+        config.load(without("SECRET_KEY", "EMAIL_HOST", LLM_BASE_URL="http://127.0.0.1:1/v1"))
+    assert len(caught.value.problems) == 3
 
 
 def test_development_defaults_never_apply_in_production() -> None:
