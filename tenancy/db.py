@@ -16,6 +16,7 @@ import structlog
 from django.db import connection, transaction
 
 DbRole = Literal["owner", "staff", "system"]
+_SETTINGS = ("app.tenant_id", "app.role", "app.user_id")
 
 
 def _set(name: str, value: str) -> None:
@@ -40,6 +41,12 @@ def set_db_context(
     _set("app.user_id", str(user_id) if user_id is not None else "")
 
 
+def _current(name: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s, true)", [name])
+        return cursor.fetchone()[0] or ""
+
+
 @contextmanager
 def acting_for_tenant(tenant_id: UUID, role: DbRole = "system") -> Iterator[None]:
     """Work for one tenant in one transaction: how the worker and webhooks touch tenant data.
@@ -47,9 +54,15 @@ def acting_for_tenant(tenant_id: UUID, role: DbRole = "system") -> Iterator[None
         with acting_for_tenant(job.tenant_id):
             ...  # every query sees only this tenant's rows
 
-    A worker handles one job, hence one tenant, per transaction, and never mixes two.
+    A worker handles one job, hence one tenant, per transaction, and never mixes two. Nested in
+    a request's transaction (accepting an invitation), the request's own context is put back
+    afterwards; on an error the savepoint's rollback restores it.
     """
     with transaction.atomic():
+        previous = [_current(name) for name in _SETTINGS] if enforces_rls() else None
         set_db_context(tenant_id=tenant_id, role=role)
         with structlog.contextvars.bound_contextvars(tenant_id=str(tenant_id)):
             yield
+        if previous is not None:
+            for name, value in zip(_SETTINGS, previous, strict=True):
+                _set(name, value)

@@ -1,7 +1,39 @@
 from __future__ import annotations
 
+import re
+import zoneinfo
+from functools import cache
+from typing import Any
+
+from babel import Locale
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+
+from tenancy.models import User
+
+# ISO 639-1 languages offered as a hotel's default guest language; guests may have any.
+GUEST_LANGUAGES = [
+    "en", "id", "zh", "ja", "ko", "th", "vi", "ms", "hi", "ar",
+    "de", "fr", "es", "it", "nl", "pt", "ru",
+]  # fmt: skip
+
+# Letters of any script, digits, spaces and the punctuation hotel names use.
+HOTEL_NAME_PATTERN = re.compile(r"^[\w\s.,'’&()/-]+$")
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    zones = sorted(
+        zone
+        for zone in zoneinfo.available_timezones()
+        if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
+    )
+    return [(zone, zone.replace("_", " ")) for zone in zones]
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return [(code, Locale.parse(code).get_display_name("en").title()) for code in GUEST_LANGUAGES]
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -13,4 +45,91 @@ class EmailLoginForm(AuthenticationForm):
     username = forms.EmailField(
         label="Email",
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters; not only digits, not a common password.",
+    )
+    password2 = forms.CharField(
+        label="Confirm password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, invited_email: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if invited_email:
+            # A disabled field takes its value from `initial`, whatever the browser posts:
+            # the invited address cannot be swapped for another on the server side either.
+            self.fields["email"].initial = invited_email
+            self.fields["email"].disabled = True
+            self.fields["email"].help_text = "Your invitation is for this address."
+            self.fields["email"].widget.attrs.pop("autofocus", None)
+            self.fields["password1"].widget.attrs["autofocus"] = True
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "An account with this email already exists. Log in instead."
+            )
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "The two passwords do not match.")
+        elif password1 and cleaned.get("email"):
+            try:
+                password_validation.validate_password(password1, User(email=cleaned["email"]))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class HotelForm(forms.Form):
+    name = forms.CharField(
+        label="Hotel name",
+        min_length=3,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "organization"}),
+        help_text="3–100 characters: letters, numbers, spaces and . , ' & - ( ) /",
+    )
+    time_zone = forms.ChoiceField(label="Time zone", initial="Asia/Jakarta")
+    default_language = forms.ChoiceField(
+        label="Default guest language",
+        initial="en",
+        help_text="Used for guests whose language we do not know.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices()
+        self.fields["default_language"].choices = language_choices()
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if len(name) < 3:
+            raise forms.ValidationError("Use at least 3 characters.")
+        if not HOTEL_NAME_PATTERN.match(name) or "_" in name:
+            raise forms.ValidationError(
+                "Use letters, numbers, spaces and common punctuation (. , ' & - ( ) /) only."
+            )
+        if not any(character.isalpha() for character in name):
+            raise forms.ValidationError("A hotel name needs at least one letter.")
+        return name
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label="Staff email", widget=forms.EmailInput(attrs={"placeholder": "name@hotel.com"})
     )

@@ -112,7 +112,7 @@ class Role(models.TextChoices):
     STAFF = "staff", "Staff"
 
 
-class Membership(TenantScopedModel):
+class Membership(PublicIdMixin, TenantScopedModel):
     """tenant_users: the one hotel a user works for, and as what."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")

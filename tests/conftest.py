@@ -157,3 +157,9 @@ def screenshot(page: Any, request: pytest.FixtureRequest) -> Callable[[str], Pat
         return path
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    # Real hashing is slow by design; the tests check behaviour, not PBKDF2.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -115,6 +115,10 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 (
+                    "public_id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, unique=True),
+                ),
+                (
                     "role",
                     models.CharField(
                         choices=[("owner", "Owner"), ("staff", "Staff")], max_length=10

@@ -1,0 +1,223 @@
+"""Staff invitations: issue, email, resend, revoke and accept.
+
+A token is 32 random bytes, sent once in the email link; only its SHA-256 is stored, so the
+invitations table is no list of working links. Resending replaces the token (the old link dies);
+revoking kills it at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlencode
+from uuid import UUID
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, connection, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from innbox.logs import ErrorCategory, get_logger
+from tenancy.db import acting_for_tenant, enforces_rls
+from tenancy.models import Invitation, InvitationStatus, Membership, Role, Tenant, User
+
+INVITATION_LIFETIME = dt.timedelta(days=7)
+EXPIRED_MESSAGE = "Link expired. Ask your hotel owner to re-invite you."
+
+log = get_logger(__name__)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def accept_url(token: str) -> str:
+    return f"{settings.APP_URL}{reverse('accept_invite')}?{urlencode({'token': token})}"
+
+
+class InvitationError(Exception):
+    """A refusal to show the person, in words they can act on."""
+
+
+# --- owner actions (run inside the owner's request, so RLS already names the tenant) ---------
+
+
+def invite_staff(tenant: Tenant, invited_by: User, email: str) -> Invitation:
+    email = email.strip().lower()
+    if Membership.objects.filter(tenant=tenant, user__email__iexact=email).exists():
+        raise InvitationError(f"{email} is already a member of {tenant.name}.")
+    if Invitation.objects.filter(
+        tenant=tenant, invited_email__iexact=email, status=InvitationStatus.PENDING
+    ).exists():
+        raise InvitationError(f"{email} already has an invitation. Use Resend to send it again.")
+    token, token_hash = _new_token()
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                tenant=tenant,
+                invited_email=email,
+                invited_by=invited_by,
+                token_hash=token_hash,
+                expires_at=timezone.now() + INVITATION_LIFETIME,
+            )
+    except IntegrityError:  # a second click raced the first
+        raise InvitationError(
+            f"{email} already has an invitation. Use Resend to send it again."
+        ) from None
+    _send_email(invitation, token)
+    log.info("invitation_sent", invitation_id=str(invitation.public_id))
+    return invitation
+
+
+def resend(invitation: Invitation) -> Invitation:
+    if invitation.status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
+        raise InvitationError("Only pending or expired invitations can be resent.")
+    token, invitation.token_hash = _new_token()
+    invitation.status = InvitationStatus.PENDING
+    invitation.expires_at = timezone.now() + INVITATION_LIFETIME
+    try:
+        with transaction.atomic():
+            invitation.save(update_fields=["token_hash", "status", "expires_at", "updated_at"])
+    except IntegrityError:
+        raise InvitationError(
+            f"{invitation.invited_email} already has a newer invitation."
+        ) from None
+    _send_email(invitation, token)
+    log.info("invitation_resent", invitation_id=str(invitation.public_id))
+    return invitation
+
+
+def revoke(invitation: Invitation) -> None:
+    if invitation.status != InvitationStatus.PENDING:
+        raise InvitationError("Only pending invitations can be revoked.")
+    invitation.status = InvitationStatus.REVOKED
+    invitation.save(update_fields=["status", "updated_at"])
+    log.info("invitation_revoked", invitation_id=str(invitation.public_id))
+
+
+def remove_member(membership: Membership, removed_by: User) -> None:
+    if membership.user_id == removed_by.pk:
+        raise InvitationError("You cannot remove yourself.")
+    if membership.role == Role.OWNER:
+        raise InvitationError("The owner cannot be removed.")
+    membership.delete()
+    log.info("member_removed", member_id=str(membership.public_id))
+
+
+def _send_email(invitation: Invitation, token: str) -> None:
+    context = {
+        "hotel_name": invitation.tenant.name,
+        "inviter": invitation.invited_by.email if invitation.invited_by else "The owner",
+        "accept_url": accept_url(token),
+        "expires_at": invitation.expires_at,
+    }
+    subject = render_to_string("emails/invitation_subject.txt", context).strip()
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("emails/invitation.txt", context),
+        to=[invitation.invited_email],
+    )
+    message.attach_alternative(render_to_string("emails/invitation.html", context), "text/html")
+    message.send()
+
+
+# --- the invited person's side (no tenant context yet) ---------------------------------------
+
+
+class LinkState(StrEnum):
+    INVALID = "invalid"  # unknown, expired or revoked: one message for all, reveals nothing
+    ACCEPTED = "accepted"
+    PENDING = "pending"
+
+
+@dataclass(frozen=True)
+class OpenedInvitation:
+    state: LinkState
+    invitation: Invitation | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.state is LinkState.PENDING
+
+
+def _tenant_of_token(token_hash: str) -> UUID | None:
+    if enforces_rls():
+        # RLS hides every invitation before the hotel is known; see migration 0003.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT app_invitation_tenant(%s)", [token_hash])
+            return cursor.fetchone()[0]
+    return (
+        Invitation.objects.filter(token_hash=token_hash).values_list("tenant_id", flat=True).first()
+    )
+
+
+def open_link(token: str | None) -> OpenedInvitation:
+    """What an invitation link leads to, read in the issuing hotel's context."""
+    if not token or len(token) > 128:
+        return OpenedInvitation(LinkState.INVALID)
+    token_hash = hash_token(token)
+    tenant_id = _tenant_of_token(token_hash)
+    if tenant_id is None:
+        return OpenedInvitation(LinkState.INVALID)
+    with acting_for_tenant(tenant_id):
+        invitation = (
+            Invitation.objects.select_related("tenant", "invited_by")
+            .filter(token_hash=token_hash)
+            .first()
+        )
+    if invitation is None:
+        return OpenedInvitation(LinkState.INVALID)
+    if invitation.status == InvitationStatus.ACCEPTED:
+        return OpenedInvitation(LinkState.ACCEPTED, invitation)
+    if invitation.status != InvitationStatus.PENDING or invitation.expires_at <= timezone.now():
+        return OpenedInvitation(LinkState.INVALID, invitation)
+    return OpenedInvitation(LinkState.PENDING, invitation)
+
+
+def accept(token: str, user: User) -> Membership:
+    """Make `user` staff of the inviting hotel. Refuses with InvitationError, changing nothing."""
+    opened = open_link(token)
+    if not opened.usable or opened.invitation is None:
+        raise InvitationError(EXPIRED_MESSAGE)
+    invitation = opened.invitation
+    if invitation.invited_email.lower() != user.email.lower():
+        raise InvitationError(
+            f"This invitation is for {invitation.invited_email}, but you are logged in as "
+            f"{user.email}. Log out, then open the link again."
+        )
+    if Membership.objects.filter(user=user).exists():
+        raise InvitationError(
+            "Your account already belongs to a hotel, and an account can belong to only one."
+        )
+    try:
+        with acting_for_tenant(invitation.tenant_id):
+            membership = Membership.objects.create(
+                tenant_id=invitation.tenant_id, user=user, role=Role.STAFF
+            )
+            updated = Invitation.objects.filter(
+                pk=invitation.pk, status=InvitationStatus.PENDING
+            ).update(
+                status=InvitationStatus.ACCEPTED,
+                accepted_by=user,
+                accepted_at=timezone.now(),
+                updated_at=timezone.now(),
+            )
+            if updated != 1:  # revoked or accepted between the read and now
+                raise InvitationError(EXPIRED_MESSAGE)
+    except IntegrityError:
+        log.info("invitation_accept_refused", error_category=ErrorCategory.VALIDATION)
+        raise InvitationError(
+            "Your account already belongs to a hotel, and an account can belong to only one."
+        ) from None
+    log.info("invitation_accepted", invitation_id=str(invitation.public_id))
+    return membership

@@ -1,0 +1,62 @@
+"""/accept-invite/?token=...: every branch of the plan's invitation flow."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from tenancy import invitations
+from tenancy.access import TenantRequest
+from tenancy.models import User
+
+
+def _with_token(name: str, token: str) -> str:
+    return f"{reverse(name)}?{urlencode({'invite_token': token})}"
+
+
+def accept_invite(request: TenantRequest) -> HttpResponse:
+    token = request.GET.get("token") or request.POST.get("token") or ""
+    opened = invitations.open_link(token)
+    if opened.state is invitations.LinkState.ACCEPTED:
+        return redirect("login")
+    if not opened.usable or opened.invitation is None:
+        return _problem(request, invitations.EXPIRED_MESSAGE, status=410)
+    invitation = opened.invitation
+
+    if not request.user.is_authenticated:
+        registered = User.objects.filter(email__iexact=invitation.invited_email).exists()
+        return redirect(_with_token("login" if registered else "signup", token))
+
+    if request.user.email.lower() != invitation.invited_email.lower():
+        return _problem(
+            request,
+            f"This invitation is for {invitation.invited_email}, but you are logged in as "
+            f"{request.user.email}. Log out, then open the link again.",
+            status=403,
+        )
+
+    if request.method == "POST":
+        try:
+            invitations.accept(token, request.user)
+        except invitations.InvitationError as refusal:
+            return _problem(request, str(refusal), status=409)
+        messages.success(request, f"Welcome to {invitation.tenant.name}!")
+        return redirect("dashboard:home")
+
+    return render(
+        request,
+        "tenancy/accept_invite.html",
+        {
+            "invitation": invitation,
+            "token": token,
+            "already_member": request.tenant is not None,
+        },
+    )
+
+
+def _problem(request: TenantRequest, message: str, *, status: int) -> HttpResponse:
+    return render(request, "tenancy/invite_problem.html", {"message": message}, status=status)
