@@ -7,10 +7,12 @@ PostgreSQL the rest of the request runs in one transaction whose RLS context nam
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import structlog
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from tenancy.db import enforces_rls, set_db_context
 from tenancy.models import Membership, Tenant
@@ -21,6 +23,8 @@ class TenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Times on pages are the hotel's, not the server's; reset for every request.
+        timezone.deactivate()
         if not enforces_rls():
             self._resolve(request)
             return self.get_response(request)
@@ -53,4 +57,5 @@ class TenantMiddleware:
         request.tenant = membership.tenant  # type: ignore[attr-defined]
         request.role = membership.role  # type: ignore[attr-defined]
         structlog.contextvars.bind_contextvars(tenant_id=str(membership.tenant_id))
+        timezone.activate(ZoneInfo(membership.tenant.time_zone))
         return membership

@@ -147,13 +147,14 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def screenshot(page: Any, request: pytest.FixtureRequest) -> Callable[[str], Path]:
-    """screenshot("login") saves test-artifacts/screenshots/<test>-login.png."""
+def screenshot(page: Any, request: pytest.FixtureRequest) -> Callable[..., Path]:
+    """screenshot("login") saves test-artifacts/screenshots/<test>-login.png; pass `of=` to
+    photograph another page than the test's own (a second person's browser)."""
 
-    def take(label: str) -> Path:
+    def take(label: str, of: Any = None) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{request.node.name}-{label}.png"
-        page.screenshot(path=str(path), full_page=True)
+        (of or page).screenshot(path=str(path), full_page=True)
         return path
 
     return take

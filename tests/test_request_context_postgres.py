@@ -7,11 +7,13 @@ from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.db import connection
 from django.test import Client
 
 from hotel.models import Guest
 from tenancy.db import acting_for_tenant
+from tenancy.models import Membership
 from tests import factories
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -90,3 +92,48 @@ def test_the_tenant_context_ends_with_its_transaction(
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_setting('app.tenant_id', true)")
             assert cursor.fetchone()[0] in ("", None)
+
+
+def test_the_invitation_flow_works_as_the_app_role(
+    two_hotels: tuple[factories.Hotel, factories.Hotel],
+) -> None:
+    a, _ = two_hotels
+    owner, newcomer = Client(), Client()
+    password = "a-long-new-password"
+    with django_connected_as(settings.DB_APP_ROLE):
+        owner.force_login(a.owner)
+        assert owner.post("/settings/team/", {"email": "joiner@example.com"}).status_code == 302
+        token = mail.outbox[-1].body.split("token=")[1].split()[0]
+
+        assert newcomer.get(f"/accept-invite/?token={token}")["Location"].startswith("/signup/")
+        signup = newcomer.post(
+            f"/signup/?invite_token={token}",
+            {"password1": password, "password2": password, "invite_token": token},
+        )
+        assert signup["Location"] == f"/accept-invite/?token={token}"
+        assert "Join Hotel Alpha" in newcomer.get(signup["Location"]).content.decode()
+        assert newcomer.post("/accept-invite/", {"token": token})["Location"] == "/"
+        dashboard = newcomer.get("/")
+        team_page = owner.get("/settings/team/").content.decode()
+
+    assert dashboard.status_code == 200 and "Hotel Alpha" in dashboard.content.decode()
+    assert "joiner@example.com" in team_page
+    assert Membership.objects.get(user__email="joiner@example.com").tenant == a.tenant
+
+
+def test_a_new_owner_creates_a_hotel_as_the_app_role(
+    two_hotels: tuple[factories.Hotel, factories.Hotel],
+) -> None:
+    founder = factories.make_user("founder-")
+    client = Client()
+    with django_connected_as(settings.DB_APP_ROLE):
+        client.force_login(founder)
+        response = client.post(
+            "/onboarding/create-tenant/",
+            {"name": "Hotel Charlie", "time_zone": "Asia/Jakarta", "default_language": "en"},
+        )
+        dashboard = client.get("/")
+
+    assert response["Location"] == "/"
+    assert dashboard.status_code == 200 and "Hotel Charlie" in dashboard.content.decode()
+    assert Membership.objects.get(user=founder).role == "owner"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.core import mail
 from django.test import Client
@@ -164,3 +166,14 @@ def test_it_hides_other_tenants_records(hotel_a, hotel_b) -> None:
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.PENDING
     assert Membership.objects.filter(user=hotel_a.staff).exists()
+
+
+def test_times_are_shown_in_the_hotels_time_zone(owner_client: Client, hotel_a) -> None:
+    hotel_a.tenant.time_zone = "Pacific/Kiritimati"  # UTC+14: the date differs from UTC's
+    hotel_a.tenant.save(update_fields=["time_zone"])
+    owner_client.post("/settings/team/", {"email": "tz@example.com"})
+    invitation = Invitation.objects.get()
+
+    local = invitation.expires_at.astimezone(ZoneInfo("Pacific/Kiritimati"))
+    page = owner_client.get("/settings/team/").content.decode()
+    assert f"{local:%H:%M}" in page
