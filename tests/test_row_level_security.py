@@ -253,9 +253,9 @@ def test_it_refuses_a_second_hotel_for_one_user_in_the_database(
         pytest.raises(psycopg.errors.UniqueViolation),
     ):
         conn.execute(
-            "INSERT INTO tenant_users (tenant_id, user_id, role, created_at) "
-            "VALUES (%s, %s, 'staff', now())",
-            [b.tenant.id, a.staff.pk],
+            "INSERT INTO tenant_users (public_id, tenant_id, user_id, role, created_at) "
+            "VALUES (%s, %s, %s, 'staff', now())",
+            [uuid.uuid4(), b.tenant.id, a.staff.pk],
         )
 
 
