@@ -32,9 +32,12 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m "not postgres"
 	INNBOX_TEST_DB=postgres $(BIN)/python -m pytest -m postgres
 
+APPS := innbox tenancy hotel pms whatsapp messaging automation agent dashboard
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(APPS)
 
 # Re-pin after editing pyproject.toml (needs the package index).
 lock: $(VENV)/.installed-dev

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from hotel.models import Guest, Reservation, ReservationStatus
 from messaging.models import Direction, MessageLog
-from tenancy.access import TenantRequest, tenant_queryset
+from tenancy.access import MemberRequest, tenant_queryset
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class HeadlineStats:
     messages_sent_today: int
 
 
-def for_tenant(request: TenantRequest) -> HeadlineStats:
+def for_tenant(request: MemberRequest) -> HeadlineStats:
     # "Today" is the hotel's day, not the server's.
     hotel_now = timezone.localtime(timezone=ZoneInfo(request.tenant.time_zone))
     today = hotel_now.date()

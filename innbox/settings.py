@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import dj_database_url
 
@@ -72,13 +73,13 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database() -> dict[str, Any]:
     # The test run on PostgreSQL (`make test`) points the whole suite at TEST_DATABASE_URL.
     if os.environ.get("INNBOX_TEST_DB") == "postgres":
         url = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/innbox")
     else:
         url = CONFIG.DATABASE_URL
-    database = dj_database_url.parse(url)
+    database: dict[str, Any] = dict(dj_database_url.parse(url))
     if database["ENGINE"] == "django.db.backends.sqlite3":
         # WAL + IMMEDIATE + busy timeout let the web process and a worker share the file
         # without "database is locked" errors (architecture.md, "Scale path").

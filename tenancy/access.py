@@ -16,7 +16,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 
-from tenancy.models import Membership, Role, Tenant
+from tenancy.models import Membership, Role, Tenant, User
 
 M = TypeVar("M", bound=Model)
 
@@ -28,6 +28,15 @@ class TenantRequest(HttpRequest):
     role: str | None
     membership: Membership | None
     request_id: str
+
+
+class MemberRequest(TenantRequest):
+    """A request that passed member_required: logged in, with a hotel."""
+
+    tenant: Tenant
+    role: str
+    membership: Membership
+    user: User  # type: ignore[assignment]
 
 
 def tenant_queryset(

@@ -33,7 +33,10 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 
 def language_choices() -> list[tuple[str, str]]:
-    return [(code, Locale.parse(code).get_display_name("en").title()) for code in GUEST_LANGUAGES]
+    return [
+        (code, (Locale.parse(code).get_display_name("en") or code).title())
+        for code in GUEST_LANGUAGES
+    ]
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -104,17 +107,15 @@ class HotelForm(forms.Form):
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "organization"}),
         help_text="3–100 characters: letters, numbers, spaces and . , ' & - ( ) /",
     )
-    time_zone = forms.ChoiceField(label="Time zone", initial="Asia/Jakarta")
+    time_zone = forms.ChoiceField(
+        label="Time zone", initial="Asia/Jakarta", choices=time_zone_choices
+    )
     default_language = forms.ChoiceField(
         label="Default guest language",
         initial="en",
+        choices=language_choices,
         help_text="Used for guests whose language we do not know.",
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = time_zone_choices()
-        self.fields["default_language"].choices = language_choices()
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())

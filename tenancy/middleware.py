@@ -49,7 +49,9 @@ class TenantMiddleware:
             return None
         if set_context:
             set_db_context(
-                tenant_id=membership.tenant_id, role=membership.role, user_id=request.user.pk
+                tenant_id=membership.tenant_id,
+                role="owner" if membership.is_owner else "staff",
+                user_id=request.user.pk,
             )
         # Loaded after the context is set: the tenants row is visible only to its own members.
         membership.tenant = Tenant.objects.get(pk=membership.tenant_id)

@@ -33,7 +33,7 @@ def create_tenant(request: TenantRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             tenant = create_tenant_with_owner(
-                request.user,
+                request.user,  # type: ignore[arg-type]  # login_required: never anonymous
                 name=form.cleaned_data["name"],
                 time_zone=form.cleaned_data["time_zone"],
                 default_language=form.cleaned_data["default_language"],

@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tenancy import invitations
-from tenancy.access import TenantRequest, get_for_owner, owner_required, tenant_queryset
+from tenancy.access import MemberRequest, get_for_owner, owner_required, tenant_queryset
 from tenancy.forms import InviteForm
 from tenancy.models import Invitation, InvitationStatus, Membership, Role
 
 
 @owner_required
-def team(request: TenantRequest) -> HttpResponse:
+def team(request: MemberRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -29,7 +29,7 @@ def team(request: TenantRequest) -> HttpResponse:
     return render(request, "tenancy/team.html", _team_context(request, form))
 
 
-def _team_context(request: TenantRequest, form: InviteForm) -> dict[str, object]:
+def _team_context(request: MemberRequest, form: InviteForm) -> dict[str, object]:
     members = (
         tenant_queryset(request, Membership)
         .select_related("user")
@@ -63,7 +63,7 @@ def _team_context(request: TenantRequest, form: InviteForm) -> dict[str, object]
 
 @owner_required
 @require_POST
-def resend_invitation(request: TenantRequest, public_id: str) -> HttpResponse:
+def resend_invitation(request: MemberRequest, public_id: str) -> HttpResponse:
     invitation = get_for_owner(
         request, Invitation.objects.select_related("tenant", "invited_by"), public_id=public_id
     )
@@ -78,7 +78,7 @@ def resend_invitation(request: TenantRequest, public_id: str) -> HttpResponse:
 
 @owner_required
 @require_POST
-def revoke_invitation(request: TenantRequest, public_id: str) -> HttpResponse:
+def revoke_invitation(request: MemberRequest, public_id: str) -> HttpResponse:
     invitation = get_for_owner(request, Invitation, public_id=public_id)
     try:
         invitations.revoke(invitation)
@@ -91,7 +91,7 @@ def revoke_invitation(request: TenantRequest, public_id: str) -> HttpResponse:
 
 @owner_required
 @require_POST
-def remove_member(request: TenantRequest, public_id: str) -> HttpResponse:
+def remove_member(request: MemberRequest, public_id: str) -> HttpResponse:
     membership = get_for_owner(
         request, Membership.objects.select_related("user"), public_id=public_id
     )
