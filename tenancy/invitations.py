@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import smtplib
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlencode
@@ -62,6 +63,7 @@ def invite_staff(tenant: Tenant, invited_by: User, email: str) -> Invitation:
         raise InvitationError(f"{email} already has an invitation. Use Resend to send it again.")
     token, token_hash = _new_token()
     try:
+        # The row and the email stand or fall together: no invitation nobody was told about.
         with transaction.atomic():
             invitation = Invitation.objects.create(
                 tenant=tenant,
@@ -70,38 +72,50 @@ def invite_staff(tenant: Tenant, invited_by: User, email: str) -> Invitation:
                 token_hash=token_hash,
                 expires_at=timezone.now() + INVITATION_LIFETIME,
             )
+            _send_email(invitation, token)
     except IntegrityError:  # a second click raced the first
         raise InvitationError(
             f"{email} already has an invitation. Use Resend to send it again."
         ) from None
-    _send_email(invitation, token)
     log.info("invitation_sent", invitation_id=str(invitation.public_id))
     return invitation
 
 
+RESENDABLE = (InvitationStatus.PENDING, InvitationStatus.EXPIRED, InvitationStatus.REVOKED)
+
+
 def resend(invitation: Invitation) -> Invitation:
-    if invitation.status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
-        raise InvitationError("Only pending or expired invitations can be resent.")
-    token, invitation.token_hash = _new_token()
-    invitation.status = InvitationStatus.PENDING
-    invitation.expires_at = timezone.now() + INVITATION_LIFETIME
+    """A new token and expiry, emailed again. The old link dies with its token."""
+    token, token_hash = _new_token()
+    expires_at = timezone.now() + INVITATION_LIFETIME
     try:
         with transaction.atomic():
-            invitation.save(update_fields=["token_hash", "status", "expires_at", "updated_at"])
+            # Conditional on the status, so an acceptance that happened after the owner loaded
+            # the page is never turned back into a pending invitation.
+            renewed = Invitation.objects.filter(pk=invitation.pk, status__in=RESENDABLE).update(
+                token_hash=token_hash,
+                status=InvitationStatus.PENDING,
+                expires_at=expires_at,
+                updated_at=timezone.now(),
+            )
+            if not renewed:
+                raise InvitationError("This invitation was already accepted.")
+            invitation.refresh_from_db()
+            _send_email(invitation, token)
     except IntegrityError:
         raise InvitationError(
             f"{invitation.invited_email} already has a newer invitation."
         ) from None
-    _send_email(invitation, token)
     log.info("invitation_resent", invitation_id=str(invitation.public_id))
     return invitation
 
 
 def revoke(invitation: Invitation) -> None:
-    if invitation.status != InvitationStatus.PENDING:
-        raise InvitationError("Only pending invitations can be revoked.")
-    invitation.status = InvitationStatus.REVOKED
-    invitation.save(update_fields=["status", "updated_at"])
+    revoked = Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.PENDING).update(
+        status=InvitationStatus.REVOKED, updated_at=timezone.now()
+    )
+    if not revoked:
+        raise InvitationError("Only pending invitations can be revoked; this one is not pending.")
     log.info("invitation_revoked", invitation_id=str(invitation.public_id))
 
 
@@ -115,6 +129,21 @@ def remove_member(membership: Membership, removed_by: User) -> None:
 
 
 def _send_email(invitation: Invitation, token: str) -> None:
+    try:
+        _compose_email(invitation, token).send()
+    except (OSError, smtplib.SMTPException) as exc:
+        log.error(
+            "invitation_email_failed",
+            error=exc.__class__.__name__,
+            error_category=ErrorCategory.INTEGRATION,
+        )
+        raise InvitationError(
+            f"The email to {invitation.invited_email} could not be sent, so nothing was saved. "
+            "Try again in a moment."
+        ) from None
+
+
+def _compose_email(invitation: Invitation, token: str) -> EmailMultiAlternatives:
     context = {
         "hotel_name": invitation.tenant.name,
         "inviter": invitation.invited_by.email if invitation.invited_by else "The owner",
@@ -128,7 +157,7 @@ def _send_email(invitation: Invitation, token: str) -> None:
         to=[invitation.invited_email],
     )
     message.attach_alternative(render_to_string("emails/invitation.html", context), "text/html")
-    message.send()
+    return message
 
 
 # --- the invited person's side (no tenant context yet) ---------------------------------------
@@ -204,8 +233,13 @@ def accept(token: str, user: User) -> Membership:
             membership = Membership.objects.create(
                 tenant_id=invitation.tenant_id, user=user, role=Role.STAFF
             )
+            # Token and expiry again, not only the status: a resend or the deadline may have come
+            # between opening the link and now.
             updated = Invitation.objects.filter(
-                pk=invitation.pk, status=InvitationStatus.PENDING
+                pk=invitation.pk,
+                token_hash=hash_token(token),
+                status=InvitationStatus.PENDING,
+                expires_at__gt=timezone.now(),
             ).update(
                 status=InvitationStatus.ACCEPTED,
                 accepted_by=user,

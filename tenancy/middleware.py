@@ -25,17 +25,23 @@ class TenantMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # Times on pages are the hotel's, not the server's; reset for every request.
         timezone.deactivate()
-        if not enforces_rls():
+        if not enforces_rls() or not request.user.is_authenticated:
+            # Anonymous requests (login, signup, webhooks, /healthz) have no tenant; code that
+            # acts for one opens its own transaction with acting_for_tenant().
             self._resolve(request)
             return self.get_response(request)
         # PostgreSQL: the tenant's RLS context holds for the whole request, in one transaction
         # (this replaces ATOMIC_REQUESTS, whose transaction would begin after middleware).
         with transaction.atomic():
-            user_id = request.user.pk if request.user.is_authenticated else None
             # Before the tenant is known, a user may read their own membership row only.
-            set_db_context(user_id=user_id)
+            set_db_context(user_id=request.user.pk)
             self._resolve(request, set_context=True)
-            return self.get_response(request)
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                # Django turned an exception into this response before it reached us: undo the
+                # request's writes, as ATOMIC_REQUESTS would have.
+                transaction.set_rollback(True)
+            return response
 
     @staticmethod
     def _resolve(request: HttpRequest, *, set_context: bool = False) -> Membership | None:

@@ -421,3 +421,23 @@ def test_password_reset_by_email(client: Client, hotel_a) -> None:
     assert follow_location(log_in(client, hotel_a.owner.email, NEW_PASSWORD)) == "/"
     reused = client.get(urlsplit(link).path)
     assert "invalid or was already used" in reused.content.decode()
+
+
+def test_accepting_rechecks_the_token_and_expiry_at_the_last_moment(
+    hotel_a, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    joiner = factories.make_user("joiner-")
+    old_token = invite(hotel_a, joiner.email)
+    opened_before_the_resend = invitations.open_link(old_token)
+    invitations.resend(Invitation.objects.get())
+    # The race: the link was checked, then the owner resent before the accept was written.
+    monkeypatch.setattr(invitations, "open_link", lambda token: opened_before_the_resend)
+
+    with pytest.raises(invitations.InvitationError):
+        invitations.accept(old_token, joiner)
+    with (
+        time_machine.travel(timezone.now() + dt.timedelta(days=8)),
+        pytest.raises(invitations.InvitationError),
+    ):
+        invitations.accept(token_from_last_email(), joiner)
+    assert not Membership.objects.filter(user=joiner).exists()

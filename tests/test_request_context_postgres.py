@@ -137,3 +137,27 @@ def test_a_new_owner_creates_a_hotel_as_the_app_role(
     assert response["Location"] == "/"
     assert dashboard.status_code == 200 and "Hotel Charlie" in dashboard.content.decode()
     assert Membership.objects.get(user=founder).role == "owner"
+
+
+@pytest.mark.urls("tests.failing_urls")
+def test_a_request_that_fails_with_500_writes_nothing(
+    two_hotels: tuple[factories.Hotel, factories.Hotel],
+) -> None:
+    a, _ = two_hotels
+    client = Client(raise_request_exception=False)
+    with django_connected_as(settings.DB_APP_ROLE):
+        client.force_login(a.staff)
+        response = client.get("/write-then-fail/")
+
+    assert response.status_code == 500
+    assert not Guest.objects.filter(last_name="Written").exists()
+
+
+def test_an_anonymous_request_opens_no_tenant_transaction(db: None) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get("/healthz")
+
+    assert response.status_code == 200
+    assert [query["sql"] for query in queries.captured_queries] == ["SELECT 1"]

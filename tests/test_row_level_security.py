@@ -279,11 +279,28 @@ def test_it_lets_the_worker_claim_jobs_of_every_tenant_but_act_for_one(
 ) -> None:
     a, b = hotels
     with connected_as(settings.DB_WORKER_ROLE) as conn:
-        claimable = conn.execute(
-            "SELECT tenant_id FROM automation_jobs FOR UPDATE SKIP LOCKED"
-        ).fetchall()
-        assert {row[0] for row in claimable} == {a.tenant.id, b.tenant.id}
+        claimed = conn.execute("SELECT * FROM app_claim_due_jobs('worker-1', 60, 10)").fetchall()
+        assert {tenant_id for _, tenant_id in claimed} == {a.tenant.id, b.tenant.id}
+        assert conn.execute("SELECT * FROM app_claim_due_jobs('worker-2', 60, 10)").fetchall() == []
+        assert conn.execute("SELECT count(*) FROM automation_jobs").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM guests").fetchone()[0] == 0
     with connected_as(settings.DB_WORKER_ROLE, tenant=a.tenant, role="system") as conn:
         assert _count(conn, "guests", "tenant_id", a.tenant) == 1
         assert _count(conn, "guests", "tenant_id", b.tenant) == 0
+        assert _count(conn, "automation_jobs", "tenant_id", b.tenant) == 0
+        assert _touch(conn, "automation_jobs", "tenant_id", b.tenant) == 0
+
+
+def test_only_the_worker_may_claim_jobs_and_only_the_app_may_look_up_invitations(
+    hotels: tuple[factories.Hotel, factories.Hotel],
+) -> None:
+    with (
+        connected_as(settings.DB_APP_ROLE) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("SELECT * FROM app_claim_due_jobs('intruder', 60, 10)")
+    with (
+        connected_as(settings.DB_WORKER_ROLE) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("SELECT app_invitation_tenant('x')")

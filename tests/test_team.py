@@ -177,3 +177,55 @@ def test_times_are_shown_in_the_hotels_time_zone(owner_client: Client, hotel_a) 
     local = invitation.expires_at.astimezone(ZoneInfo("Pacific/Kiritimati"))
     page = owner_client.get("/settings/team/").content.decode()
     assert f"{local:%H:%M}" in page
+
+
+def test_an_unsendable_invitation_is_not_saved(owner_client: Client, settings) -> None:
+    settings.EMAIL_BACKEND = "tests.failing_email.UnreachableSMTPBackend"
+
+    response = owner_client.post("/settings/team/", {"email": "unlucky@example.com"})
+
+    assert response.status_code == 200
+    assert "could not be sent, so nothing was saved" in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_a_failed_resend_keeps_the_old_link(owner_client: Client, settings) -> None:
+    owner_client.post("/settings/team/", {"email": "keep@example.com"})
+    invitation = Invitation.objects.get()
+    settings.EMAIL_BACKEND = "tests.failing_email.UnreachableSMTPBackend"
+
+    response = owner_client.post(
+        f"/settings/team/invitations/{invitation.public_id}/resend/", follow=True
+    )
+
+    assert "could not be sent" in response.content.decode()
+    assert Invitation.objects.get().token_hash == invitation.token_hash
+
+
+def test_a_revoked_invitation_can_be_sent_again(owner_client: Client) -> None:
+    owner_client.post("/settings/team/", {"email": "second.chance@example.com"})
+    invitation = Invitation.objects.get()
+    owner_client.post(f"/settings/team/invitations/{invitation.public_id}/revoke/")
+
+    owner_client.post(f"/settings/team/invitations/{invitation.public_id}/resend/")
+
+    assert Invitation.objects.get().status == InvitationStatus.PENDING
+    assert len(mail.outbox) == 2
+
+
+def test_revoke_and_resend_never_undo_an_acceptance(owner_client: Client, hotel_a) -> None:
+    from tenancy import invitations
+
+    joiner = factories.make_user("joiner-")
+    owner_client.post("/settings/team/", {"email": joiner.email})
+    token = mail.outbox[-1].body.split("token=")[1].split()[0]
+    stale = Invitation.objects.get()  # what the owner's page showed
+    invitations.accept(token, joiner)  # meanwhile, the invitee accepts
+
+    for action in (invitations.revoke, invitations.resend):
+        with pytest.raises(invitations.InvitationError):
+            action(stale)
+
+    assert Invitation.objects.get().status == InvitationStatus.ACCEPTED
+    assert Membership.objects.filter(user=joiner).exists()
+    assert len(mail.outbox) == 1

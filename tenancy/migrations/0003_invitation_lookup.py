@@ -7,6 +7,7 @@ migrating role (which must be a superuser or have BYPASSRLS, see docs/migrations
 inside that hotel's context. Knowing the hash requires knowing the token.
 """
 
+from django.conf import settings
 from django.db import migrations
 
 from tenancy.rls import PostgresOnlySQL
@@ -17,11 +18,15 @@ class Migration(migrations.Migration):
 
     operations = [
         PostgresOnlySQL(
-            """
+            lambda: (
+                f"""
 CREATE OR REPLACE FUNCTION app_invitation_tenant(p_token_hash text) RETURNS uuid
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
     AS $$ SELECT tenant_id FROM invitations WHERE token_hash = p_token_hash $$;
-""",
+REVOKE ALL ON FUNCTION app_invitation_tenant(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_invitation_tenant(text) TO "{settings.DB_APP_ROLE}";
+"""  # noqa: S608 - the role name is a validated identifier (config: DB_APP_ROLE)
+            ),
             "DROP FUNCTION IF EXISTS app_invitation_tenant(text);",
         ),
     ]
