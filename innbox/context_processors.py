@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 
 from innbox import config
@@ -12,5 +11,4 @@ def innbox(request: HttpRequest) -> dict[str, Any]:
     return {
         "sandbox_messaging": config.get().settings.sandbox_messaging,
         "is_owner": getattr(request, "role", None) == "owner",
-        "debug": settings.DEBUG,
     }
