@@ -19,7 +19,7 @@ DEMO_GUESTS = [
     ("Siti", "Rahayu", "+6281234560001", "ID", "id"),
     ("Budi", "Santoso", "+6281234560002", "ID", "id"),
     ("Emma", "Schneider", "+4915112345601", "DE", "de"),
-    ("James", "Walker", "+447700900101", "GB", "en"),
+    ("James", "Walker", "+447911123401", "GB", "en"),
     ("Yuki", "Tanaka", "+819012345601", "JP", "ja"),
     ("Camille", "Dubois", "+33612345601", "FR", "fr"),
     ("Liam", "O'Brien", "+61412345601", "AU", "en"),

@@ -94,6 +94,15 @@ class Settings(BaseModel):
     WAHA_API_KEY: str | None = None
     WAHA_WEBHOOK_HMAC_KEY: str | None = Field(default=None, min_length=16)
     WAHA_MULTI_SESSION: bool = False
+    # Pacing like a person (WAHA's "How to Avoid Blocking"): seen, typing, random gaps.
+    WAHA_PACING_ENABLED: bool = True
+    WAHA_MIN_GAP_SECONDS: float = Field(default=20.0, ge=0)
+    WAHA_MAX_GAP_SECONDS: float = Field(default=45.0, ge=0)
+    WAHA_TYPING_CHARS_PER_SECOND: float = Field(default=12.0, gt=0)
+    WAHA_MAX_TYPING_SECONDS: float = Field(default=8.0, ge=0)
+    # After this many consecutive failed sends a WORKING session is shown as degraded.
+    WAHA_DEGRADED_AFTER_FAILURES: int = Field(default=3, ge=1)
+    WAHA_WEBHOOK_TOLERANCE_SECONDS: int = Field(default=300, ge=30, le=3600)
 
     # PMS webhooks (each tenant's signing secret lives in the database; these bound every request)
     PMS_WEBHOOK_TOLERANCE_SECONDS: int = Field(default=300, ge=30, le=3600)
@@ -118,6 +127,13 @@ class Settings(BaseModel):
     def _no_credentials_in_url(cls, value: AnyHttpUrl | None) -> AnyHttpUrl | None:
         if value is not None and (value.username or value.password):
             raise ValueError("must not contain a user name or password")
+        return value
+
+    @field_validator("WAHA_MAX_GAP_SECONDS")
+    @classmethod
+    def _gap_range_is_ordered(cls, value: float, info: ValidationInfo) -> float:
+        if value < info.data.get("WAHA_MIN_GAP_SECONDS", 0):
+            raise ValueError("must be at least WAHA_MIN_GAP_SECONDS")
         return value
 
     @field_validator("LLM_MODEL")

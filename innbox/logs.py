@@ -77,6 +77,10 @@ def configure_logging(level: str = "INFO") -> None:
                 # Our request log replaces runserver's plain-text access lines.
                 "django.server": {"level": "WARNING"},
                 "django.db.backends": {"level": "INFO"},
+                # innbox.http logs every outbound call without its query string; httpx's own
+                # line would repeat it with the full URL.
+                "httpx": {"level": "WARNING"},
+                "httpcore": {"level": "WARNING"},
             },
         }
     )

@@ -5,5 +5,6 @@ from innbox import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("tenancy.urls")),
+    path("", include("whatsapp.urls")),
     path("", include("dashboard.urls")),
 ]

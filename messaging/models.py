@@ -125,6 +125,8 @@ class MessageLog(PublicIdMixin, TenantScopedModel, TimestampedModel):
     status = models.CharField(max_length=10, choices=MessageStatus.choices)
     failure_reason = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Inbound only: when someone of the hotel saw it ("unread guest messages").
+    staff_read_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
 

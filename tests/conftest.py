@@ -164,3 +164,27 @@ def screenshot(page: Any, request: pytest.FixtureRequest) -> Callable[..., Path]
 def fast_password_hashing(settings: Any) -> None:
     # Real hashing is slow by design; the tests check behaviour, not PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- WhatsApp: a fake WAHA server on a random port -------------------------------------------
+
+WAHA_TEST_KEY = "test-waha-api-key"
+WAHA_TEST_HMAC = "test-waha-hmac-key-0123456789"
+
+
+@pytest.fixture
+def fake_waha(settings: Any) -> Iterator[Any]:
+    """A running fake WAHA, with Innbox configured to use it (Core mode, fast pacing)."""
+    from whatsapp.fake_waha import FakeWaha
+
+    fake = FakeWaha(api_key=WAHA_TEST_KEY).start()
+    settings.WAHA_BASE_URL = fake.url
+    settings.WAHA_API_KEY = WAHA_TEST_KEY
+    settings.WAHA_WEBHOOK_HMAC_KEY = WAHA_TEST_HMAC
+    settings.WAHA_MULTI_SESSION = False
+    settings.WAHA_MIN_GAP_SECONDS = 0.3
+    settings.WAHA_MAX_GAP_SECONDS = 0.4
+    settings.WAHA_TYPING_CHARS_PER_SECOND = 400.0
+    settings.WAHA_MAX_TYPING_SECONDS = 0.05
+    yield fake
+    fake.stop()

@@ -161,3 +161,61 @@ def test_an_anonymous_request_opens_no_tenant_transaction(db: None) -> None:
 
     assert response.status_code == 200
     assert [query["sql"] for query in queries.captured_queries] == ["SELECT 1"]
+
+
+def test_whatsapp_connect_and_webhooks_work_as_the_app_role(
+    two_hotels: tuple[factories.Hotel, factories.Hotel], fake_waha, settings
+) -> None:
+    from messaging.models import MessageLog
+    from whatsapp.models import WahaConfiguration
+
+    a, _ = two_hotels
+    owner, other_owner = Client(), Client()
+    with django_connected_as(settings.DB_APP_ROLE):
+        settings.APP_URL = "http://127.0.0.1:9"
+        owner.force_login(a.owner)
+        assert owner.post("/api/waha/start/").status_code == 200
+        other_owner.force_login(two_hotels[1].owner)
+        refused = other_owner.post("/api/waha/start/")
+        # WAHA's webhooks arrive anonymously; the session name finds the hotel.
+        fake_waha.pair("default", phone="+6281100001111", push_name="Alpha")
+        guest_phone = a.guest.phone_e164.lstrip("+")
+        import hashlib
+        import hmac
+        import json
+        import time
+
+        body = json.dumps(
+            {
+                "id": "evt_pgtest",
+                "timestamp": int(time.time() * 1000),
+                "event": "message",
+                "session": "default",
+                "engine": "NOWEB",
+                "payload": {
+                    "id": f"false_{guest_phone}@c.us_PG1",
+                    "from": f"{guest_phone}@c.us",
+                    "fromMe": False,
+                    "body": "Halo",
+                    "hasMedia": False,
+                },
+            }
+        ).encode()
+        signature = hmac.new(
+            settings.WAHA_WEBHOOK_HMAC_KEY.encode(), body, hashlib.sha512
+        ).hexdigest()
+        webhook = Client().post(
+            "/api/webhooks/waha/",
+            body,
+            content_type="application/json",
+            HTTP_X_WEBHOOK_HMAC=signature,
+            HTTP_X_WEBHOOK_TIMESTAMP=str(int(time.time() * 1000)),
+        )
+        status = owner.get("/api/waha/status/").json()
+
+    assert refused.status_code == 409 and "Hotel Alpha" in refused.json()["error"]
+    assert webhook.status_code == 200 and webhook.json()["status"] == "stored"
+    message = MessageLog.objects.get(waha_message_id=f"false_{guest_phone}@c.us_PG1")
+    assert (message.tenant_id, message.guest_id) == (a.tenant.id, a.guest.pk)
+    assert status["status"] == "connected"
+    assert WahaConfiguration.objects.get(tenant=a.tenant).phone_number == "+6281100001111"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from innbox.models import TimestampedModel
@@ -9,14 +10,21 @@ from tenancy.models import TenantScopedModel
 
 
 class SessionStatus(models.TextChoices):
-    # WAHA's own session states (api-facts.md, 1.3) ...
+    """WAHA's session states (api-facts.md §1.3), as WAHA last reported them."""
+
     STOPPED = "STOPPED", "Disconnected"
     STARTING = "STARTING", "Starting"
     SCAN_QR_CODE = "SCAN_QR_CODE", "Scan the QR code"
     WORKING = "WORKING", "Connected"
     FAILED = "FAILED", "Failed"
-    # ... and ours: WAHA says WORKING but sends keep failing.
-    DEGRADED = "DEGRADED", "Degraded"
+    PASSKEY_REQUIRED = "PASSKEY_REQUIRED", "Passkey required"
+    PASSKEY_CONFIRMATION_REQUIRED = "PASSKEY_CONFIRMATION_REQUIRED", "Confirm the passkey"
+    # A state this version of Innbox does not know yet: treated as "not ready".
+    UNKNOWN = "UNKNOWN", "Unknown"
+
+    @classmethod
+    def from_waha(cls, value: str) -> SessionStatus:
+        return cls(value) if value in cls.values else cls.UNKNOWN
 
 
 class WahaConfiguration(TenantScopedModel, TimestampedModel):
@@ -28,11 +36,13 @@ class WahaConfiguration(TenantScopedModel, TimestampedModel):
     # WAHA Core serves only "default"; Plus (and newer free images) one session per tenant.
     session_name = models.CharField(max_length=64, unique=True)
     status = models.CharField(
-        max_length=16, choices=SessionStatus.choices, default=SessionStatus.STOPPED
+        max_length=32, choices=SessionStatus.choices, default=SessionStatus.STOPPED
     )
     phone_number = models.CharField(max_length=20, blank=True)
     push_name = models.CharField(max_length=100, blank=True)
     consecutive_send_failures = models.PositiveIntegerField(default=0)
+    # When this number last sent a message: the pacer keeps a random gap after it.
+    last_sent_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 
@@ -47,3 +57,23 @@ class WahaConfiguration(TenantScopedModel, TimestampedModel):
 
     def __str__(self) -> str:
         return f"WAHA session {self.session_name} ({self.status})"
+
+    @property
+    def is_degraded(self) -> bool:
+        """WAHA says WORKING while sends keep failing: a known WAHA trap, shown to owners."""
+        return (
+            self.status == SessionStatus.WORKING
+            and self.consecutive_send_failures >= settings.WAHA_DEGRADED_AFTER_FAILURES
+        )
+
+    @property
+    def health(self) -> str:
+        if self.is_degraded:
+            return "degraded"
+        return {
+            SessionStatus.STOPPED: "disconnected",
+            SessionStatus.STARTING: "starting",
+            SessionStatus.SCAN_QR_CODE: "scan_qr",
+            SessionStatus.WORKING: "connected",
+            SessionStatus.FAILED: "failed",
+        }.get(SessionStatus(self.status), "attention")

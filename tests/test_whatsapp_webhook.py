@@ -1,0 +1,333 @@
+"""POST /api/webhooks/waha/: authentic events are applied once; anything else changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from automation.models import InboundEvent
+from hotel.models import Guest, Reservation
+from messaging.models import Direction, MessageLog, MessageStatus
+from tests import factories
+from tests.conftest import WAHA_TEST_HMAC
+from whatsapp import inbound
+from whatsapp.models import SessionStatus, WahaConfiguration
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/webhooks/waha/"
+
+
+@pytest.fixture(autouse=True)
+def hmac_key(settings: Any) -> None:
+    settings.WAHA_WEBHOOK_HMAC_KEY = WAHA_TEST_HMAC
+
+
+@pytest.fixture
+def hotel(hotel_a: factories.Hotel) -> factories.Hotel:
+    WahaConfiguration.objects.create(
+        tenant=hotel_a.tenant, session_name="default", status=SessionStatus.WORKING
+    )
+    return hotel_a
+
+
+def envelope(
+    event: str, payload: dict[str, Any], *, session: str = "default", legacy: bool = False
+) -> dict:
+    body: dict[str, Any] = {
+        "event": event,
+        "session": session,
+        "payload": payload,
+        "engine": "NOWEB",
+    }
+    if not legacy:
+        body["id"] = "evt_" + secrets.token_hex(13)
+        body["timestamp"] = int(time.time() * 1000)
+    return body
+
+
+def message(from_chat: str, text: str, *, from_me: bool = False) -> dict[str, Any]:
+    return {
+        "id": f"{str(from_me).lower()}_{from_chat}_{secrets.token_hex(8).upper()}",
+        "timestamp": int(time.time()),
+        "from": from_chat,
+        "fromMe": from_me,
+        "source": "app",
+        "to": "6281100001111@c.us",
+        "body": text,
+        "hasMedia": False,
+    }
+
+
+def post(
+    client: Client,
+    body: dict | bytes,
+    *,
+    key: str | None = WAHA_TEST_HMAC,
+    timestamp_ms: int | None = None,
+    signature: str | None = None,
+):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers: dict[str, str] = {}
+    if key is not None:
+        headers["HTTP_X_WEBHOOK_HMAC"] = (
+            signature or hmac.new(key.encode(), raw, hashlib.sha512).hexdigest()
+        )
+        headers["HTTP_X_WEBHOOK_HMAC_ALGORITHM"] = "sha512"
+    if timestamp_ms is not False:
+        headers["HTTP_X_WEBHOOK_TIMESTAMP"] = str(timestamp_ms or int(time.time() * 1000))
+    return client.post(URL, raw, content_type="application/json", **headers)
+
+
+def nothing_stored() -> bool:
+    return not InboundEvent.objects.exists() and not MessageLog.objects.exists()
+
+
+# --- refusals --------------------------------------------------------------------------------
+
+
+def test_a_missing_signature_is_refused_and_nothing_is_stored(client: Client, hotel) -> None:
+    response = post(client, envelope("message", message("6281234567890@c.us", "Hi")), key=None)
+    assert response.status_code == 401
+    assert nothing_stored()
+
+
+def test_a_wrong_signature_is_refused_and_nothing_is_stored(client: Client, hotel) -> None:
+    response = post(
+        client, envelope("message", message("6281234567890@c.us", "Hi")), key="another-key"
+    )
+    assert response.status_code == 401
+    assert nothing_stored()
+
+
+def test_an_old_timestamp_is_refused(client: Client, hotel) -> None:
+    stale = int((time.time() - 3600) * 1000)
+    response = post(
+        client, envelope("message", message("6281234567890@c.us", "Hi")), timestamp_ms=stale
+    )
+    assert response.status_code == 400
+    assert nothing_stored()
+
+
+def test_malformed_json_is_refused(client: Client, hotel) -> None:
+    assert post(client, b'{"event": "message", ').status_code == 400
+    assert post(client, json.dumps({"event": "message"}).encode()).status_code == 400
+    assert nothing_stored()
+
+
+def test_a_malformed_payload_is_refused(client: Client, hotel) -> None:
+    response = post(client, envelope("message.ack", {"id": "x"}))  # no ack value
+    assert response.status_code == 400
+    assert nothing_stored()
+
+
+def test_an_oversized_body_is_refused(client: Client, hotel, settings) -> None:
+    settings.WAHA_WEBHOOK_MAX_BODY_BYTES = 1000
+    response = post(client, envelope("message", message("6281234567890@c.us", "x" * 2000)))
+    assert response.status_code == 413
+    assert nothing_stored()
+
+
+def test_an_unknown_session_is_answered_but_stores_nothing(client: Client, hotel) -> None:
+    response = post(
+        client, envelope("message", message("6281234567890@c.us", "Hi"), session="other")
+    )
+    assert response.status_code == 200
+    assert nothing_stored()
+
+
+# --- guest messages ---------------------------------------------------------------------------
+
+
+def test_a_guest_message_is_stored_and_matched_by_phone(client: Client, hotel) -> None:
+    phone = hotel.guest.phone_e164
+    response = post(
+        client, envelope("message", message(f"{phone.lstrip('+')}@c.us", "Jam berapa sarapan?"))
+    )
+
+    assert response.status_code == 200
+    stored = MessageLog.objects.get()
+    assert (stored.direction, stored.status, stored.guest, stored.body) == (
+        Direction.INBOUND,
+        MessageStatus.RECEIVED,
+        hotel.guest,
+        "Jam berapa sarapan?",
+    )
+    assert stored.reservation == hotel.reservation
+    assert stored.staff_read_at is None
+
+
+def test_the_same_event_twice_changes_state_once(client: Client, hotel) -> None:
+    event = envelope("message", message("6281234567890@c.us", "Hello"))
+    received: list[object] = []
+    inbound.guest_message_received.connect(
+        lambda **kwargs: received.append(kwargs["message"]), weak=False
+    )
+    try:
+        assert post(client, event).status_code == 200
+        second = post(client, event)
+    finally:
+        inbound.guest_message_received.receivers.clear()
+
+    assert second.status_code == 200 and second.json()["status"] == "duplicate"
+    assert MessageLog.objects.count() == 1 and InboundEvent.objects.count() == 1
+    assert len(received) == 1, "the agent hook hears each guest message once"
+
+
+def test_an_old_server_without_envelope_id_is_deduplicated_by_message_id(
+    client: Client, hotel
+) -> None:
+    event = envelope("message", message("6281234567890@c.us", "Hello"), legacy=True)
+    for _ in range(2):
+        assert post(client, event, timestamp_ms=False).status_code == 200
+    assert MessageLog.objects.count() == 1
+
+
+def test_our_own_echo_and_group_messages_are_not_guest_messages(client: Client, hotel) -> None:
+    post(client, envelope("message", message("6281234567890@c.us", "Our own", from_me=True)))
+    post(client, envelope("message", message("120363000000@g.us", "A group")))
+    assert not MessageLog.objects.exists()
+
+
+def test_a_hidden_lid_sender_is_mapped_to_the_guests_phone(
+    client: Client, hotel, fake_waha
+) -> None:
+    fake_waha.sessions["default"] = fake_waha_session("default", status="WORKING")
+    fake_waha.lids["99887766@lid"] = f"{hotel.guest.phone_e164.lstrip('+')}@c.us"
+
+    post(client, envelope("message", message("99887766@lid", "Hi from a lid")))
+
+    assert MessageLog.objects.get().guest == hotel.guest
+
+
+def fake_waha_session(name: str, status: str):
+    from whatsapp.fake_waha import Session
+
+    return Session(name=name, config={}, status=status)
+
+
+def test_a_booking_code_links_the_chat_to_the_reservation(client: Client, hotel) -> None:
+    stranger_phone = "6287700001234@c.us"  # not the phone the PMS gave us
+    code = hotel.reservation.booking_code
+
+    post(
+        client,
+        envelope("message", message(stranger_phone, f"Hi! My booking code is {code.lower()}")),
+    )
+
+    stored = MessageLog.objects.get()
+    assert (stored.reservation, stored.guest) == (hotel.reservation, hotel.guest)
+    guest = Guest.objects.get(pk=hotel.guest.pk)
+    assert guest.whatsapp_chat_id == stranger_phone
+    assert guest.consent_at is not None and guest.consent_source == "whatsapp_booking_code"
+
+
+def test_a_wrong_booking_code_links_nothing(client: Client, hotel) -> None:
+    post(client, envelope("message", message("6287700001234@c.us", "My booking code is NOPE123")))
+
+    stored = MessageLog.objects.get()
+    assert (stored.reservation, stored.guest) == (None, None)
+    guest = Guest.objects.get(pk=hotel.guest.pk)
+    assert guest.whatsapp_chat_id == "" and guest.consent_at is None
+
+
+def test_another_hotels_booking_code_links_nothing(client: Client, hotel, hotel_b) -> None:
+    code = hotel_b.reservation.booking_code
+    post(client, envelope("message", message("6287700001234@c.us", f"code {code}")))
+
+    assert MessageLog.objects.get().reservation is None
+    assert Reservation.objects.get(pk=hotel_b.reservation.pk).guest.whatsapp_chat_id == ""
+
+
+# --- delivery acks ----------------------------------------------------------------------------
+
+
+def outbound(hotel: factories.Hotel, status: str = MessageStatus.SENT) -> MessageLog:
+    return MessageLog.objects.create(
+        tenant=hotel.tenant,
+        direction=Direction.OUTBOUND,
+        guest=hotel.guest,
+        body="Selamat datang",
+        waha_message_id="true_6281234567890@c.us_3EB0AAAA",
+        status=status,
+    )
+
+
+def ack(message_id: str, value: int) -> dict:
+    names = {-1: "ERROR", 1: "SERVER", 2: "DEVICE", 3: "READ", 4: "PLAYED"}
+    return envelope(
+        "message.ack",
+        {
+            "id": message_id,
+            "from": "6281100001111@c.us",
+            "to": "6281234567890@c.us",
+            "fromMe": True,
+            "ack": value,
+            "ackName": names[value],
+        },
+    )
+
+
+def test_acks_move_the_message_forward(client: Client, hotel) -> None:
+    sent = outbound(hotel)
+    post(client, ack(sent.waha_message_id, 2))
+    sent.refresh_from_db()
+    assert sent.status == MessageStatus.DELIVERED and sent.delivered_at is not None
+    post(client, ack(sent.waha_message_id, 3))
+    sent.refresh_from_db()
+    assert sent.status == MessageStatus.READ and sent.read_at is not None
+
+
+def test_a_late_sent_ack_never_undoes_read(client: Client, hotel) -> None:
+    sent = outbound(hotel)
+    post(client, ack(sent.waha_message_id, 3))
+    post(client, ack(sent.waha_message_id, 1))
+    post(client, ack(sent.waha_message_id, 2))
+
+    sent.refresh_from_db()
+    assert sent.status == MessageStatus.READ
+
+
+def test_an_error_ack_fails_an_undelivered_message(client: Client, hotel) -> None:
+    sent = outbound(hotel)
+    post(client, ack(sent.waha_message_id, -1))
+    sent.refresh_from_db()
+    assert sent.status == MessageStatus.FAILED and sent.failure_reason
+
+
+def test_acks_of_another_hotels_message_change_nothing(client: Client, hotel, hotel_b) -> None:
+    theirs = outbound(hotel_b)
+    post(client, ack(theirs.waha_message_id, 3))
+    theirs.refresh_from_db()
+    assert theirs.status == MessageStatus.SENT
+
+
+# --- session status ---------------------------------------------------------------------------
+
+
+def test_session_status_updates_the_connection(client: Client, hotel) -> None:
+    event = envelope("session.status", {"name": "default", "status": "FAILED", "statuses": []})
+    post(client, event)
+    assert WahaConfiguration.objects.get().status == SessionStatus.FAILED
+
+    working = envelope("session.status", {"name": "default", "status": "WORKING", "statuses": []})
+    working["me"] = {"id": "6281100001111@c.us", "pushName": "Hotel Alpha"}
+    post(client, working)
+    config = WahaConfiguration.objects.get()
+    assert (config.status, config.phone_number, config.push_name) == (
+        SessionStatus.WORKING,
+        "+6281100001111",
+        "Hotel Alpha",
+    )
+
+
+def test_an_unknown_session_state_is_kept_as_unknown(client: Client, hotel) -> None:
+    post(client, envelope("session.status", {"name": "default", "status": "SOMETHING_NEW"}))
+    assert WahaConfiguration.objects.get().status == SessionStatus.UNKNOWN

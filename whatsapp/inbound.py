@@ -1,0 +1,229 @@
+"""What WAHA tells us: a guest wrote, a message was delivered or read, the session changed.
+
+Each authentic event is stored once (inbound_events, unique per tenant and event id) in the same
+transaction as its effects, so a redelivery finds the event and changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID
+
+import django.dispatch
+from django.db import IntegrityError, transaction
+from django.db.models import Case, IntegerField, Q, When
+from django.utils import timezone
+
+from automation.models import EventSource, InboundEvent
+from hotel.models import Guest, Reservation, ReservationStatus
+from innbox.integrations import IntegrationError
+from innbox.logs import ErrorCategory, get_logger
+from messaging.models import Direction, MessageLog, MessageStatus
+from tenancy.db import acting_for_tenant
+from tenancy.models import Tenant
+from whatsapp import sessions
+from whatsapp.models import WahaConfiguration
+from whatsapp.phones import e164_from_chat_id
+from whatsapp.schemas import AckPayload, Envelope, MessagePayload, SessionStatusPayload
+from whatsapp.waha import SessionState, parse_me
+
+log = get_logger(__name__)
+
+# The hook for whoever answers guests (the AI agent, later): sent once per new guest message,
+# after it is stored and committed, with `message` (a MessageLog) and `tenant`.
+guest_message_received = django.dispatch.Signal()
+
+# Delivery states only move forward: a late "sent" never undoes "read".
+_PROGRESS = [MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ]
+_ACK_TO_STATUS = {
+    1: MessageStatus.SENT,
+    2: MessageStatus.DELIVERED,
+    3: MessageStatus.READ,
+    4: MessageStatus.READ,  # PLAYED (voice): read and more
+}
+_BOOKING_CODE_CANDIDATE = re.compile(r"\b[A-Z0-9][A-Z0-9-]{3,31}\b", re.IGNORECASE)
+
+
+def event_id(envelope: Envelope) -> str:
+    """The envelope id where WAHA sends one (2025+); older servers: derived from the payload."""
+    if envelope.id:
+        return envelope.id
+    payload = envelope.payload
+    if envelope.event == "message.ack":
+        return f"{payload.get('id')}:ack:{payload.get('ack')}"
+    if envelope.event == "session.status":
+        last = (payload.get("statuses") or [{}])[-1]
+        return f"{envelope.session}:status:{payload.get('status')}:{last.get('timestamp', '')}"
+    return str(payload.get("id") or "")
+
+
+def handle(tenant_id: UUID, envelope: Envelope, request_id: str = "") -> str:
+    """Apply one authentic event for its hotel. Returns what happened, for the response and log."""
+    new_guest_message: MessageLog | None = None
+    try:
+        with acting_for_tenant(tenant_id):
+            InboundEvent.objects.create(
+                tenant_id=tenant_id,
+                source=EventSource.WAHA,
+                event_id=event_id(envelope)[:255],
+                event_type=envelope.event,
+                payload=envelope.model_dump(mode="json"),
+                request_id=request_id,
+                processed_at=timezone.now(),
+            )
+            tenant = Tenant.objects.get(pk=tenant_id)
+            if envelope.event == "message":
+                new_guest_message = _guest_message(tenant, envelope)
+                outcome = "stored" if new_guest_message else "ignored"
+            elif envelope.event == "message.ack":
+                outcome = _ack(tenant, AckPayload.model_validate(envelope.payload))
+            elif envelope.event == "session.status":
+                outcome = _session_status(tenant, envelope)
+            else:
+                outcome = "ignored"
+    except IntegrityError:
+        return "duplicate"
+    if new_guest_message is not None:
+        guest_message_received.send(sender=MessageLog, message=new_guest_message, tenant=tenant)
+    return outcome
+
+
+def _guest_message(tenant: Tenant, envelope: Envelope) -> MessageLog | None:
+    payload = MessagePayload.model_validate(envelope.payload)
+    if payload.from_me or not payload.from_.endswith(("@c.us", "@lid", "@s.whatsapp.net")):
+        return None  # our own echo, a group or a broadcast: not a guest talking to the hotel
+    chat_id = _phone_chat_id(envelope.session, payload.from_)
+    phone = e164_from_chat_id(chat_id) if chat_id else None
+    body = payload.body or ("[media]" if payload.has_media else "")
+    reservation = _reservation_by_booking_code(tenant, body)
+    guest = reservation.guest if reservation else _guest_by_phone(tenant, phone)
+    if reservation is not None:
+        _link_chat(reservation.guest, chat_id or payload.from_, phone)
+    elif guest is not None:
+        reservation = _current_reservation(guest)
+    message, created = MessageLog.objects.get_or_create(
+        tenant=tenant,
+        waha_message_id=payload.id,
+        defaults={
+            "direction": Direction.INBOUND,
+            "guest": guest,
+            "reservation": reservation,
+            "body": body,
+            "chat_id": chat_id or payload.from_,
+            "status": MessageStatus.RECEIVED,
+        },
+    )
+    log.info(
+        "guest_message_received",
+        guest_matched=guest is not None,
+        reservation_id=reservation.pk if reservation else None,
+    )
+    return message if created else None
+
+
+def _phone_chat_id(session: str, sender: str) -> str | None:
+    """WhatsApp may hide the sender's number behind an @lid; ask WAHA for the number."""
+    if not sender.endswith("@lid"):
+        return sender.replace("@s.whatsapp.net", "@c.us")
+    try:
+        return sessions.client().phone_for_lid(session, sender)
+    except (IntegrationError, sessions.Sandbox) as exc:
+        log.warning("lid_lookup_failed", error=str(exc), error_category=ErrorCategory.RETRYABLE)
+        return None
+
+
+def _reservation_by_booking_code(tenant: Tenant, text: str) -> Reservation | None:
+    candidates = {match.upper() for match in _BOOKING_CODE_CANDIDATE.findall(text or "")}
+    if not candidates:
+        return None
+    return (
+        Reservation.objects.filter(tenant=tenant, booking_code__in=candidates)
+        .exclude(booking_code="")
+        .select_related("guest")
+        .order_by("-check_in")
+        .first()
+    )
+
+
+def _guest_by_phone(tenant: Tenant, phone: str | None) -> Guest | None:
+    if not phone:
+        return None
+    return Guest.objects.filter(tenant=tenant, phone_e164=phone).order_by("-updated_at").first()
+
+
+def _current_reservation(guest: Guest) -> Reservation | None:
+    """The stay a message most likely concerns: the one in house, else the next arrival."""
+    today = timezone.localdate()
+    return (
+        Reservation.objects.filter(guest=guest)
+        .filter(
+            Q(status=ReservationStatus.ON_STAY)
+            | Q(status=ReservationStatus.PRE_ARRIVAL, check_in__gte=today)
+        )
+        .order_by(
+            Case(
+                When(status=ReservationStatus.ON_STAY, then=0),
+                default=1,
+                output_field=IntegerField(),
+            ),
+            "check_in",
+        )
+        .first()
+    )
+
+
+def _link_chat(guest: Guest, chat_id: str, phone: str | None) -> None:
+    """The guest wrote first and quoted their booking code: their chat and their consent."""
+    guest.whatsapp_chat_id = chat_id
+    fields = ["whatsapp_chat_id", "updated_at"]
+    if phone and not guest.phone_e164:
+        guest.phone_e164 = phone
+        fields.append("phone_e164")
+    if guest.consent_at is None:
+        guest.consent_at = timezone.now()
+        guest.consent_source = "whatsapp_booking_code"
+        fields += ["consent_at", "consent_source"]
+    guest.save(update_fields=fields)
+
+
+def _ack(tenant: Tenant, payload: AckPayload) -> str:
+    new_status = _ACK_TO_STATUS.get(payload.ack)
+    if payload.ack == -1:
+        updated = MessageLog.objects.filter(
+            tenant=tenant, waha_message_id=payload.id, status__in=_PROGRESS[:2]
+        ).update(
+            status=MessageStatus.FAILED,
+            failure_reason="WhatsApp reported an error delivering this message",
+            updated_at=timezone.now(),
+        )
+        return "failed" if updated else "unchanged"
+    if new_status is None:
+        return "ignored"
+    earlier = _PROGRESS[: _PROGRESS.index(new_status)]
+    stamp = {
+        MessageStatus.SENT: "sent_at",
+        MessageStatus.DELIVERED: "delivered_at",
+        MessageStatus.READ: "read_at",
+    }[new_status]
+    # One conditional UPDATE: concurrent or out-of-order acks can only move a message forward.
+    updated = MessageLog.objects.filter(
+        tenant=tenant, waha_message_id=payload.id, status__in=earlier
+    ).update(status=new_status, **{stamp: timezone.now()}, updated_at=timezone.now())
+    return new_status.value if updated else "unchanged"
+
+
+def _session_status(tenant: Tenant, envelope: Envelope) -> str:
+    payload = SessionStatusPayload.model_validate(envelope.payload)
+    config = WahaConfiguration.objects.filter(tenant=tenant, session_name=envelope.session).first()
+    if config is None:
+        return "ignored"
+    me = parse_me(envelope.me)
+    sessions.store_state(config, SessionState(name=envelope.session, status=payload.status, me=me))
+    return f"session {payload.status}"
+
+
+def mark_read(tenant: Tenant) -> int:
+    with transaction.atomic():
+        return MessageLog.objects.filter(
+            tenant=tenant, direction=Direction.INBOUND, staff_read_at__isnull=True
+        ).update(staff_read_at=timezone.now())

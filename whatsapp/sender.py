@@ -1,0 +1,134 @@
+"""Sending one WhatsApp text for a hotel, the way a careful person would.
+
+Two transports behind one function:
+- WAHA: check the number is on WhatsApp, wait a random gap after this number's last send, mark
+  the chat seen, type for a time proportional to the text, send. Every failure is an
+  IntegrationError; consecutive failures are counted so a silently broken session shows as
+  degraded.
+- Console (no WAHA_BASE_URL, development): the message is logged and reported as sent, no
+  network; every page says "Sandbox: messages are not delivered".
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from innbox.integrations import IntegrationError
+from innbox.logs import ErrorCategory, get_logger
+from tenancy.models import Tenant
+from whatsapp import sessions
+from whatsapp.models import SessionStatus, WahaConfiguration
+from whatsapp.phones import chat_id_for, to_e164
+from whatsapp.waha import WahaClient, WahaError
+
+log = get_logger(__name__)
+
+Sleep = Callable[[float], None]
+# Failures that say something about the guest's number, not about the hotel's session.
+GUEST_SIDE_FAILURES = {"not_on_whatsapp", "invalid_number"}
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    message_id: str | None  # WAHA's serialized id; None when the engine did not say
+    chat_id: str
+    sandbox: bool = False
+
+
+def send_text(tenant: Tenant, phone: str, text: str, *, sleep: Sleep = time.sleep) -> SentMessage:
+    """Send `text` to `phone` (any format; the hotel's country is the default region)."""
+    e164 = to_e164(phone, tenant.country_code)
+    if not settings.WAHA_BASE_URL:
+        return _send_to_console(tenant, e164, text)
+    config = sessions.configuration_for(tenant)
+    if config is None or config.status != SessionStatus.WORKING:
+        raise IntegrationError(
+            "WhatsApp is not connected: connect it on the WhatsApp settings page",
+            retryable=True,
+            code="session_not_ready",
+        )
+    try:
+        sent = _send_through_waha(sessions.client(), config, e164, text, sleep)
+    except IntegrationError as exc:
+        if exc.code not in GUEST_SIDE_FAILURES:
+            _record_failure(config, exc)
+        raise
+    _record_success(config)
+    return sent
+
+
+def _send_to_console(tenant: Tenant, e164: str, text: str) -> SentMessage:
+    log.info("whatsapp_sandbox_send", to=e164, characters=len(text))
+    return SentMessage(
+        message_id=f"sandbox_{uuid.uuid4().hex}", chat_id=chat_id_for(e164), sandbox=True
+    )
+
+
+def _send_through_waha(
+    waha: WahaClient, config: WahaConfiguration, e164: str, text: str, sleep: Sleep
+) -> SentMessage:
+    session = config.session_name
+    check = waha.check_exists(session, e164.lstrip("+"))
+    if not check.exists:
+        raise WahaError(f"{e164} is not on WhatsApp", retryable=False, code="not_on_whatsapp")
+    # WAHA's chat id, not ours: it corrects numbers WhatsApp knows in another form.
+    chat_id = check.chat_id or chat_id_for(e164)
+    if settings.WAHA_PACING_ENABLED:
+        _wait_for_gap(config, sleep)
+        waha.send_seen(session, chat_id)
+        waha.start_typing(session, chat_id)
+        sleep(typing_seconds(text))
+        waha.stop_typing(session, chat_id)
+    message_id = waha.send_text(session, chat_id, text)
+    return SentMessage(message_id=message_id, chat_id=chat_id)
+
+
+def typing_seconds(text: str) -> float:
+    """As long as a person would take, roughly, never the same twice."""
+    base = len(text) / settings.WAHA_TYPING_CHARS_PER_SECOND
+    return min(settings.WAHA_MAX_TYPING_SECONDS, base * random.uniform(0.8, 1.2))  # noqa: S311
+
+
+def _wait_for_gap(config: WahaConfiguration, sleep: Sleep) -> None:
+    """A random gap after this number's previous message; never a fixed rhythm."""
+    config.refresh_from_db(fields=["last_sent_at"])
+    if config.last_sent_at is None:
+        return
+    gap = random.uniform(settings.WAHA_MIN_GAP_SECONDS, settings.WAHA_MAX_GAP_SECONDS)  # noqa: S311
+    remaining = gap - (timezone.now() - config.last_sent_at).total_seconds()
+    if remaining > 0:
+        sleep(remaining)
+
+
+def _record_success(config: WahaConfiguration) -> None:
+    was_degraded = config.is_degraded
+    WahaConfiguration.objects.filter(pk=config.pk).update(
+        consecutive_send_failures=0, last_sent_at=timezone.now(), updated_at=timezone.now()
+    )
+    if was_degraded:
+        log.info("whatsapp_recovered", session=config.session_name)
+
+
+def _record_failure(config: WahaConfiguration, error: IntegrationError) -> None:
+    WahaConfiguration.objects.filter(pk=config.pk).update(
+        consecutive_send_failures=F("consecutive_send_failures") + 1,
+        last_error=error.message[:500],
+        updated_at=timezone.now(),
+    )
+    config.refresh_from_db(fields=["consecutive_send_failures", "status"])
+    if config.is_degraded:
+        log.warning(
+            "whatsapp_degraded",
+            session=config.session_name,
+            consecutive_failures=config.consecutive_send_failures,
+            error=error.message,
+            error_category=ErrorCategory.INTEGRATION,
+        )

@@ -1,0 +1,186 @@
+"""The WhatsApp settings page, its JSON/HTMX endpoints, and WAHA's webhook."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+import segno
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from pydantic import ValidationError
+
+from innbox.integrations import IntegrationError
+from innbox.logs import ErrorCategory, get_logger
+from tenancy.access import MemberRequest, member_required, owner_required
+from whatsapp import inbound, sessions, webhooks
+from whatsapp.models import WahaConfiguration
+from whatsapp.schemas import Envelope
+
+log = get_logger(__name__)
+
+
+# --- the settings page -----------------------------------------------------------------------
+
+
+@member_required
+def waha_settings(request: MemberRequest) -> HttpResponse:
+    context = _status_context(request, refresh=True)
+    return render(request, "whatsapp/settings.html", context)
+
+
+@never_cache
+@member_required
+@require_GET
+def api_status(request: MemberRequest) -> HttpResponse:
+    return _status_response(request, _status_context(request, refresh=True))
+
+
+@owner_required
+@require_POST
+def api_start(request: MemberRequest) -> HttpResponse:
+    try:
+        sessions.connect(request.tenant)
+    except sessions.SessionTaken as taken:
+        return _status_response(request, _status_context(request, problem=str(taken)), status=409)
+    except sessions.Sandbox as sandbox:
+        return _status_response(request, _status_context(request, problem=str(sandbox)), status=409)
+    except IntegrationError as exc:
+        _log_integration_error("whatsapp_connect_failed", exc)
+        return _status_response(request, _status_context(request, problem=exc.message), status=502)
+    return _status_response(request, _status_context(request))
+
+
+@never_cache
+@owner_required
+@require_GET
+def api_qr(request: MemberRequest) -> HttpResponse:
+    try:
+        png = sessions.qr_png(request.tenant)
+    except (IntegrationError, sessions.Sandbox) as exc:
+        return JsonResponse({"error": str(exc)}, status=409)
+    return HttpResponse(png, content_type="image/png")
+
+
+@owner_required
+@require_POST
+def api_logout(request: MemberRequest) -> HttpResponse:
+    try:
+        sessions.disconnect(request.tenant)
+    except (IntegrationError, sessions.Sandbox) as exc:
+        return _status_response(request, _status_context(request, problem=str(exc)), status=502)
+    return _status_response(request, _status_context(request))
+
+
+def _status_context(
+    request: MemberRequest, *, refresh: bool = False, problem: str = ""
+) -> dict[str, Any]:
+    config: WahaConfiguration | None = sessions.configuration_for(request.tenant)
+    if refresh and config is not None and not problem:
+        try:
+            config = sessions.refresh(request.tenant)
+        except IntegrationError as exc:
+            problem = f"The WhatsApp server did not answer: {exc.message}"
+        except sessions.Sandbox:
+            pass
+    health = config.health if config else "disconnected"
+    context: dict[str, Any] = {
+        "config": config,
+        "health": health,
+        "problem": problem,
+        "sandbox": sessions.is_sandbox(),
+        "single_session": not sessions.multi_session(),
+    }
+    if config is not None and health in ("connected", "degraded") and config.phone_number:
+        context["click_to_chat"] = _click_to_chat(config.phone_number, request.tenant.name)
+    return context
+
+
+def _status_response(
+    request: MemberRequest, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        # HTMX swaps only 2xx responses by default; the partial itself says what went wrong.
+        return render(request, "whatsapp/partials/status.html", context)
+    config = context["config"]
+    return JsonResponse(
+        {
+            "status": context["health"],
+            "waha_status": config.status if config else None,
+            "session": config.session_name if config else None,
+            "phone": config.phone_number if config else "",
+            "name": config.push_name if config else "",
+            "error": context["problem"] or None,
+        },
+        status=status,
+    )
+
+
+def _click_to_chat(phone: str, hotel_name: str) -> dict[str, str]:
+    digits = phone.lstrip("+")
+    front_desk = f"https://wa.me/{digits}?text={quote(f'Hi {hotel_name}!')}"
+    email_template = (
+        f"https://wa.me/{digits}?text={quote('Hi! My booking code is ')}{{booking_code}}"
+    )
+    return {
+        "front_desk": front_desk,
+        "email_template": email_template,
+        "qr_svg": segno.make(front_desk, error="m").svg_data_uri(scale=5, dark="#1d2330"),
+    }
+
+
+def _log_integration_error(event: str, exc: IntegrationError) -> None:
+    log.error(
+        event,
+        error=exc.message,
+        error_category=ErrorCategory.RETRYABLE if exc.retryable else ErrorCategory.INTEGRATION,
+    )
+
+
+# --- WAHA's webhook --------------------------------------------------------------------------
+
+
+@csrf_exempt  # authenticated by WAHA's HMAC instead
+@require_POST
+def waha_webhook(request: HttpRequest) -> HttpResponse:
+    """Verify, parse, route by session, store once, answer. A refusal stores nothing."""
+    refusal = webhooks.verify(request)
+    if refusal is not None:
+        log.warning(
+            "waha_webhook_refused", reason=refusal.reason, error_category=ErrorCategory.VALIDATION
+        )
+        return JsonResponse({"error": refusal.reason}, status=refusal.status)
+    try:
+        envelope = Envelope.model_validate(json.loads(request.body))
+    except (ValueError, ValidationError):
+        log.warning("waha_webhook_malformed", error_category=ErrorCategory.VALIDATION)
+        return JsonResponse({"error": "malformed webhook body"}, status=400)
+    owner = sessions.session_owner(envelope.session)
+    if owner is None:
+        # Authentic but for no hotel of ours: answered 200 so WAHA does not retry for ever.
+        log.info(
+            "waha_webhook_unknown_session", session=envelope.session, webhook_event=envelope.event
+        )
+        return JsonResponse({"status": "ignored: unknown session"})
+    try:
+        outcome = inbound.handle(
+            owner.tenant_id, envelope, request_id=getattr(request, "request_id", "")
+        )
+    except ValidationError:
+        log.warning(
+            "waha_webhook_bad_payload",
+            webhook_event=envelope.event,
+            error_category=ErrorCategory.VALIDATION,
+        )
+        return JsonResponse({"error": f"malformed {envelope.event} payload"}, status=400)
+    log.info(
+        "waha_webhook_accepted",
+        webhook_event=envelope.event,
+        outcome=outcome,
+        tenant_id=str(owner.tenant_id),
+    )
+    return JsonResponse({"status": outcome})
