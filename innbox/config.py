@@ -175,6 +175,7 @@ DEV_DEFAULTS: dict[str, str] = {
     "SECRET_KEY": "dev-only-insecure-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
     "CREDENTIALS_ENCRYPTION_KEYS": "ZGV2LW9ubHktaW5zZWN1cmUtY3JlZGVudGlhbC1rZXk=",
     "CRON_SECRET": "dev-only-cron-secret",
+    "WAHA_WEBHOOK_HMAC_KEY": "dev-only-waha-webhook-hmac-key",
     "DEFAULT_FROM_EMAIL": "Innbox <innbox@localhost>",
 }
 

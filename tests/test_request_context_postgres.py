@@ -219,3 +219,27 @@ def test_whatsapp_connect_and_webhooks_work_as_the_app_role(
     assert (message.tenant_id, message.guest_id) == (a.tenant.id, a.guest.pk)
     assert status["status"] == "connected"
     assert WahaConfiguration.objects.get(tenant=a.tenant).phone_number == "+6281100001111"
+
+
+def test_staff_watching_the_whatsapp_page_works_as_the_app_role(
+    two_hotels: tuple[factories.Hotel, factories.Hotel], fake_waha, settings
+) -> None:
+    from whatsapp import sender
+
+    a, _ = two_hotels
+    owner, staff = Client(), Client()
+    with django_connected_as(settings.DB_APP_ROLE):
+        settings.APP_URL = "http://127.0.0.1:9"
+        owner.force_login(a.owner)
+        owner.post("/api/waha/start/")
+        fake_waha.pair("default", phone="+6281100001111", push_name="Alpha")
+        staff.force_login(a.staff)
+        page = staff.get("/settings/waha/")
+        poll = staff.get("/api/waha/status/")
+        # a send from a staff request writes the connection's health as the system
+        with acting_for_tenant(a.tenant.id, role="staff"):
+            sent = sender.send_text(a.tenant, a.guest.phone_e164, "Halo")
+
+    assert page.status_code == 200 and poll.status_code == 200
+    assert poll.json()["status"] == "connected"
+    assert sent.message_id

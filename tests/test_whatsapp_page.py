@@ -74,7 +74,7 @@ def test_pairing_shows_the_phone_and_disconnect_returns_to_disconnected(
 
     assert owner.post("/api/waha/logout/").json()["status"] == "disconnected"
     assert fake_waha.sessions["default"].status == "STOPPED"
-    assert WahaConfiguration.objects.get().phone_number == ""
+    assert not WahaConfiguration.objects.exists()
 
 
 def test_reconnecting_updates_the_existing_session(owner: Client, fake_waha) -> None:
@@ -192,3 +192,27 @@ def test_the_dashboard_shows_unread_guest_messages_until_marked_read(
 
     owner.post("/messages/mark-read/")
     assert "Bisa minta handuk tambahan?" not in owner.get("/").content.decode()
+
+
+def test_in_core_mode_the_session_is_free_again_after_a_disconnect(
+    owner: Client, fake_waha, hotel_b
+) -> None:
+    owner.post("/api/waha/start/")
+    owner.post("/api/waha/logout/")
+    other = Client()
+    other.force_login(hotel_b.owner)
+
+    assert other.post("/api/waha/start/").status_code == 200
+    assert WahaConfiguration.objects.get().tenant == hotel_b.tenant
+
+
+def test_switching_to_multi_session_renames_the_hotels_session(
+    owner: Client, fake_waha, settings
+) -> None:
+    owner.post("/api/waha/start/")
+    settings.WAHA_MULTI_SESSION = True
+    fake_waha.multi_session = True
+
+    owner.post("/api/waha/start/")
+
+    assert WahaConfiguration.objects.get().session_name.startswith("innbox-")

@@ -185,9 +185,9 @@ def test_an_old_server_without_envelope_id_is_deduplicated_by_message_id(
     client: Client, hotel
 ) -> None:
     event = envelope("message", message("6281234567890@c.us", "Hello"), legacy=True)
-    for _ in range(2):
-        assert post(client, event, timestamp_ms=False).status_code == 200
-    assert MessageLog.objects.count() == 1
+    assert post(client, event, timestamp_ms=False).json()["status"] == "stored"
+    assert post(client, event, timestamp_ms=False).json()["status"] == "duplicate"
+    assert MessageLog.objects.count() == 1 and InboundEvent.objects.count() == 1
 
 
 def test_our_own_echo_and_group_messages_are_not_guest_messages(client: Client, hotel) -> None:
@@ -304,9 +304,21 @@ def test_an_error_ack_fails_an_undelivered_message(client: Client, hotel) -> Non
 
 def test_acks_of_another_hotels_message_change_nothing(client: Client, hotel, hotel_b) -> None:
     theirs = outbound(hotel_b)
-    post(client, ack(theirs.waha_message_id, 3))
+    response = post(client, ack(theirs.waha_message_id, 3))
     theirs.refresh_from_db()
     assert theirs.status == MessageStatus.SENT
+    assert response.status_code == 409 and not InboundEvent.objects.exists()
+
+
+def test_an_ack_that_overtakes_its_send_is_retried_not_lost(client: Client, hotel) -> None:
+    early = ack("true_6281234567890@c.us_3EB0AAAA", 2)
+
+    assert post(client, early).status_code == 409  # WAHA will deliver it again
+    assert not InboundEvent.objects.exists()
+    sent = outbound(hotel)  # the sender records its message id
+    assert post(client, early).status_code == 200
+    sent.refresh_from_db()
+    assert sent.status == MessageStatus.DELIVERED
 
 
 # --- session status ---------------------------------------------------------------------------
@@ -331,3 +343,69 @@ def test_session_status_updates_the_connection(client: Client, hotel) -> None:
 def test_an_unknown_session_state_is_kept_as_unknown(client: Client, hotel) -> None:
     post(client, envelope("session.status", {"name": "default", "status": "SOMETHING_NEW"}))
     assert WahaConfiguration.objects.get().status == SessionStatus.UNKNOWN
+
+
+def test_an_old_server_reporting_failed_twice_is_heard_twice(client: Client, hotel) -> None:
+    failed = envelope("session.status", {"name": "default", "status": "FAILED"}, legacy=True)
+    working = envelope("session.status", {"name": "default", "status": "WORKING"}, legacy=True)
+    for event in (failed, working, failed):
+        assert post(client, event, timestamp_ms=False).status_code == 200
+    assert WahaConfiguration.objects.get().status == SessionStatus.FAILED
+
+
+def test_webhooks_are_refused_when_no_signing_key_is_configured(
+    client: Client, hotel, settings
+) -> None:
+    settings.WAHA_WEBHOOK_HMAC_KEY = ""
+    response = post(client, envelope("message", message("6281234567890@c.us", "Hi")), key="any")
+    assert response.status_code == 401
+    assert nothing_stored()
+
+
+def test_a_garbled_signature_header_is_refused_not_crashed(client: Client, hotel) -> None:
+    event = envelope("message", message("6281234567890@c.us", "Hi"))
+    assert post(client, event, signature="caf\u00e9").status_code == 401
+
+
+def test_an_old_signed_envelope_is_refused_even_without_the_header(client: Client, hotel) -> None:
+    replay = envelope("message", message("6281234567890@c.us", "Hi"))
+    replay["timestamp"] = int((time.time() - 30 * 86400) * 1000)  # signed, a month old
+    assert post(client, replay, timestamp_ms=False).status_code == 400
+    no_time = envelope("message", message("6281234567890@c.us", "Hi"))
+    del no_time["timestamp"]
+    assert post(client, no_time, timestamp_ms=False).status_code == 400
+    assert nothing_stored()
+
+
+def test_a_late_status_event_does_not_undo_a_newer_one(client: Client, hotel) -> None:
+    now_ms = int(time.time() * 1000)
+    working = envelope(
+        "session.status",
+        {
+            "name": "default",
+            "status": "WORKING",
+            "statuses": [{"status": "WORKING", "timestamp": now_ms}],
+        },
+    )
+    late_qr = envelope(
+        "session.status",
+        {
+            "name": "default",
+            "status": "SCAN_QR_CODE",
+            "statuses": [{"status": "SCAN_QR_CODE", "timestamp": now_ms - 5000}],
+        },
+    )
+    post(client, working)
+    post(client, late_qr)  # a retry of an older event, delivered after the newer one
+    assert WahaConfiguration.objects.get().status == SessionStatus.WORKING
+
+
+def test_a_booking_code_does_not_move_a_guest_who_already_has_a_chat(client: Client, hotel) -> None:
+    Guest.objects.filter(pk=hotel.guest.pk).update(whatsapp_chat_id="6281200000000@c.us")
+    code = hotel.reservation.booking_code
+
+    post(client, envelope("message", message("6287700001234@c.us", f"My code is {code}")))
+
+    guest = Guest.objects.get(pk=hotel.guest.pk)
+    assert guest.whatsapp_chat_id == "6281200000000@c.us" and guest.consent_at is None
+    assert MessageLog.objects.get().reservation == hotel.reservation  # staff still see it

@@ -169,6 +169,8 @@ class FakeWaha:
             envelope["timestamp"] = int(time.time() * 1000)
         known = self.sessions.get(session)
         me = known.me if known else None
+        if known and known.config.get("metadata"):
+            envelope["metadata"] = known.config["metadata"]
         if me:
             envelope["me"] = me
         body = body_override if body_override is not None else json.dumps(envelope).encode()
@@ -402,6 +404,8 @@ def _route(
         if method == "DELETE":
             fake.sessions.pop(session.name, None)
             return 200, {}
+    if method == "DELETE" and path.startswith("/api/sessions/"):
+        return 200, {}  # deleting a session that is already gone is fine (idempotent)
 
     if match := _SESSION_ACTION.match(path):
         session = fake.sessions[match.group(1)]

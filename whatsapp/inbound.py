@@ -6,7 +6,9 @@ transaction as its effects, so a redelivery finds the event and changes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import uuid
 from uuid import UUID
 
 import django.dispatch
@@ -44,6 +46,11 @@ _ACK_TO_STATUS = {
 _BOOKING_CODE_CANDIDATE = re.compile(r"\b[A-Z0-9][A-Z0-9-]{3,31}\b", re.IGNORECASE)
 
 
+class RetryLater(Exception):
+    """Not applicable yet (an ack for a message whose send we have not recorded): store nothing,
+    let WAHA deliver it again."""
+
+
 def event_id(envelope: Envelope) -> str:
     """The envelope id where WAHA sends one (2025+); older servers: derived from the payload."""
     if envelope.id:
@@ -53,7 +60,11 @@ def event_id(envelope: Envelope) -> str:
         return f"{payload.get('id')}:ack:{payload.get('ack')}"
     if envelope.event == "session.status":
         last = (payload.get("statuses") or [{}])[-1]
-        return f"{envelope.session}:status:{payload.get('status')}:{last.get('timestamp', '')}"
+        if not last.get("timestamp"):
+            # Nothing tells two identical old-style status events apart; setting a status twice
+            # is harmless, missing the second FAILED is not.
+            return f"{envelope.session}:status:{uuid.uuid4().hex}"
+        return f"{envelope.session}:status:{payload.get('status')}:{last['timestamp']}"
     return str(payload.get("id") or "")
 
 
@@ -98,7 +109,7 @@ def _guest_message(tenant: Tenant, envelope: Envelope) -> MessageLog | None:
     reservation = _reservation_by_booking_code(tenant, body)
     guest = reservation.guest if reservation else _guest_by_phone(tenant, phone)
     if reservation is not None:
-        _link_chat(reservation.guest, chat_id or payload.from_, phone)
+        _link_chat(reservation.guest, chat_id or payload.from_, phone, envelope.session)
     elif guest is not None:
         reservation = _current_reservation(guest)
     message, created = MessageLog.objects.get_or_create(
@@ -172,8 +183,20 @@ def _current_reservation(guest: Guest) -> Reservation | None:
     )
 
 
-def _link_chat(guest: Guest, chat_id: str, phone: str | None) -> None:
-    """The guest wrote first and quoted their booking code: their chat and their consent."""
+def _link_chat(guest: Guest, chat_id: str, phone: str | None, session: str) -> None:
+    """The guest wrote first and quoted their booking code: their chat and their consent.
+
+    Only a guest with no chat yet, or one writing from their own number, is linked: a booking
+    code can be guessed or forwarded, and must not move an existing guest's chat elsewhere. The
+    message itself still reaches staff on the reservation."""
+    if guest.whatsapp_chat_id and guest.whatsapp_chat_id != chat_id and guest.phone_e164 != phone:
+        log.warning(
+            "booking_code_from_another_chat",
+            reservation_guest=guest.pk,
+            session=session,
+            error_category=ErrorCategory.VALIDATION,
+        )
+        return
     guest.whatsapp_chat_id = chat_id
     fields = ["whatsapp_chat_id", "updated_at"]
     if phone and not guest.phone_e164:
@@ -196,6 +219,11 @@ def _ack(tenant: Tenant, payload: AckPayload) -> str:
             failure_reason="WhatsApp reported an error delivering this message",
             updated_at=timezone.now(),
         )
+        if (
+            not updated
+            and not MessageLog.objects.filter(tenant=tenant, waha_message_id=payload.id).exists()
+        ):
+            raise RetryLater(f"no message {payload.id} yet")
         return "failed" if updated else "unchanged"
     if new_status is None:
         return "ignored"
@@ -209,7 +237,12 @@ def _ack(tenant: Tenant, payload: AckPayload) -> str:
     updated = MessageLog.objects.filter(
         tenant=tenant, waha_message_id=payload.id, status__in=earlier
     ).update(status=new_status, **{stamp: timezone.now()}, updated_at=timezone.now())
-    return new_status.value if updated else "unchanged"
+    if updated:
+        return new_status.value
+    if not MessageLog.objects.filter(tenant=tenant, waha_message_id=payload.id).exists():
+        # The ack can overtake the send's own bookkeeping: ask WAHA to deliver it again.
+        raise RetryLater(f"no message {payload.id} yet")
+    return "unchanged"
 
 
 def _session_status(tenant: Tenant, envelope: Envelope) -> str:
@@ -218,8 +251,21 @@ def _session_status(tenant: Tenant, envelope: Envelope) -> str:
     if config is None:
         return "ignored"
     me = parse_me(envelope.me)
-    sessions.store_state(config, SessionState(name=envelope.session, status=payload.status, me=me))
+    sessions.store_state(
+        config,
+        SessionState(name=envelope.session, status=payload.status, me=me),
+        observed_at=_observed_at(envelope, payload),
+    )
     return f"session {payload.status}"
+
+
+def _observed_at(envelope: Envelope, payload: SessionStatusPayload) -> dt.datetime | None:
+    """When WAHA saw the state: the newest of `statuses`, else the envelope's timestamp."""
+    stamps = [int(point["timestamp"]) for point in payload.statuses if point.get("timestamp")]
+    millis = max(stamps) if stamps else envelope.timestamp
+    if not millis:
+        return None
+    return dt.datetime.fromtimestamp(int(millis) / 1000, tz=dt.UTC)
 
 
 def mark_read(tenant: Tenant) -> int:

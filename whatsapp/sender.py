@@ -11,6 +11,7 @@ Two transports behind one function:
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import time
 import uuid
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
+from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
 from whatsapp import sessions
 from whatsapp.models import SessionStatus, WahaConfiguration
@@ -56,7 +58,8 @@ def send_text(tenant: Tenant, phone: str, text: str, *, sleep: Sleep = time.slee
             code="session_not_ready",
         )
     try:
-        sent = _send_through_waha(sessions.client(), config, e164, text, sleep)
+        with sessions.client() as waha:
+            sent = _send_through_waha(waha, config, e164, text, sleep)
     except IntegrationError as exc:
         if exc.code not in GUEST_SIDE_FAILURES:
             _record_failure(config, exc)
@@ -98,32 +101,42 @@ def typing_seconds(text: str) -> float:
 
 
 def _wait_for_gap(config: WahaConfiguration, sleep: Sleep) -> None:
-    """A random gap after this number's previous message; never a fixed rhythm."""
-    config.refresh_from_db(fields=["last_sent_at"])
-    if config.last_sent_at is None:
-        return
-    gap = random.uniform(settings.WAHA_MIN_GAP_SECONDS, settings.WAHA_MAX_GAP_SECONDS)  # noqa: S311
-    remaining = gap - (timezone.now() - config.last_sent_at).total_seconds()
-    if remaining > 0:
-        sleep(remaining)
+    """A random gap after this number's previous message; never a fixed rhythm.
+
+    The slot is reserved under a row lock, so two senders for one hotel queue up instead of
+    reading the same last send and going out together."""
+    now = timezone.now()
+    with acting_for_tenant(config.tenant_id):
+        locked = WahaConfiguration.objects.select_for_update().get(pk=config.pk)
+        slot = now
+        if locked.last_sent_at is not None:
+            gap = random.uniform(settings.WAHA_MIN_GAP_SECONDS, settings.WAHA_MAX_GAP_SECONDS)  # noqa: S311
+            slot = max(now, locked.last_sent_at + dt.timedelta(seconds=gap))
+        locked.last_sent_at = slot
+        locked.save(update_fields=["last_sent_at"])
+    wait = (slot - now).total_seconds()
+    if wait > 0:
+        sleep(wait)
 
 
 def _record_success(config: WahaConfiguration) -> None:
     was_degraded = config.is_degraded
-    WahaConfiguration.objects.filter(pk=config.pk).update(
-        consecutive_send_failures=0, last_sent_at=timezone.now(), updated_at=timezone.now()
-    )
+    with acting_for_tenant(config.tenant_id):  # health is written by the system, for any sender
+        WahaConfiguration.objects.filter(pk=config.pk).update(
+            consecutive_send_failures=0, last_sent_at=timezone.now(), updated_at=timezone.now()
+        )
     if was_degraded:
         log.info("whatsapp_recovered", session=config.session_name)
 
 
 def _record_failure(config: WahaConfiguration, error: IntegrationError) -> None:
-    WahaConfiguration.objects.filter(pk=config.pk).update(
-        consecutive_send_failures=F("consecutive_send_failures") + 1,
-        last_error=error.message[:500],
-        updated_at=timezone.now(),
-    )
-    config.refresh_from_db(fields=["consecutive_send_failures", "status"])
+    with acting_for_tenant(config.tenant_id):
+        WahaConfiguration.objects.filter(pk=config.pk).update(
+            consecutive_send_failures=F("consecutive_send_failures") + 1,
+            last_error=error.message[:500],
+            updated_at=timezone.now(),
+        )
+        config.refresh_from_db(fields=["consecutive_send_failures", "status"])
     if config.is_degraded:
         log.warning(
             "whatsapp_degraded",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from innbox.logs import ErrorCategory, get_logger
-from tenancy.db import enforces_rls
+from tenancy.db import acting_for_tenant, enforces_rls
 from tenancy.models import Tenant
 from whatsapp.models import SessionStatus, WahaConfiguration
 from whatsapp.waha import WEBHOOK_EVENTS, SessionState, WahaClient, WahaError
@@ -100,7 +101,8 @@ def configuration_for(tenant: Tenant) -> WahaConfiguration | None:
 
 def connect(tenant: Tenant) -> WahaConfiguration:
     """Create (or reconfigure) and start the hotel's session; WAHA then shows a QR code."""
-    waha = client()
+    if is_sandbox():
+        raise Sandbox("WAHA_BASE_URL is not set: messages are recorded, not delivered")
     name = session_name_for(tenant)
     owner = session_owner(name)
     if owner is not None and owner.tenant_id != tenant.id:
@@ -113,15 +115,20 @@ def connect(tenant: Tenant) -> WahaConfiguration:
     except IntegrityError:  # another hotel claimed the one session a moment ago
         owner = session_owner(name)
         raise SessionTaken(owner.tenant_name if owner else "another hotel") from None
+    if config.session_name != name:  # the installation switched between Core and multi-session
+        config.session_name = name
+        with acting_for_tenant(tenant.id):
+            config.save(update_fields=["session_name", "updated_at"])
     desired = session_config(tenant)
-    try:
-        status = waha.create_session(name, desired)
-    except WahaError as exc:
-        if exc.status != 422 or "already exists" not in exc.message:
-            raise
-        # The session survived from an earlier connect: bring its config up to date and start.
-        waha.update_session(name, desired)
-        status = waha.start(name)
+    with client() as waha:
+        try:
+            status = waha.create_session(name, desired)
+        except WahaError as exc:
+            if exc.status != 422 or "already exists" not in exc.message:
+                raise
+            # The session survived from an earlier connect: bring its config up to date, start.
+            waha.update_session(name, desired)
+            status = waha.start(name)
     log.info("whatsapp_connect_started", session=name)
     return _store_status(config, status)
 
@@ -132,29 +139,46 @@ def refresh(tenant: Tenant) -> WahaConfiguration | None:
     if config is None:
         return None
     try:
-        state = client().get_session(config.session_name)
+        with client() as waha:
+            state = waha.get_session(config.session_name)
     except WahaError as exc:
         if exc.code == "not_found":
             return _store_status(config, SessionStatus.STOPPED)
         config.last_error = exc.message
-        config.save(update_fields=["last_error", "updated_at"])
+        with acting_for_tenant(config.tenant_id):
+            config.save(update_fields=["last_error", "updated_at"])
         raise
     return store_state(config, state)
 
 
-def store_state(config: WahaConfiguration, state: SessionState) -> WahaConfiguration:
+def store_state(
+    config: WahaConfiguration, state: SessionState, *, observed_at: dt.datetime | None = None
+) -> WahaConfiguration:
+    """Remember what WAHA said, unless we already know something newer.
+
+    `observed_at` is when WAHA saw the state (webhooks); retried webhooks arrive late and out of
+    order, and a late SCAN_QR_CODE must not undo WORKING."""
+    if (
+        observed_at is not None
+        and config.status_changed_at is not None
+        and observed_at < config.status_changed_at
+    ):
+        return config
     if state.me is not None:
         config.phone_number = state.me.phone
         config.push_name = state.me.push_name
-    return _store_status(config, state.status)
+    return _store_status(config, state.status, observed_at=observed_at)
 
 
-def _store_status(config: WahaConfiguration, status: str) -> WahaConfiguration:
+def _store_status(
+    config: WahaConfiguration, status: str, *, observed_at: dt.datetime | None = None
+) -> WahaConfiguration:
     new_status = SessionStatus.from_waha(status)
     fields = ["updated_at"]
-    if config.status != new_status:
+    if config.status != new_status or observed_at is not None:
+        # The time of the newest state we know, from WAHA's clock when it says (webhooks).
         config.status = new_status
-        config.status_changed_at = timezone.now()
+        config.status_changed_at = observed_at or timezone.now()
         fields += ["status", "status_changed_at"]
     if new_status in (SessionStatus.STOPPED, SessionStatus.SCAN_QR_CODE):
         config.phone_number, config.push_name = "", ""
@@ -162,7 +186,9 @@ def _store_status(config: WahaConfiguration, status: str) -> WahaConfiguration:
     if new_status == SessionStatus.WORKING:
         config.last_error = ""
         fields.append("last_error")
-    config.save(update_fields=fields)
+    # Written for the hotel by the system: staff watching the page may not write settings.
+    with acting_for_tenant(config.tenant_id):
+        config.save(update_fields=fields)
     return config
 
 
@@ -170,18 +196,20 @@ def qr_png(tenant: Tenant) -> bytes:
     config = configuration_for(tenant)
     if config is None:
         raise WahaError("Connect first: there is no session yet", retryable=False, code="not_found")
-    return client().qr_png(config.session_name)
+    with client() as waha:
+        return waha.qr_png(config.session_name)
 
 
-def disconnect(tenant: Tenant) -> WahaConfiguration | None:
-    """Log the phone out and stop the session: the hotel is disconnected until it connects again."""
+def disconnect(tenant: Tenant) -> None:
+    """Log the phone out and stop the session, and let go of it: with WAHA Core another hotel
+    may then connect the one session."""
     config = configuration_for(tenant)
     if config is None:
-        return None
-    waha = client()
+        return
     try:
-        waha.logout(config.session_name)
-        waha.stop(config.session_name)
+        with client() as waha:
+            waha.logout(config.session_name)
+            waha.stop(config.session_name)
     except WahaError as exc:
         if exc.code != "not_found":
             log.error(
@@ -193,4 +221,4 @@ def disconnect(tenant: Tenant) -> WahaConfiguration | None:
             )
             raise
     log.info("whatsapp_disconnected", session=config.session_name)
-    return _store_status(config, SessionStatus.STOPPED)
+    config.delete()

@@ -159,6 +159,12 @@ def waha_webhook(request: HttpRequest) -> HttpResponse:
     except (ValueError, ValidationError):
         log.warning("waha_webhook_malformed", error_category=ErrorCategory.VALIDATION)
         return JsonResponse({"error": "malformed webhook body"}, status=400)
+    stale = webhooks.check_envelope_time(envelope.id, envelope.timestamp)
+    if stale is not None:
+        log.warning(
+            "waha_webhook_refused", reason=stale.reason, error_category=ErrorCategory.VALIDATION
+        )
+        return JsonResponse({"error": stale.reason}, status=stale.status)
     owner = sessions.session_owner(envelope.session)
     if owner is None:
         # Authentic but for no hotel of ours: answered 200 so WAHA does not retry for ever.
@@ -177,6 +183,10 @@ def waha_webhook(request: HttpRequest) -> HttpResponse:
             error_category=ErrorCategory.VALIDATION,
         )
         return JsonResponse({"error": f"malformed {envelope.event} payload"}, status=400)
+    except inbound.RetryLater as wait:
+        # Nothing stored: WAHA retries the webhook (it backs off exponentially).
+        log.info("waha_webhook_retry_later", reason=str(wait), webhook_event=envelope.event)
+        return JsonResponse({"error": str(wait)}, status=409)
     log.info(
         "waha_webhook_accepted",
         webhook_event=envelope.event,

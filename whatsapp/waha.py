@@ -81,6 +81,12 @@ class WahaClient:
     def close(self) -> None:
         self._http.close()
 
+    def __enter__(self) -> WahaClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     # --- sessions ------------------------------------------------------------------------
 
     def create_session(self, name: str, config: dict[str, Any], *, start: bool = True) -> str:

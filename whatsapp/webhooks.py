@@ -23,20 +23,37 @@ class Refusal:
 
 
 def verify(request: HttpRequest) -> Refusal | None:
+    """Size and signature, before the body is even parsed."""
     if len(request.body) > settings.WAHA_WEBHOOK_MAX_BODY_BYTES:
         return Refusal(413, "body too large")
     key = settings.WAHA_WEBHOOK_HMAC_KEY
-    if key:
-        offered = request.headers.get("X-Webhook-Hmac", "")
-        expected = hmac.new(key.encode(), request.body, hashlib.sha512).hexdigest()
-        if not offered or not hmac.compare_digest(offered.lower(), expected):
-            return Refusal(401, "bad or missing signature")
+    if not key:
+        # Without a key anybody could post events; Innbox always gives WAHA one.
+        return Refusal(401, "webhook signing is not configured (WAHA_WEBHOOK_HMAC_KEY)")
+    offered = request.headers.get("X-Webhook-Hmac", "").strip().lower().encode("utf-8", "replace")
+    expected = hmac.new(key.encode(), request.body, hashlib.sha512).hexdigest().encode()
+    if not offered or not hmac.compare_digest(offered, expected):
+        return Refusal(401, "bad or missing signature")
     timestamp = request.headers.get("X-Webhook-Timestamp")
     if timestamp is not None:
         try:
-            sent_at = int(timestamp) / 1000
+            sent_at_ms = int(timestamp)
         except ValueError:
             return Refusal(400, "malformed X-Webhook-Timestamp")
-        if abs(time.time() - sent_at) > settings.WAHA_WEBHOOK_TOLERANCE_SECONDS:
+        if not is_fresh(sent_at_ms):
             return Refusal(400, "timestamp outside the accepted window")
+    return None
+
+
+def is_fresh(timestamp_ms: int) -> bool:
+    return abs(time.time() - timestamp_ms / 1000) <= settings.WAHA_WEBHOOK_TOLERANCE_SECONDS
+
+
+def check_envelope_time(envelope_id: str | None, timestamp_ms: int | None) -> Refusal | None:
+    """The header is not signed, the envelope is: its timestamp is what proves freshness.
+    Envelopes with an id (WAHA 2025+) always carry one; older ones have neither."""
+    if envelope_id and timestamp_ms is None:
+        return Refusal(400, "envelope has an id but no timestamp")
+    if timestamp_ms is not None and not is_fresh(timestamp_ms):
+        return Refusal(400, "event timestamp outside the accepted window")
     return None

@@ -1,0 +1,117 @@
+"""The one renderer of guest-facing text: strict `{{variable}}` substitution, nothing else.
+
+It is deliberately not a template engine: a template can't run code, loop, or reach an object's
+attributes. Values are inserted literally (a guest called "{{hotelName}}" stays that, a name with
+HTML stays text), and no "{{" ever reaches a guest: a value missing at send time gets its
+documented fallback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from babel.dates import format_date
+
+# name -> what the guest reads when the value is missing at send time (documented in docs/messaging.md)
+VARIABLES: dict[str, str] = {
+    "guestName": "Guest",
+    "roomNumber": "your room",
+    "checkInDate": "your arrival date",
+    "checkOutDate": "your departure date",
+    "hotelName": "our hotel",
+    "feedbackLink": "",
+}
+# Only post-stay messages carry a feedback link.
+TRIGGER_ONLY_VARIABLES = {"feedbackLink": {"post-stay"}}
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_ANY_BRACES = re.compile(r"\{\{|\}\}")
+
+
+class TemplateError(ValueError):
+    pass
+
+
+def placeholders(content: str) -> list[str]:
+    return [match.group(1) for match in _PLACEHOLDER.finditer(content)]
+
+
+def validate(content: str, trigger: str) -> None:
+    """Refuse, naming them, variables we don't know and braces that are not a variable."""
+    unknown = sorted({name for name in placeholders(content) if name not in VARIABLES})
+    if unknown:
+        raise TemplateError(
+            "Unknown variable"
+            + ("s" if len(unknown) > 1 else "")
+            + ": "
+            + ", ".join("{{" + name + "}}" for name in unknown)
+            + ". Use "
+            + ", ".join("{{" + name + "}}" for name in allowed_for(trigger))
+            + "."
+        )
+    misplaced = sorted(
+        {
+            name
+            for name in placeholders(content)
+            if trigger not in TRIGGER_ONLY_VARIABLES.get(name, {trigger})
+        }
+    )
+    if misplaced:
+        raise TemplateError(
+            ", ".join("{{" + name + "}}" for name in misplaced)
+            + f" is not available in {trigger} messages."
+        )
+    if _ANY_BRACES.search(_PLACEHOLDER.sub("", content)):
+        raise TemplateError('Unmatched "{{" or "}}": write variables as {{guestName}}.')
+
+
+def allowed_for(trigger: str) -> list[str]:
+    return [name for name in VARIABLES if trigger in TRIGGER_ONLY_VARIABLES.get(name, {trigger})]
+
+
+@dataclass(frozen=True)
+class Values:
+    guest_name: str = ""
+    room_number: str = ""
+    check_in: dt.date | None = None
+    check_out: dt.date | None = None
+    hotel_name: str = ""
+    feedback_link: str = ""
+    language: str = "en"
+
+    def as_text(self) -> dict[str, str]:
+        return {
+            "guestName": self.guest_name.strip(),
+            "roomNumber": self.room_number.strip(),
+            "checkInDate": _date(self.check_in, self.language),
+            "checkOutDate": _date(self.check_out, self.language),
+            "hotelName": self.hotel_name.strip(),
+            "feedbackLink": self.feedback_link.strip(),
+        }
+
+
+def _date(value: dt.date | None, language: str) -> str:
+    if value is None:
+        return ""
+    try:
+        return format_date(value, format="long", locale=language or "en")
+    except (ValueError, LookupError):
+        return format_date(value, format="long", locale="en")
+
+
+def render(content: str, values: Values) -> str:
+    """Substitute in one pass: inserted values are never scanned again."""
+    text = values.as_text()
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return text.get(name) or VARIABLES.get(name, "")
+
+    rendered = _PLACEHOLDER.sub(substitute, content)
+    # Templates are validated on save; this is the last guard for anything older or hand-made.
+    inserted = "".join(text.values())
+    if "{{" in rendered and "{{" not in inserted:
+        rendered = _ANY_BRACES.sub("", rendered)
+    return rendered
