@@ -6,4 +6,6 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
     path("messages/mark-read/", views.mark_messages_read, name="mark_messages_read"),
+    path("reservations/<uuid:public_id>/", views.reservation_detail, name="reservation"),
+    path("guests/<uuid:public_id>/", views.guest_detail, name="guest"),
 ]

@@ -6,11 +6,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from dashboard import stats
-from messaging.models import Direction, MessageLog
-from tenancy.access import MemberRequest, member_required, tenant_queryset
+from hotel.models import Guest, Reservation
+from messaging.models import Direction, MessageLog, Trigger
+from tenancy.access import MemberRequest, get_for_member, member_required, tenant_queryset
 from whatsapp import inbound, sessions
 
 UNREAD_SHOWN = 5
+TIMELINE_LENGTH = 100
+RECENT_RESERVATIONS = 8
 
 
 @member_required
@@ -23,8 +26,40 @@ def home(request: MemberRequest) -> HttpResponse:
         "whatsapp": sessions.configuration_for(request.tenant),
         "unread_count": unread.count(),
         "unread_messages": unread.select_related("guest").order_by("-created_at")[:UNREAD_SHOWN],
+        "recent_reservations": tenant_queryset(request, Reservation)
+        .select_related("guest")
+        .order_by("-updated_at")[:RECENT_RESERVATIONS],
     }
     return render(request, "dashboard/home.html", context)
+
+
+@member_required
+def reservation_detail(request: MemberRequest, public_id: str) -> HttpResponse:
+    reservation = get_for_member(
+        request, Reservation.objects.select_related("guest"), public_id=public_id
+    )
+    timeline = reservation.messages.order_by("-created_at")[:TIMELINE_LENGTH]
+    return render(
+        request,
+        "dashboard/reservation.html",
+        {"reservation": reservation, "guest": reservation.guest, "timeline": timeline, "triggers": Trigger.choices},
+    )
+
+
+@member_required
+def guest_detail(request: MemberRequest, public_id: str) -> HttpResponse:
+    guest = get_for_member(request, Guest, public_id=public_id)
+    timeline = guest.messages.select_related("reservation").order_by("-created_at")[:TIMELINE_LENGTH]
+    return render(
+        request,
+        "dashboard/guest.html",
+        {
+            "guest": guest,
+            "reservations": guest.reservations.order_by("-check_in"),
+            "timeline": timeline,
+            "triggers": Trigger.choices,
+        },
+    )
 
 
 @member_required

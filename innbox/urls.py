@@ -6,5 +6,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("tenancy.urls")),
     path("", include("whatsapp.urls")),
+    path("", include("messaging.urls")),
     path("", include("dashboard.urls")),
 ]

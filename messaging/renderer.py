@@ -83,13 +83,22 @@ class Values:
 
     def as_text(self) -> dict[str, str]:
         return {
-            "guestName": self.guest_name.strip(),
-            "roomNumber": self.room_number.strip(),
+            "guestName": _clip(self.guest_name),
+            "roomNumber": _clip(self.room_number),
             "checkInDate": _date(self.check_in, self.language),
             "checkOutDate": _date(self.check_out, self.language),
-            "hotelName": self.hotel_name.strip(),
+            "hotelName": _clip(self.hotel_name),
             "feedbackLink": self.feedback_link.strip(),
         }
+
+
+MAX_VALUE_LENGTH = 120
+
+
+def _clip(value: str) -> str:
+    """Names come from PMSs and guests; a 10,000-character 'name' must not become the message."""
+    value = " ".join(value.split())
+    return value if len(value) <= MAX_VALUE_LENGTH else value[: MAX_VALUE_LENGTH - 1] + "…"
 
 
 def _date(value: dt.date | None, language: str) -> str:

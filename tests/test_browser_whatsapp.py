@@ -27,7 +27,11 @@ def test_owner_connects_whatsapp_by_qr_and_disconnects(
     qr = page.get_by_role("img", name="QR code to link the hotel's WhatsApp")
     qr.wait_for(state="visible")
     assert status.inner_text() == "Scan the QR code"
-    assert qr.evaluate("image => image.complete && image.naturalWidth > 0")
+    # The image is a real PNG from WAHA (through Innbox), not a broken-image icon.
+    page.wait_for_function(
+        "() => { const image = document.querySelector('img.qr');"
+        " return image && image.complete && image.naturalWidth > 0; }"
+    )
     screenshot("2-scan-qr")
 
     fake_waha.pair("default", phone="+6281100001111", push_name="Hotel Alpha Front Desk")

@@ -9,7 +9,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from innbox.logs import ErrorCategory, get_logger
+from messaging.defaults import seed_default_templates
 from tenancy.access import TenantRequest
+from tenancy.db import acting_for_tenant
 from tenancy.forms import HotelForm
 from tenancy.services import create_tenant_with_owner
 
@@ -42,6 +44,8 @@ def create_tenant(request: TenantRequest) -> HttpResponse:
             log.info("second_tenant_refused", error_category=ErrorCategory.VALIDATION)
             messages.error(request, "Your account already belongs to a hotel.")
             return redirect("dashboard:home")
+        with acting_for_tenant(tenant.id, role="owner"):
+            seed_default_templates(tenant)
         log.info("tenant_created", tenant_id=str(tenant.id))
         messages.success(request, f"{tenant.name} is ready. Welcome to Innbox!")
         return redirect("dashboard:home")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from hotel.demo import seed_demo_reservations
+from messaging.defaults import seed_default_templates
 from tenancy.db import acting_for_tenant
 from tenancy.models import Membership, Role, User
 from tenancy.services import create_tenant_with_owner
@@ -34,6 +35,7 @@ class Command(BaseCommand):
                 user=staff, defaults={"tenant": tenant, "role": Role.STAFF}
             )
             reservations = seed_demo_reservations(tenant)
+            seed_default_templates(tenant)
         self.stdout.write(
             self.style.SUCCESS(f"Demo hotel: {tenant.name} ({reservations} reservations)\n")
             + f"  Owner login: {DEMO_OWNER} / {DEMO_PASSWORD}\n"

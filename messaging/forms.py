@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from django import forms
+
+from messaging import renderer
+from messaging.models import MessageTemplateVariant
+
+
+
+class VariantForm(forms.ModelForm):
+    class Meta:
+        model = MessageTemplateVariant
+        fields = ["content", "is_active"]
+        widgets = {"content": forms.Textarea(attrs={"rows": 6})}
+        labels = {"is_active": "Active"}
+
+    def __init__(self, *args: Any, trigger: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.trigger = trigger
+        self.fields["content"].help_text = "Variables: " + ", ".join(
+            "{{" + name + "}}" for name in renderer.allowed_for(trigger)
+        )
+
+    def clean_content(self) -> str:
+        content = self.cleaned_data["content"].strip()
+        try:
+            renderer.validate(content, self.trigger)
+        except renderer.TemplateError as error:
+            raise forms.ValidationError(str(error)) from None
+        return content
+
+
+class NewVariantForm(VariantForm):
+    language_code = forms.CharField(
+        label="Language", max_length=8, help_text="ISO 639-1 code, e.g. en, id, ja, de"
+    )
+
+    class Meta(VariantForm.Meta):
+        fields = ["language_code", "content", "is_active"]
+
+    def __init__(self, *args: Any, template: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.template = template
+
+    def clean_language_code(self) -> str:
+        code = self.cleaned_data["language_code"].strip().lower()
+        try:
+            Locale.parse(code)
+        except (UnknownLocaleError, ValueError):
+            raise forms.ValidationError(f"{code!r} is not a language code.") from None
+        if len(code) != 2:
+            raise forms.ValidationError("Use the two-letter ISO 639-1 code, e.g. en or id.")
+        if self.template.variants.filter(language_code=code).exists():
+            raise forms.ValidationError(f"This template already has a {code} variant.")
+        return code

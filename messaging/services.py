@@ -1,0 +1,153 @@
+"""Composing and sending guest messages: language choice, rendering, manual sends, the log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from hotel.models import Guest, Reservation
+from innbox.integrations import IntegrationError
+from innbox.logs import ErrorCategory, get_logger
+from messaging import renderer
+from messaging.models import (
+    Direction,
+    MessageLog,
+    MessageOrigin,
+    MessageStatus,
+    MessageTemplate,
+    MessageTemplateVariant,
+)
+from tenancy.models import Tenant
+from whatsapp import sender
+
+log = get_logger(__name__)
+
+
+def choose_variant(
+    template: MessageTemplate, guest_language: str, default_language: str
+) -> MessageTemplateVariant | None:
+    """The guest's language, else the hotel's default, else any active variant (stable order)."""
+    variants = [v for v in template.variants.all() if v.is_active]
+    by_language = {variant.language_code: variant for variant in variants}
+    for language in (guest_language, default_language):
+        if language and language in by_language:
+            return by_language[language]
+    return min(variants, key=lambda v: v.language_code) if variants else None
+
+
+def values_for(tenant: Tenant, reservation: Reservation | None, guest: Guest | None, language: str) -> renderer.Values:
+    guest = guest or (reservation.guest if reservation else None)
+    return renderer.Values(
+        guest_name=guest.full_name if guest else "",
+        room_number=reservation.room_number if reservation else "",
+        check_in=reservation.check_in if reservation else None,
+        check_out=reservation.check_out if reservation else None,
+        hotel_name=tenant.name,
+        language=language,
+    )
+
+
+SAMPLE_GUEST = Guest(first_name="Ana", last_name="Wijaya", language="id")
+SAMPLE_RESERVATION = Reservation(
+    guest=SAMPLE_GUEST,
+    room_number="214",
+    check_in=dt.date(2026, 12, 24),
+    check_out=dt.date(2026, 12, 27),
+)
+
+
+@dataclass(frozen=True)
+class Composed:
+    text: str
+    language: str
+    template: MessageTemplate | None
+
+
+class NothingToSend(Exception):
+    pass
+
+
+def compose(
+    tenant: Tenant,
+    *,
+    reservation: Reservation | None = None,
+    guest: Guest | None = None,
+    trigger: str = "",
+    free_text: str = "",
+) -> Composed:
+    """The exact text a guest would receive, for a template trigger or staff's own words."""
+    guest = guest or (reservation.guest if reservation else None)
+    guest_language = guest.language if guest else ""
+    if free_text.strip():
+        language = guest_language or tenant.default_language
+        renderer.validate(free_text, trigger or "manual")
+        text = renderer.render(free_text, values_for(tenant, reservation, guest, language))
+        return Composed(text=text, language=language, template=None)
+    template = (
+        MessageTemplate.objects.filter(tenant=tenant, trigger=trigger, is_active=True)
+        .prefetch_related("variants")
+        .first()
+    )
+    if template is None:
+        raise NothingToSend(f"There is no active {trigger} template.")
+    variant = choose_variant(template, guest_language, tenant.default_language)
+    if variant is None:
+        raise NothingToSend(f"The {trigger} template has no active language variant.")
+    values = values_for(tenant, reservation, guest, variant.language_code)
+    return Composed(
+        text=renderer.render(variant.content, values), language=variant.language_code, template=template
+    )
+
+
+def send_manual(
+    tenant: Tenant,
+    *,
+    reservation: Reservation | None,
+    guest: Guest | None,
+    trigger: str = "",
+    free_text: str = "",
+) -> MessageLog:
+    """Send now, and log it whatever happens. Until the automation queue exists the send happens
+    here, in the request; the log row is written first so a crash leaves a trace."""
+    guest = guest or (reservation.guest if reservation else None)
+    if guest is None or not guest.phone_e164:
+        raise NothingToSend("This guest has no phone number.")
+    if guest.opted_out_at:
+        raise NothingToSend("This guest opted out of WhatsApp messages.")
+    composed = compose(tenant, reservation=reservation, guest=guest, trigger=trigger, free_text=free_text)
+    with transaction.atomic():
+        message = MessageLog.objects.create(
+            tenant=tenant,
+            direction=Direction.OUTBOUND,
+            guest=guest,
+            reservation=reservation,
+            template=composed.template,
+            origin=MessageOrigin.MANUAL,
+            language_code=composed.language,
+            body=composed.text,
+            status=MessageStatus.QUEUED,
+        )
+    try:
+        sent = sender.send_text(tenant, guest.phone_e164, composed.text)
+    except IntegrationError as exc:
+        message.status = MessageStatus.FAILED
+        message.failure_reason = exc.message
+        message.save(update_fields=["status", "failure_reason", "updated_at"])
+        log.warning(
+            "manual_send_failed",
+            reservation_id=reservation.pk if reservation else None,
+            error=exc.message,
+            error_category=ErrorCategory.RETRYABLE if exc.retryable else ErrorCategory.INTEGRATION,
+        )
+        return message
+    message.status = MessageStatus.SENT
+    message.waha_message_id = sent.message_id
+    message.chat_id = sent.chat_id
+    message.sent_at = timezone.now()
+    message.save(update_fields=["status", "waha_message_id", "chat_id", "sent_at", "updated_at"])
+    log.info("manual_send", reservation_id=reservation.pk if reservation else None, sandbox=sent.sandbox)
+    return message
+

@@ -1,0 +1,275 @@
+"""Templates settings with live preview, manual send, and the message log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from hotel.models import Guest, Reservation
+from messaging import formatting, renderer, services
+from messaging.forms import NewVariantForm, VariantForm
+from messaging.models import (
+    MessageLog,
+    MessageOrigin,
+    MessageStatus,
+    MessageTemplate,
+    MessageTemplateVariant,
+    Trigger,
+)
+from tenancy.access import MemberRequest, get_for_member, member_required, tenant_queryset
+
+PAGE_SIZE = 50
+
+
+# --- templates -------------------------------------------------------------------------------
+
+
+def _trigger(value: str | None) -> str:
+    return value if value in Trigger.values else Trigger.PRE_ARRIVAL
+
+
+@member_required
+def templates_page(request: MemberRequest) -> HttpResponse:
+    trigger = _trigger(request.GET.get("trigger"))
+    template, _ = MessageTemplate.objects.get_or_create(
+        tenant=request.tenant, trigger=trigger, defaults={"name": Trigger(trigger).label}
+    )
+    return render(request, "messaging/templates.html", _templates_context(request, template))
+
+
+def _templates_context(
+    request: MemberRequest,
+    template: MessageTemplate,
+    *,
+    forms: dict[int, VariantForm] | None = None,
+    new_form: NewVariantForm | None = None,
+) -> dict[str, Any]:
+    variants = list(template.variants.order_by("language_code"))
+    forms = forms or {}
+    return {
+        "template": template,
+        "triggers": Trigger.choices,
+        "rows": [
+            (variant, forms.get(variant.pk) or VariantForm(instance=variant, trigger=template.trigger))
+            for variant in variants
+        ],
+        "new_form": new_form or NewVariantForm(template=template, trigger=template.trigger),
+        "sample_reservations": _preview_reservations(request),
+        "variables": renderer.allowed_for(template.trigger),
+    }
+
+
+def _preview_reservations(request: MemberRequest) -> list[Reservation]:
+    return list(
+        tenant_queryset(request, Reservation).select_related("guest").order_by("-check_in")[:20]
+    )
+
+
+@member_required
+@require_POST
+def save_variant(request: MemberRequest, public_id: str) -> HttpResponse:
+    variant = get_for_member(
+        request, MessageTemplateVariant.objects.select_related("template"), public_id=public_id
+    )
+    form = VariantForm(request.POST, instance=variant, trigger=variant.template.trigger)
+    if form.is_valid():
+        form.save()
+        messages.success(request, f"The {variant.language_code} text was saved.")
+        return redirect(f"/settings/templates/?trigger={variant.template.trigger}")
+    return render(
+        request,
+        "messaging/templates.html",
+        _templates_context(request, variant.template, forms={variant.pk: form}),
+        status=400,
+    )
+
+
+@member_required
+@require_POST
+def add_variant(request: MemberRequest, public_id: str) -> HttpResponse:
+    template = get_for_member(request, MessageTemplate, public_id=public_id)
+    form = NewVariantForm(request.POST, template=template, trigger=template.trigger)
+    if form.is_valid():
+        variant = form.save(commit=False)
+        variant.template = template
+        variant.save()
+        messages.success(request, f"Added the {variant.language_code} text.")
+        return redirect(f"/settings/templates/?trigger={template.trigger}")
+    return render(
+        request,
+        "messaging/templates.html",
+        _templates_context(request, template, new_form=form),
+        status=400,
+    )
+
+
+@member_required
+@require_POST
+def delete_variant(request: MemberRequest, public_id: str) -> HttpResponse:
+    variant = get_for_member(
+        request, MessageTemplateVariant.objects.select_related("template"), public_id=public_id
+    )
+    trigger = variant.template.trigger
+    variant.delete()
+    messages.success(request, f"Deleted the {variant.language_code} text.")
+    return redirect(f"/settings/templates/?trigger={trigger}")
+
+
+@member_required
+@require_POST
+def toggle_template(request: MemberRequest, public_id: str) -> HttpResponse:
+    template = get_for_member(request, MessageTemplate, public_id=public_id)
+    template.is_active = not template.is_active
+    template.save(update_fields=["is_active", "updated_at"])
+    state = "on" if template.is_active else "off"
+    messages.success(request, f"{template.name}: automatic sending is {state}.")
+    return redirect(f"/settings/templates/?trigger={template.trigger}")
+
+
+@member_required
+@require_POST
+def preview_variant(request: MemberRequest) -> HttpResponse:
+    """The text being typed, rendered for a real or a sample reservation (HTMX partial)."""
+    trigger = _trigger(request.POST.get("trigger"))
+    content = request.POST.get("content", "")
+    language = request.POST.get("language", "") or request.tenant.default_language
+    reservation = _reservation_or_sample(request, request.POST.get("reservation", ""))
+    try:
+        renderer.validate(content, trigger)
+        error = ""
+    except renderer.TemplateError as problem:
+        error = str(problem)
+    text = renderer.render(content, services.values_for(request.tenant, reservation, None, language))
+    return render(
+        request,
+        "messaging/partials/preview.html",
+        {"text": text, "html": formatting.to_html(text), "error": error},
+    )
+
+
+def _reservation_or_sample(request: MemberRequest, public_id: str) -> Reservation:
+    if not public_id:
+        return services.SAMPLE_RESERVATION
+    return get_for_member(request, Reservation.objects.select_related("guest"), public_id=public_id)
+
+
+# --- manual send -----------------------------------------------------------------------------
+
+
+def _target(request: MemberRequest) -> tuple[Reservation | None, Guest | None]:
+    reservation_id = request.POST.get("reservation", "")
+    guest_id = request.POST.get("guest", "")
+    if reservation_id:
+        reservation = get_for_member(
+            request, Reservation.objects.select_related("guest"), public_id=reservation_id
+        )
+        return reservation, reservation.guest
+    if guest_id:
+        return None, get_for_member(request, Guest, public_id=guest_id)
+    raise Http404
+
+
+@member_required
+@require_POST
+def preview_message(request: MemberRequest) -> HttpResponse:
+    reservation, guest = _target(request)
+    try:
+        composed = services.compose(
+            request.tenant,
+            reservation=reservation,
+            guest=guest,
+            trigger=request.POST.get("trigger", ""),
+            free_text=request.POST.get("text", ""),
+        )
+    except (services.NothingToSend, renderer.TemplateError) as problem:
+        return render(request, "messaging/partials/preview.html", {"error": str(problem)})
+    return render(
+        request,
+        "messaging/partials/preview.html",
+        {"text": composed.text, "html": formatting.to_html(composed.text), "language": composed.language},
+    )
+
+
+@member_required
+@require_POST
+def send_message(request: MemberRequest) -> HttpResponse:
+    reservation, guest = _target(request)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        message = services.send_manual(
+            request.tenant,
+            reservation=reservation,
+            guest=guest,
+            trigger=request.POST.get("trigger", ""),
+            free_text=request.POST.get("text", ""),
+        )
+    except (services.NothingToSend, renderer.TemplateError) as problem:
+        if wants_json:
+            return JsonResponse({"error": str(problem)}, status=400)
+        messages.error(request, str(problem))
+        return _back(request)
+    if wants_json:
+        return JsonResponse(
+            {
+                "id": str(message.public_id),
+                "status": message.status,
+                "waha_message_id": message.waha_message_id,
+                "language": message.language_code,
+                "failure_reason": message.failure_reason or None,
+            },
+            status=201 if message.status != MessageStatus.FAILED else 502,
+        )
+    if message.status == MessageStatus.FAILED:
+        messages.error(request, f"The message could not be sent: {message.failure_reason}")
+    else:
+        messages.success(request, "Message sent.")
+    return _back(request)
+
+
+def _back(request: MemberRequest) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("messages")
+
+
+# --- the message log -------------------------------------------------------------------------
+
+
+@member_required
+def message_log(request: MemberRequest) -> HttpResponse:
+    entries = tenant_queryset(request, MessageLog).select_related("guest", "reservation")
+    status = request.GET.get("status", "")
+    origin = request.GET.get("origin", "")
+    query = request.GET.get("q", "").strip()
+    if status in MessageStatus.values:
+        entries = entries.filter(status=status)
+    if origin == "inbound":
+        entries = entries.filter(direction="inbound")
+    elif origin in MessageOrigin.values:
+        entries = entries.filter(origin=origin)
+    if query:
+        entries = entries.filter(
+            Q(guest__first_name__icontains=query)
+            | Q(guest__last_name__icontains=query)
+            | Q(guest__phone_e164__icontains=query)
+            | Q(reservation__booking_code__iexact=query)
+        )
+    page = Paginator(entries.order_by("-created_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "messaging/log.html",
+        {
+            "page": page,
+            "statuses": MessageStatus.choices,
+            "origins": [("inbound", "From guests"), *MessageOrigin.choices],
+            "filters": {"status": status, "origin": origin, "q": query},
+        },
+    )
