@@ -42,14 +42,21 @@ def reservation_detail(request: MemberRequest, public_id: str) -> HttpResponse:
     return render(
         request,
         "dashboard/reservation.html",
-        {"reservation": reservation, "guest": reservation.guest, "timeline": timeline, "triggers": Trigger.choices},
+        {
+            "reservation": reservation,
+            "guest": reservation.guest,
+            "timeline": timeline,
+            "triggers": Trigger.choices,
+        },
     )
 
 
 @member_required
 def guest_detail(request: MemberRequest, public_id: str) -> HttpResponse:
     guest = get_for_member(request, Guest, public_id=public_id)
-    timeline = guest.messages.select_related("reservation").order_by("-created_at")[:TIMELINE_LENGTH]
+    timeline = guest.messages.select_related("reservation").order_by("-created_at")[
+        :TIMELINE_LENGTH
+    ]
     return render(
         request,
         "dashboard/guest.html",

@@ -9,7 +9,6 @@ from messaging import renderer
 from messaging.models import MessageTemplateVariant
 
 
-
 class VariantForm(forms.ModelForm):
     class Meta:
         model = MessageTemplateVariant

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from babel import UnknownLocaleError
 from babel.dates import format_date
 
 # name -> what the guest reads when the value is missing at send time (documented in docs/messaging.md)
@@ -106,7 +107,7 @@ def _date(value: dt.date | None, language: str) -> str:
         return ""
     try:
         return format_date(value, format="long", locale=language or "en")
-    except (ValueError, LookupError):
+    except (ValueError, LookupError, UnknownLocaleError):
         return format_date(value, format="long", locale="en")
 
 

@@ -38,7 +38,9 @@ def choose_variant(
     return min(variants, key=lambda v: v.language_code) if variants else None
 
 
-def values_for(tenant: Tenant, reservation: Reservation | None, guest: Guest | None, language: str) -> renderer.Values:
+def values_for(
+    tenant: Tenant, reservation: Reservation | None, guest: Guest | None, language: str
+) -> renderer.Values:
     guest = guest or (reservation.guest if reservation else None)
     return renderer.Values(
         guest_name=guest.full_name if guest else "",
@@ -98,7 +100,9 @@ def compose(
         raise NothingToSend(f"The {trigger} template has no active language variant.")
     values = values_for(tenant, reservation, guest, variant.language_code)
     return Composed(
-        text=renderer.render(variant.content, values), language=variant.language_code, template=template
+        text=renderer.render(variant.content, values),
+        language=variant.language_code,
+        template=template,
     )
 
 
@@ -117,7 +121,9 @@ def send_manual(
         raise NothingToSend("This guest has no phone number.")
     if guest.opted_out_at:
         raise NothingToSend("This guest opted out of WhatsApp messages.")
-    composed = compose(tenant, reservation=reservation, guest=guest, trigger=trigger, free_text=free_text)
+    composed = compose(
+        tenant, reservation=reservation, guest=guest, trigger=trigger, free_text=free_text
+    )
     with transaction.atomic():
         message = MessageLog.objects.create(
             tenant=tenant,
@@ -148,6 +154,7 @@ def send_manual(
     message.chat_id = sent.chat_id
     message.sent_at = timezone.now()
     message.save(update_fields=["status", "waha_message_id", "chat_id", "sent_at", "updated_at"])
-    log.info("manual_send", reservation_id=reservation.pk if reservation else None, sandbox=sent.sandbox)
+    log.info(
+        "manual_send", reservation_id=reservation.pk if reservation else None, sandbox=sent.sandbox
+    )
     return message
-

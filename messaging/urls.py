@@ -6,7 +6,9 @@ urlpatterns = [
     path("settings/templates/", views.templates_page, name="templates"),
     path("settings/templates/preview/", views.preview_variant, name="preview_variant"),
     path("settings/templates/<uuid:public_id>/add/", views.add_variant, name="add_variant"),
-    path("settings/templates/<uuid:public_id>/toggle/", views.toggle_template, name="toggle_template"),
+    path(
+        "settings/templates/<uuid:public_id>/toggle/", views.toggle_template, name="toggle_template"
+    ),
     path("settings/templates/variants/<uuid:public_id>/", views.save_variant, name="save_variant"),
     path(
         "settings/templates/variants/<uuid:public_id>/delete/",

@@ -57,7 +57,10 @@ def _templates_context(
         "template": template,
         "triggers": Trigger.choices,
         "rows": [
-            (variant, forms.get(variant.pk) or VariantForm(instance=variant, trigger=template.trigger))
+            (
+                variant,
+                forms.get(variant.pk) or VariantForm(instance=variant, trigger=template.trigger),
+            )
             for variant in variants
         ],
         "new_form": new_form or NewVariantForm(template=template, trigger=template.trigger),
@@ -146,7 +149,9 @@ def preview_variant(request: MemberRequest) -> HttpResponse:
         error = ""
     except renderer.TemplateError as problem:
         error = str(problem)
-    text = renderer.render(content, services.values_for(request.tenant, reservation, None, language))
+    text = renderer.render(
+        content, services.values_for(request.tenant, reservation, None, language)
+    )
     return render(
         request,
         "messaging/partials/preview.html",
@@ -193,7 +198,11 @@ def preview_message(request: MemberRequest) -> HttpResponse:
     return render(
         request,
         "messaging/partials/preview.html",
-        {"text": composed.text, "html": formatting.to_html(composed.text), "language": composed.language},
+        {
+            "text": composed.text,
+            "html": formatting.to_html(composed.text),
+            "language": composed.language,
+        },
     )
 
 

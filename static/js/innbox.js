@@ -13,3 +13,11 @@ document.addEventListener("submit", (event) => {
   const message = event.target.dataset.confirm;
   if (message && !window.confirm(message)) event.preventDefault();
 });
+
+// Templates page: choosing another reservation to preview with re-renders every preview.
+document.addEventListener("change", (event) => {
+  if (event.target.id !== "preview-reservation") return;
+  document.querySelectorAll("textarea[hx-post]").forEach((area) => {
+    area.dispatchEvent(new Event("preview-refresh"));
+  });
+});

@@ -1,0 +1,54 @@
+"""In Chromium: staff edit a template, watch the preview change, send it to a demo reservation
+by hand, and find it in the message log."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotel.demo import seed_demo_reservations
+from hotel.models import Reservation
+from messaging.defaults import seed_default_templates
+from tenancy.db import acting_for_tenant
+from tests import factories
+from tests.test_browser_whatsapp import _session_cookie
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_edit_preview_send_and_find_it_in_the_log(live_server, page, screenshot, settings) -> None:
+    settings.WAHA_BASE_URL = None  # the sandbox: recorded, not delivered
+    hotel = factories.make_hotel("Hotel Nusantara")
+    with acting_for_tenant(hotel.tenant.id, role="owner"):
+        seed_demo_reservations(hotel.tenant)
+        seed_default_templates(hotel.tenant)
+    reservation = Reservation.objects.get(tenant=hotel.tenant, pms_reservation_id="DEMO-R0007")
+    page.context.add_cookies(_session_cookie(live_server.url, hotel.staff))
+
+    page.goto(f"{live_server.url}/settings/templates/?trigger=on-stay")
+    english = page.get_by_label("Text").first
+    preview = page.locator(".preview-box").first
+    preview.get_by_text("Welcome to Hotel Nusantara").wait_for()
+    screenshot("1-templates")
+
+    english.fill("*Selamat pagi* {{guestName}}! Room {{roomNumber}} is ready for you.")
+    preview.locator("strong", has_text="Selamat pagi").wait_for()
+    assert "Ana Wijaya! Room 214 is ready for you." in preview.inner_text()
+    screenshot("2-preview-changed")
+    page.get_by_role("button", name="Save").first.click()
+    page.get_by_text("The en text was saved.").wait_for()
+
+    page.goto(f"{live_server.url}/reservations/{reservation.public_id}/")
+    page.get_by_role("button", name="Send message").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("On stay template").check()
+    dialog.locator(".bubble").get_by_text("Room " + reservation.room_number).wait_for()
+    screenshot("3-send-dialog")
+    dialog.get_by_role("button", name="Send now").click()
+    page.get_by_text("Message sent.").wait_for()
+
+    page.get_by_role("link", name="Messages").click()
+    row = page.get_by_role("row").filter(has_text=reservation.guest.full_name)
+    assert row.get_by_text("Manual").is_visible()
+    assert row.get_by_text("Sent").is_visible()
+    assert "is ready for you" in row.inner_text()
+    screenshot("4-message-log")
