@@ -16,7 +16,7 @@ _RULES = [
 
 
 def to_html(text: str) -> SafeString:
-    html = escape(text)  # first: nothing a guest or template wrote becomes markup
+    html = str(escape(text))  # first: nothing a guest or template wrote becomes markup
     for pattern, replacement in _RULES:
         html = pattern.sub(replacement, html)
     return mark_safe(html.replace("\n", "<br>"))  # noqa: S308 - escaped above

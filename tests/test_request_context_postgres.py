@@ -243,3 +243,37 @@ def test_staff_watching_the_whatsapp_page_works_as_the_app_role(
     assert page.status_code == 200 and poll.status_code == 200
     assert poll.json()["status"] == "connected"
     assert sent.message_id
+
+
+def test_staff_edit_templates_and_send_by_hand_as_the_app_role(
+    two_hotels: tuple[factories.Hotel, factories.Hotel], settings
+) -> None:
+    from messaging.defaults import seed_default_templates
+    from messaging.models import MessageLog, MessageTemplateVariant
+
+    a, b = two_hotels
+    with acting_for_tenant(a.tenant.id):
+        seed_default_templates(a.tenant)
+    variant = MessageTemplateVariant.objects.get(
+        tenant=a.tenant, template__trigger="on-stay", language_code="id"
+    )
+    settings.WAHA_BASE_URL = None
+    staff = Client()
+    with django_connected_as(settings.DB_APP_ROLE):
+        staff.force_login(a.staff)
+        saved = staff.post(
+            f"/settings/templates/variants/{variant.public_id}/",
+            {"content": "Halo {{guestName}}, kamar {{roomNumber}} siap!", "is_active": "on"},
+        )
+        sent = staff.post(
+            "/api/messages/send/",
+            {"reservation": str(a.reservation.public_id), "trigger": "on-stay"},
+            HTTP_ACCEPT="application/json",
+        )
+        log_page = staff.get("/messages/").content.decode()
+        other_hotel = staff.get(f"/reservations/{b.reservation.public_id}/")
+
+    assert saved.status_code == 302 and sent.status_code == 201
+    assert MessageLog.objects.get().body == f"Halo {a.guest.full_name}, kamar 101 siap!"
+    assert "kamar 101 siap" in log_page
+    assert other_hotel.status_code == 404
