@@ -134,3 +134,42 @@ class Reservation(PublicIdMixin, TenantScopedModel, TimestampedModel):
 
     def __str__(self) -> str:
         return f"reservation {self.pms_reservation_id} ({self.status})"
+
+
+class StatusTransition(TenantScopedModel):
+    """A reservation moved from one internal status to another: what automations react to."""
+
+    reservation = models.ForeignKey(
+        Reservation, on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_status = models.CharField(max_length=16, choices=ReservationStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=ReservationStatus.choices)
+    occurred_at = models.DateTimeField(auto_now_add=True)
+    # "sync:demo", "sync:mews", "webhook"...: where we learnt it.
+    source = models.CharField(max_length=32)
+    sync_run = models.ForeignKey(
+        "pms.SyncRun",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="transition_rows",
+    )
+
+    class Meta:
+        db_table = "reservation_transitions"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(to_status__in=ReservationStatus.values),
+                name="reservation_transitions_to_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_status=models.F("to_status")),
+                name="reservation_transitions_change_something",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "-occurred_at"], name="transitions_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reservation_id}: {self.from_status or 'new'} -> {self.to_status}"

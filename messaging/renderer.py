@@ -29,6 +29,9 @@ TRIGGER_ONLY_VARIABLES = {"feedbackLink": {"post-stay"}}
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _ANY_BRACES = re.compile(r"\{\{|\}\}")
+# One pass over the template: a variable, or a stray brace pair to drop. Inserted values are
+# never scanned, so a guest called "{{x" stays exactly that.
+_TOKEN = re.compile(_PLACEHOLDER.pattern + r"|\{\{|\}\}")
 
 
 class TemplateError(ValueError):
@@ -117,11 +120,10 @@ def render(content: str, values: Values) -> str:
 
     def substitute(match: re.Match[str]) -> str:
         name = match.group(1)
+        if name is None:
+            # A stray "{{" or "}}" in the template itself: validated templates have none, but
+            # this is the last guard for anything older or hand-made.
+            return ""
         return text.get(name) or VARIABLES.get(name, "")
 
-    rendered = _PLACEHOLDER.sub(substitute, content)
-    # Templates are validated on save; this is the last guard for anything older or hand-made.
-    inserted = "".join(text.values())
-    if "{{" in rendered and "{{" not in inserted:
-        rendered = _ANY_BRACES.sub("", rendered)
-    return rendered
+    return _TOKEN.sub(substitute, content)

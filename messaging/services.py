@@ -31,11 +31,16 @@ def choose_variant(
 ) -> MessageTemplateVariant | None:
     """The guest's language, else the hotel's default, else any active variant (stable order)."""
     variants = [v for v in template.variants.all() if v.is_active]
-    by_language = {variant.language_code: variant for variant in variants}
-    for language in (guest_language, default_language):
+    by_language = {primary_language(variant.language_code): variant for variant in variants}
+    for language in (primary_language(guest_language), primary_language(default_language)):
         if language and language in by_language:
             return by_language[language]
     return min(variants, key=lambda v: v.language_code) if variants else None
+
+
+def primary_language(code: str) -> str:
+    """'ID', 'id-ID', 'id_ID' -> 'id': PMSs write languages in many ways."""
+    return code.replace("_", "-").split("-")[0].strip().lower()
 
 
 def values_for(
@@ -48,7 +53,7 @@ def values_for(
         check_in=reservation.check_in if reservation else None,
         check_out=reservation.check_out if reservation else None,
         hotel_name=tenant.name,
-        language=language,
+        language=primary_language(language),
     )
 
 
@@ -83,21 +88,30 @@ def compose(
     """The exact text a guest would receive, for a template trigger or staff's own words."""
     guest = guest or (reservation.guest if reservation else None)
     guest_language = guest.language if guest else ""
-    if free_text.strip():
+    if not trigger:
+        if not free_text.strip():
+            raise NothingToSend("Write a message, or choose a template.")
         language = guest_language or tenant.default_language
         renderer.validate(free_text, trigger or "manual")
         text = renderer.render(free_text, values_for(tenant, reservation, guest, language))
         return Composed(text=text, language=language, template=None)
+    # "Off" stops a template's automatic sends; staff may still send it by hand.
     template = (
-        MessageTemplate.objects.filter(tenant=tenant, trigger=trigger, is_active=True)
+        MessageTemplate.objects.filter(tenant=tenant, trigger=trigger)
         .prefetch_related("variants")
         .first()
     )
     if template is None:
-        raise NothingToSend(f"There is no active {trigger} template.")
+        raise NothingToSend(f"There is no {trigger} template.")
     variant = choose_variant(template, guest_language, tenant.default_language)
     if variant is None:
         raise NothingToSend(f"The {trigger} template has no active language variant.")
+    if "feedbackLink" in renderer.placeholders(variant.content):
+        # The feedback form arrives with the automation issue; until then no link exists, and a
+        # message ending in "…takes a minute: " would be worse than none.
+        raise NothingToSend(
+            "The feedback form is not available yet, so this message has no link to send."
+        )
     values = values_for(tenant, reservation, guest, variant.language_code)
     return Composed(
         text=renderer.render(variant.content, values),

@@ -264,12 +264,12 @@ def message_log(request: MemberRequest) -> HttpResponse:
         entries = entries.filter(direction="inbound")
     elif origin in MessageOrigin.values:
         entries = entries.filter(origin=origin)
-    if query:
+    for word in query.split()[:5]:  # every word must match somewhere: "Ana Wijaya" works
         entries = entries.filter(
-            Q(guest__first_name__icontains=query)
-            | Q(guest__last_name__icontains=query)
-            | Q(guest__phone_e164__icontains=query)
-            | Q(reservation__booking_code__iexact=query)
+            Q(guest__first_name__icontains=word)
+            | Q(guest__last_name__icontains=word)
+            | Q(guest__phone_e164__icontains=word)
+            | Q(reservation__booking_code__iexact=word)
         )
     page = Paginator(entries.order_by("-created_at"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

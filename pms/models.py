@@ -7,7 +7,7 @@ from typing import Any
 from django.db import models
 
 from innbox import crypto
-from innbox.models import TimestampedModel
+from innbox.models import PublicIdMixin, TimestampedModel
 from tenancy.models import TenantScopedModel
 
 
@@ -66,3 +66,43 @@ class PMSConfiguration(TenantScopedModel, TimestampedModel):
         if not self.credentials_encrypted:
             return {}
         return crypto.decrypt_json(self.credentials_encrypted)
+
+
+class SyncStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class SyncRun(PublicIdMixin, TenantScopedModel):
+    """One pull from the PMS: when, what changed, and what went wrong."""
+
+    provider = models.CharField(max_length=32)
+    trigger = models.CharField(max_length=16, default="manual")  # manual | schedule | webhook
+    status = models.CharField(max_length=10, choices=SyncStatus.choices, default=SyncStatus.RUNNING)
+    range_start = models.DateField()
+    range_end = models.DateField()
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    transitions = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "pms_sync_runs"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=SyncStatus.values), name="pms_sync_runs_status_valid"
+            ),
+        ]
+        indexes = [
+            # Sync history on /settings/pms/, newest first.
+            models.Index(fields=["tenant", "-started_at"], name="pms_sync_runs_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"sync {self.public_id} ({self.status})"

@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -55,7 +56,10 @@ def tenant_queryset(
 def get_for_member(
     request: TenantRequest, model_or_queryset: type[M] | QuerySet[M], **lookup: Any
 ) -> M:
-    return get_object_or_404(tenant_queryset(request, model_or_queryset), **lookup)
+    try:
+        return get_object_or_404(tenant_queryset(request, model_or_queryset), **lookup)
+    except (ValidationError, ValueError):  # "not-a-uuid" from a form field: as missing as any
+        raise Http404 from None
 
 
 def get_for_owner(

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from agent.models import HousekeepingRequest, HousekeepingType, RoomServiceOrder
 from automation.models import AutomationJob, EventSource, InboundEvent, JobKind
-from hotel.models import Guest, Reservation
+from hotel.models import Guest, Reservation, StatusTransition
 from messaging.models import (
     Direction,
     MessageLog,
@@ -22,7 +22,7 @@ from messaging.models import (
     MessageTemplateVariant,
     Trigger,
 )
-from pms.models import PMSConfiguration, PMSProvider
+from pms.models import PMSConfiguration, PMSProvider, SyncRun
 from tenancy.db import acting_for_tenant
 from tenancy.models import Invitation, Membership, Role, Tenant, User
 from tenancy.services import create_tenant_with_owner
@@ -122,6 +122,20 @@ def fill_every_table(hotel: Hotel) -> None:
             guest=hotel.guest,
             room_number="101",
             items=[{"name": "Nasi goreng", "quantity": 1}],
+        )
+        run = SyncRun.objects.create(
+            tenant=tenant,
+            provider="demo",
+            range_start=hotel.reservation.check_in,
+            range_end=hotel.reservation.check_out,
+        )
+        StatusTransition.objects.create(
+            tenant=tenant,
+            reservation=hotel.reservation,
+            from_status="pre-arrival",
+            to_status="on-stay",
+            source="sync:demo",
+            sync_run=run,
         )
         HousekeepingRequest.objects.create(
             tenant=tenant,

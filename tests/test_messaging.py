@@ -353,3 +353,63 @@ def test_it_hides_other_tenants_records(staff: Client, hotel, hotel_b, settings)
     their_variant.refresh_from_db()
     assert their_variant.content != "pwned"
     assert not MessageLog.objects.exists()
+
+
+def test_badly_formed_ids_are_404_not_500(staff: Client, hotel) -> None:
+    for url, data in [
+        ("/settings/templates/preview/", {"content": "x", "reservation": "nope"}),
+        ("/api/messages/preview/", {"reservation": "nope", "trigger": "on-stay"}),
+        ("/api/messages/preview/", {"guest": "nope", "trigger": "on-stay"}),
+        ("/api/messages/send/", {"reservation": "nope", "trigger": "on-stay"}),
+        ("/api/messages/send/", {}),
+    ]:
+        assert staff.post(url, data).status_code == 404, (url, data)
+
+
+def test_another_hotels_guest_cannot_be_messaged(staff: Client, hotel, hotel_b, settings) -> None:
+    settings.WAHA_BASE_URL = None
+    for url in ("/api/messages/preview/", "/api/messages/send/"):
+        assert (
+            staff.post(url, {"guest": str(hotel_b.guest.public_id), "text": "Hi"}).status_code
+            == 404
+        )
+    assert not MessageLog.objects.exists()
+
+
+def test_the_why_filter_leaves_other_messages_out(staff: Client, hotel, settings) -> None:
+    settings.WAHA_BASE_URL = None
+    services.send_manual(hotel.tenant, reservation=hotel.reservation, guest=None, trigger="on-stay")
+    assert "Selamat datang" not in staff.get("/messages/?origin=pre-arrival").content.decode()
+    assert "Selamat datang" not in staff.get("/messages/?origin=inbound").content.decode()
+    assert "Selamat datang" in staff.get(f"/messages/?q={hotel.guest.full_name}").content.decode()
+
+
+def test_a_chosen_template_wins_over_leftover_typed_text(staff: Client, hotel, settings) -> None:
+    settings.WAHA_BASE_URL = None
+    staff.post(
+        "/api/messages/send/",
+        {
+            "reservation": str(hotel.reservation.public_id),
+            "trigger": "on-stay",
+            "text": "leftover draft",
+        },
+    )
+    assert MessageLog.objects.get().body.startswith("Selamat datang")
+
+
+def test_a_post_stay_message_without_its_feedback_link_is_not_sent(
+    staff: Client, hotel, settings
+) -> None:
+    settings.WAHA_BASE_URL = None
+    response = staff.post(
+        "/api/messages/send/",
+        {"reservation": str(hotel.reservation.public_id), "trigger": "post-stay"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 400 and "feedback" in response.json()["error"]
+    assert not MessageLog.objects.exists()
+
+
+@pytest.mark.parametrize("written", ["ID", "id-ID", "id_ID", " id "])
+def test_guest_languages_are_understood_however_the_pms_writes_them(hotel, written: str) -> None:
+    assert services.choose_variant(template(hotel), written, "en").language_code == "id"

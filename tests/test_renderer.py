@@ -102,3 +102,12 @@ def test_a_very_long_value_is_clipped() -> None:
 def test_the_renderer_runs_no_code() -> None:
     # Not a variable, not evaluated: the braces are dropped, the words stay words.
     assert render("{{guestName.__class__}} {% if x %}", STAY) == "guestName.__class__ {% if x %}"
+
+
+def test_a_hostile_value_cannot_let_a_templates_stray_braces_through() -> None:
+    text = render("Hi {{guestName}} {{ oops and }}", Values(guest_name="{{x"))
+    assert text == "Hi {{x  oops and "
+
+
+def test_a_lone_closing_pair_is_dropped() -> None:
+    assert render("Hi {guestName}}", STAY) == "Hi {guestName"

@@ -1,0 +1,18 @@
+"""The PMS vendors Innbox speaks to: one module each, listed here explicitly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pms.adapters.base import PMSAdapter
+from pms.adapters.demo import DemoAdapter
+
+ADAPTERS: dict[str, type[PMSAdapter]] = {
+    DemoAdapter.provider: DemoAdapter,
+}
+
+
+def adapter_for(
+    provider: str, *, base_url: str = "", credentials: dict[str, Any] | None = None
+) -> PMSAdapter:
+    return ADAPTERS[provider](base_url=base_url, credentials=credentials)

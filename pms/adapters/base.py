@@ -1,0 +1,91 @@
+"""The contract every PMS adapter fulfils. Sync code (pms/sync.py) speaks only this language.
+
+An adapter translates one vendor's API into `PMSReservation`/`PMSGuest` records and maps the
+vendor's status to ours, deterministically (docs/status-mapping.md is the matrix; a test checks
+the code against it). Failures are IntegrationErrors saying whether a retry can help.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from hotel.models import ReservationStatus
+
+
+@dataclass(frozen=True)
+class PMSGuest:
+    pms_id: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""  # as the PMS has it; the sync normalises it to E.164
+    country_code: str = ""
+    language: str = ""  # ISO 639-1
+    tier: str = ""
+    points: int = 0
+
+
+@dataclass(frozen=True)
+class PMSReservation:
+    pms_id: str
+    guest: PMSGuest
+    status: ReservationStatus
+    pms_status: str  # the vendor's own words, kept for staff and debugging
+    check_in: dt.date
+    check_out: dt.date
+    booking_code: str = ""
+    room_number: str = ""
+    room_type: str = ""
+    adults: int = 1
+    children: int = 0
+    amount: Decimal | None = None
+    currency: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    reservations: list[PMSReservation]
+    # Opaque to the sync: what the adapter needs to fetch the next page, None when done.
+    next_cursor: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class PMSAdapter(ABC):
+    """Subclasses set `provider` and `label` and implement the vendor calls."""
+
+    provider: ClassVar[str]
+    label: ClassVar[str]
+    # Vendors that sign their webhooks can have them verified; others are polled.
+    signs_webhooks: ClassVar[bool] = False
+    # The vendor statuses this adapter knows, for the status-mapping test.
+    status_examples: ClassVar[dict[str, ReservationStatus]] = {}
+
+    def __init__(self, *, base_url: str = "", credentials: dict[str, Any] | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials or {}
+
+    @abstractmethod
+    def test_connection(self) -> str:
+        """Raise IntegrationError with a message for staff, or say what we reached."""
+
+    @abstractmethod
+    def pull_reservations(self, start: dt.date, end: dt.date) -> Iterator[Page]:
+        """Reservations changed or staying between start and end, one page at a time."""
+
+    @abstractmethod
+    def pull_guest(self, pms_guest_id: str) -> PMSGuest | None:
+        """One guest profile, or None when the PMS does not know the id."""
+
+    @abstractmethod
+    def map_status(self, raw: Any) -> ReservationStatus:
+        """The vendor's status (whatever shape it has) in our five words."""
+
+    def verify_webhook(self, headers: dict[str, str], body: bytes) -> bool:
+        """Only for vendors that sign their webhooks (signs_webhooks)."""
+        return False

@@ -1,0 +1,138 @@
+"""The demo PMS and the sync service: idempotent, one transition per change, bounded queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from hotel.models import Guest, Reservation, ReservationStatus, StatusTransition
+from pms.adapters.base import Page, PMSGuest, PMSReservation
+from pms.adapters.demo import DemoAdapter
+from pms.models import SyncStatus
+from pms.sync import sync_reservations
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+WINDOW = (TODAY - dt.timedelta(days=30), TODAY + dt.timedelta(days=45))
+
+
+@pytest.fixture
+def tenant(hotel_a: factories.Hotel):
+    return hotel_a.tenant
+
+
+def test_the_demo_hotel_has_forty_rooms_and_stays_in_every_status() -> None:
+    reservations = [
+        r for page in DemoAdapter().pull_reservations(*WINDOW) for r in page.reservations
+    ]
+
+    assert 300 <= len(reservations) <= 900
+    assert {r.status for r in reservations} == set(ReservationStatus)
+    assert len({r.room_number for r in reservations}) == 40
+    assert len({r.guest.pms_id for r in reservations}) < len(reservations), "some guests return"
+    assert any(r.guest.tier == "Gold" for r in reservations)
+    assert {r.guest.language for r in reservations} >= {"id", "en", "ja", "de"}
+    assert all(r.guest.phone.startswith("+") for r in reservations)
+
+
+def test_the_demo_is_deterministic() -> None:
+    first = [r for page in DemoAdapter().pull_reservations(*WINDOW) for r in page.reservations]
+    second = [r for page in DemoAdapter().pull_reservations(*WINDOW) for r in page.reservations]
+    assert first == second
+
+
+def test_a_first_sync_creates_everything_with_valid_phones(tenant) -> None:
+    run = sync_reservations(tenant, DemoAdapter(), *WINDOW)
+
+    assert run.status == SyncStatus.SUCCEEDED and run.pages >= 2
+    assert (
+        run.created
+        == Reservation.objects.filter(tenant=tenant, pms_reservation_id__startswith="DR").count()
+    )
+    assert run.updated == run.unchanged == 0
+    guests = Guest.objects.filter(tenant=tenant, pms_guest_id__startswith="DG")
+    assert guests.count() == len({g for g in guests.values_list("pms_guest_id", flat=True)})
+    assert not guests.filter(phone_e164="").exists()
+
+
+def test_the_same_sync_twice_changes_nothing_the_second_time(tenant) -> None:
+    sync_reservations(tenant, DemoAdapter(), *WINDOW)
+    transitions = StatusTransition.objects.count()
+    guests = Guest.objects.count()
+
+    again = sync_reservations(tenant, DemoAdapter(), *WINDOW)
+
+    assert (again.created, again.updated, again.transitions) == (0, 0, 0)
+    assert again.unchanged > 300
+    assert StatusTransition.objects.count() == transitions
+    assert Guest.objects.count() == guests, "a re-sync never duplicates a guest"
+
+
+def test_a_changed_status_records_exactly_one_transition(tenant) -> None:
+    adapter = DemoAdapter()
+    sync_reservations(tenant, adapter, *WINDOW)
+    before = {r.pms_reservation_id: r.status for r in Reservation.objects.filter(tenant=tenant)}
+
+    tomorrow = DemoAdapter(credentials=adapter.advance(1))
+    run = sync_reservations(tenant, tomorrow, *WINDOW)
+
+    after = {r.pms_reservation_id: r.status for r in Reservation.objects.filter(tenant=tenant)}
+    changed = {pms_id for pms_id in before if before[pms_id] != after[pms_id]}
+    assert changed, "a day later, someone arrived or left"
+    recorded = StatusTransition.objects.filter(sync_run__public_id=run.public_id)
+    assert sorted(recorded.values_list("reservation__pms_reservation_id", flat=True)) == sorted(
+        changed
+    )
+    for transition in recorded:
+        assert transition.from_status == before[transition.reservation.pms_reservation_id]
+        assert transition.to_status == after[transition.reservation.pms_reservation_id]
+
+
+def test_queries_grow_with_pages_not_rows(tenant) -> None:
+    def reservations(count: int, offset: int = 0) -> list[PMSReservation]:
+        return [
+            PMSReservation(
+                pms_id=f"R{offset + n}",
+                guest=PMSGuest(pms_id=f"G{offset + n}", first_name="A", phone="+6281234567890"),
+                status=ReservationStatus.PRE_ARRIVAL,
+                pms_status="booked",
+                check_in=TODAY,
+                check_out=TODAY + dt.timedelta(days=2),
+            )
+            for n in range(count)
+        ]
+
+    class OnePage(DemoAdapter):
+        def __init__(self, rows: int) -> None:
+            super().__init__()
+            self.rows = rows
+
+        def pull_reservations(self, start, end):
+            yield Page(reservations=reservations(self.rows))
+
+    with CaptureQueriesContext(connection) as small:
+        sync_reservations(tenant, OnePage(10), *WINDOW)
+    with CaptureQueriesContext(connection) as large:
+        sync_reservations(tenant, OnePage(400), *WINDOW)  # 10 known + 390 new, one page
+    # Row-by-row would be hundreds more; bulk writes only split into the database's batch size.
+    assert len(large) - len(small) < 40, (len(small), len(large))
+
+
+def test_a_failing_pms_leaves_a_failed_run_with_the_reason(tenant) -> None:
+    from innbox.integrations import IntegrationError
+
+    class Broken(DemoAdapter):
+        def pull_reservations(self, start, end):
+            raise IntegrationError("The PMS refused the access token (401)", retryable=False)
+            yield  # pragma: no cover
+
+    run = sync_reservations(tenant, Broken(), *WINDOW)
+
+    assert run.status == SyncStatus.FAILED and "401" in run.error
+    assert run.finished_at is not None
