@@ -6,9 +6,11 @@ from typing import Any
 
 from pms.adapters.base import PMSAdapter
 from pms.adapters.demo import DemoAdapter
+from pms.adapters.mews import MewsAdapter
 
 ADAPTERS: dict[str, type[PMSAdapter]] = {
     DemoAdapter.provider: DemoAdapter,
+    MewsAdapter.provider: MewsAdapter,
 }
 
 

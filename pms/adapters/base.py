@@ -86,6 +86,11 @@ class PMSAdapter(ABC):
     def map_status(self, raw: Any) -> ReservationStatus:
         """The vendor's status (whatever shape it has) in our five words."""
 
+    def parse_documented_status(self, text: str) -> Any:
+        """docs/status-mapping.md writes each vendor status as text; turn it into what
+        map_status takes (adapters whose status is several fields override this)."""
+        return text
+
     def verify_webhook(self, headers: dict[str, str], body: bytes) -> bool:
         """Only for vendors that sign their webhooks (signs_webhooks)."""
         return False
