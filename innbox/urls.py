@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("tenancy.urls")),
     path("", include("whatsapp.urls")),
     path("", include("messaging.urls")),
+    path("", include("pms.urls")),
     path("", include("dashboard.urls")),
 ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from hotel.demo import seed_demo_reservations
 from hotel.models import Reservation
 from messaging.defaults import seed_default_templates
+from pms.models import PMSConfiguration
+from pms.services import sync_now
 from tenancy.db import acting_for_tenant
 from tests import factories
 from tests.test_browser_whatsapp import _session_cookie
@@ -19,9 +20,17 @@ def test_edit_preview_send_and_find_it_in_the_log(live_server, page, screenshot,
     settings.WAHA_BASE_URL = None  # the sandbox: recorded, not delivered
     hotel = factories.make_hotel("Hotel Nusantara")
     with acting_for_tenant(hotel.tenant.id, role="owner"):
-        seed_demo_reservations(hotel.tenant)
         seed_default_templates(hotel.tenant)
-    reservation = Reservation.objects.get(tenant=hotel.tenant, pms_reservation_id="DEMO-R0007")
+        PMSConfiguration.objects.create(tenant=hotel.tenant, provider="demo")
+    sync_now(hotel.tenant)  # the demo PMS fills the hotel
+    reservation = (
+        Reservation.objects.filter(
+            tenant=hotel.tenant, status="pre-arrival", guest__language="en", room_number__gt=""
+        )
+        .exclude(pk=hotel.reservation.pk)
+        .order_by("check_in")
+        .first()
+    )
     page.context.add_cookies(_session_cookie(live_server.url, hotel.staff))
 
     page.goto(f"{live_server.url}/settings/templates/?trigger=on-stay")

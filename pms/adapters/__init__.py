@@ -15,6 +15,10 @@ ADAPTERS: dict[str, type[PMSAdapter]] = {
 
 
 def adapter_for(
-    provider: str, *, base_url: str = "", credentials: dict[str, Any] | None = None
+    provider: str,
+    *,
+    base_url: str = "",
+    credentials: dict[str, Any] | None = None,
+    time_zone: str = "UTC",
 ) -> PMSAdapter:
-    return ADAPTERS[provider](base_url=base_url, credentials=credentials)
+    return ADAPTERS[provider](base_url=base_url, credentials=credentials, time_zone=time_zone)

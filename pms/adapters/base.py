@@ -66,9 +66,17 @@ class PMSAdapter(ABC):
     # The vendor statuses this adapter knows, for the status-mapping test.
     status_examples: ClassVar[dict[str, ReservationStatus]] = {}
 
-    def __init__(self, *, base_url: str = "", credentials: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str = "",
+        credentials: dict[str, Any] | None = None,
+        time_zone: str = "UTC",
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials or {}
+        # The hotel's zone: vendors that send UTC instants become the hotel's calendar dates.
+        self.time_zone = time_zone
 
     @abstractmethod
     def test_connection(self) -> str:

@@ -77,7 +77,11 @@ class MewsAdapter(PMSAdapter):
         sleep: Callable[[float], None] = time.sleep,
         time_zone: str = "UTC",
     ) -> None:
-        super().__init__(base_url=base_url or "https://api.mews.com", credentials=credentials)
+        super().__init__(
+            base_url=base_url or "https://api.mews.com",
+            credentials=credentials,
+            time_zone=time_zone,
+        )
         self._transport = transport
         self._sleep = sleep
         self._zone = ZoneInfo(time_zone)

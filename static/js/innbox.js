@@ -21,3 +21,17 @@ document.addEventListener("change", (event) => {
     area.dispatchEvent(new Event("preview-refresh"));
   });
 });
+
+// PMS settings: show only the credential fields of the chosen PMS.
+function showCredentialsFor(select) {
+  document.querySelectorAll("fieldset.credentials").forEach((fieldset) => {
+    fieldset.hidden = fieldset.dataset.provider !== select.value;
+  });
+}
+document.addEventListener("change", (event) => {
+  if (event.target.name === "provider") showCredentialsFor(event.target);
+});
+document.addEventListener("DOMContentLoaded", () => {
+  const select = document.querySelector("select[name=provider]");
+  if (select) showCredentialsFor(select);
+});

@@ -6,9 +6,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
-from hotel.demo import seed_demo_reservations
+from hotel.models import Reservation
 from messaging.defaults import seed_default_templates
+from pms.adapters.demo import DemoAdapter
+from pms.models import PMSConfiguration
+from pms.services import sync_now
 from tenancy.db import acting_for_tenant
 from tenancy.models import Membership, Role, User
 from tenancy.services import create_tenant_with_owner
@@ -34,8 +38,16 @@ class Command(BaseCommand):
             Membership.objects.get_or_create(
                 user=staff, defaults={"tenant": tenant, "role": Role.STAFF}
             )
-            reservations = seed_demo_reservations(tenant)
             seed_default_templates(tenant)
+            config, created = PMSConfiguration.objects.get_or_create(
+                tenant=tenant, defaults={"provider": DemoAdapter.provider}
+            )
+            if created:
+                config.set_credentials({"anchor_date": timezone.localdate().isoformat()})
+                config.save(update_fields=["credentials_encrypted"])
+        if created:
+            sync_now(tenant, trigger="seed")
+        reservations = Reservation.objects.filter(tenant=tenant).count()
         self.stdout.write(
             self.style.SUCCESS(f"Demo hotel: {tenant.name} ({reservations} reservations)\n")
             + f"  Owner login: {DEMO_OWNER} / {DEMO_PASSWORD}\n"

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from pms import views
+
+urlpatterns = [
+    path("settings/pms/", views.pms_settings, name="pms_settings"),
+    path("settings/pms/test/", views.test_connection, name="pms_test"),
+    path("settings/pms/demo/advance/", views.advance_demo, name="pms_advance_demo"),
+    path("api/pms/sync/", views.sync_now, name="pms_sync"),
+]

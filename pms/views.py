@@ -1,0 +1,99 @@
+"""/settings/pms/ (owner) and "Sync now" (everyone of the hotel)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from innbox.integrations import IntegrationError
+from pms import services
+from pms.adapters.demo import DemoAdapter
+from pms.forms import CREDENTIAL_FIELDS, PMSForm
+from pms.models import PMSConfiguration, SyncRun, SyncStatus
+from tenancy.access import MemberRequest, member_required, owner_required, tenant_queryset
+
+HISTORY_LENGTH = 10
+
+
+@owner_required
+def pms_settings(request: MemberRequest) -> HttpResponse:
+    config = services.configuration_for(request.tenant)
+    initial = (
+        {"provider": config.provider, "base_url": config.base_url}
+        if config
+        else {"provider": "demo"}
+    )
+    form = PMSForm(request.POST or None, existing=config, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        config = config or PMSConfiguration(tenant=request.tenant)
+        config.provider = form.cleaned_data["provider"]
+        config.base_url = form.cleaned_data["base_url"]
+        config.set_credentials(form.cleaned_data["credentials"])
+        config.is_active = True
+        config.save()
+        messages.success(request, "PMS connection saved. Test it, then sync.")
+        return redirect("pms_settings")
+    history = tenant_queryset(request, SyncRun).order_by("-started_at")[:HISTORY_LENGTH]
+    return render(
+        request,
+        "pms/settings.html",
+        {
+            "form": form,
+            "config": config,
+            "history": history,
+            "credential_fields": CREDENTIAL_FIELDS,
+            "is_demo": bool(config and config.provider == DemoAdapter.provider),
+            "demo_today": DemoAdapter(credentials=config.get_credentials()).today
+            if config and config.provider == DemoAdapter.provider
+            else None,
+        },
+    )
+
+
+@owner_required
+@require_POST
+def test_connection(request: MemberRequest) -> HttpResponse:
+    try:
+        result = services.test_connection(request.tenant)
+    except (IntegrationError, services.NotConnected) as problem:
+        messages.error(request, f"Connection failed: {problem}")
+    else:
+        messages.success(request, f"Connection works. {result}")
+    return redirect("pms_settings")
+
+
+@member_required
+@require_POST
+def sync_now(request: MemberRequest) -> HttpResponse:
+    try:
+        run = services.sync_now(request.tenant)
+    except services.NotConnected as problem:
+        messages.error(request, str(problem))
+    else:
+        _announce(request, run)
+    return redirect(request.POST.get("next") or "dashboard:home")
+
+
+@owner_required
+@require_POST
+def advance_demo(request: MemberRequest) -> HttpResponse:
+    try:
+        run = services.advance_demo(request.tenant)
+    except services.NotConnected as problem:
+        messages.error(request, str(problem))
+    else:
+        _announce(request, run, prefix="The demo moved on one day. ")
+    return redirect("pms_settings")
+
+
+def _announce(request: MemberRequest, run: SyncRun, prefix: str = "") -> None:
+    if run.status == SyncStatus.SUCCEEDED:
+        messages.success(
+            request,
+            f"{prefix}Sync finished: {run.created} new, {run.updated} updated, "
+            f"{run.unchanged} unchanged, {run.transitions} status changes.",
+        )
+    else:
+        messages.error(request, f"{prefix}Sync failed: {run.error}")

@@ -1,0 +1,128 @@
+"""/settings/pms/ (owner) and "Sync now" (staff too)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from hotel.models import Reservation, StatusTransition
+from pms.models import PMSConfiguration, SyncRun
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner(client: Client, hotel_a: factories.Hotel) -> Client:
+    client.force_login(hotel_a.owner)
+    return client
+
+
+@pytest.fixture
+def staff(hotel_a: factories.Hotel) -> Client:
+    client = Client()
+    client.force_login(hotel_a.staff)
+    return client
+
+
+def test_mews_credentials_are_saved_encrypted_and_never_shown_back(owner: Client, hotel_a) -> None:
+    response = owner.post(
+        "/settings/pms/",
+        {
+            "provider": "mews",
+            "base_url": "https://api.mews-demo.com",
+            "client_token": "CLIENT-SECRET-1234",
+            "access_token": "ACCESS-SECRET-9876",
+        },
+    )
+    assert response.status_code == 302
+    config = PMSConfiguration.objects.get(tenant=hotel_a.tenant)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT credentials_encrypted FROM pms_configurations WHERE id = %s", [config.pk]
+        )
+        stored = cursor.fetchone()[0]
+    assert "SECRET" not in stored
+    assert config.get_credentials() == {
+        "client_token": "CLIENT-SECRET-1234",
+        "access_token": "ACCESS-SECRET-9876",
+    }
+    page = owner.get("/settings/pms/").content.decode()
+    assert "CLIENT-SECRET-1234" not in page and "ACCESS-SECRET" not in page
+    assert "ends in …1234" in page
+
+    owner.post("/settings/pms/", {"provider": "mews", "base_url": "https://api.mews-demo.com"})
+    config.refresh_from_db()
+    assert config.get_credentials()["access_token"] == "ACCESS-SECRET-9876", (
+        "empty fields keep the secret"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://pms.example.com", "http"),
+        ("https://user:pw@pms.example.com", "not in the address"),
+        ("", "required"),
+    ],
+)
+def test_the_pms_address_is_validated(owner: Client, url: str, message: str) -> None:
+    response = owner.post(
+        "/settings/pms/", {"provider": "qloapps", "base_url": url, "api_key": "K" * 32}
+    )
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not PMSConfiguration.objects.exists()
+
+
+def test_missing_tokens_are_named(owner: Client) -> None:
+    response = owner.post(
+        "/settings/pms/", {"provider": "mews", "base_url": "https://api.mews.com"}
+    )
+    assert "Client token is required" in response.content.decode()
+
+
+def test_the_demo_connects_tests_syncs_and_moves_on(owner: Client, hotel_a) -> None:
+    owner.post("/settings/pms/", {"provider": "demo"})
+    tested = owner.post("/settings/pms/test/", follow=True).content.decode()
+    assert "Connection works" in tested
+
+    synced = owner.post("/api/pms/sync/", {"next": "/settings/pms/"}, follow=True).content.decode()
+    assert "Sync finished" in synced
+    assert Reservation.objects.filter(tenant=hotel_a.tenant).count() > 300
+    transitions = StatusTransition.objects.count()
+
+    moved = owner.post("/settings/pms/demo/advance/", follow=True).content.decode()
+    assert "The demo moved on one day" in moved
+    assert StatusTransition.objects.count() > transitions
+    assert SyncRun.objects.filter(tenant=hotel_a.tenant).count() == 2
+    assert "Sync history" in moved
+
+
+def test_staff_cannot_open_the_pms_settings_but_can_sync(
+    owner: Client, staff: Client, hotel_a
+) -> None:
+    owner.post("/settings/pms/", {"provider": "demo"})
+
+    assert staff.get("/settings/pms/").status_code == 404
+    assert staff.post("/settings/pms/", {"provider": "demo"}).status_code == 404
+    assert staff.post("/settings/pms/test/").status_code == 404
+    assert staff.post("/settings/pms/demo/advance/").status_code == 404
+    response = staff.post("/api/pms/sync/", follow=True)
+    assert "Sync finished" in response.content.decode()
+    assert 'href="/settings/pms/"' not in staff.get("/").content.decode()
+
+
+def test_sync_without_a_pms_says_what_to_do(staff: Client) -> None:
+    response = staff.post("/api/pms/sync/", follow=True)
+    assert "No PMS is connected yet" in response.content.decode()
+
+
+def test_a_sync_touches_only_the_requesting_hotel(owner: Client, hotel_a, hotel_b) -> None:
+    owner.post("/settings/pms/", {"provider": "demo"})
+    owner.post("/api/pms/sync/")
+    assert (
+        not Reservation.objects.filter(tenant=hotel_b.tenant)
+        .exclude(pk=hotel_b.reservation.pk)
+        .exists()
+    )
