@@ -62,14 +62,15 @@ def test_mews_credentials_are_saved_encrypted_and_never_shown_back(owner: Client
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("ftp://pms.example.com", "http"),
+        ("ftp://pms.example.com", "Enter a valid URL"),
         ("https://user:pw@pms.example.com", "not in the address"),
         ("", "required"),
     ],
 )
 def test_the_pms_address_is_validated(owner: Client, url: str, message: str) -> None:
     response = owner.post(
-        "/settings/pms/", {"provider": "qloapps", "base_url": url, "api_key": "K" * 32}
+        "/settings/pms/",
+        {"provider": "mews", "base_url": url, "client_token": "c" * 20, "access_token": "a" * 20},
     )
     assert response.status_code == 200 and message in response.content.decode()
     assert not PMSConfiguration.objects.exists()
