@@ -75,7 +75,11 @@ class PMSForm(forms.Form):
             credentials[name] = value
         if provider == "demo":
             credentials = stored or {}
-        if provider in ("mews", "qloapps") and not cleaned.get("base_url"):
+        if (
+            provider in ("mews", "qloapps")
+            and not cleaned.get("base_url")
+            and "base_url" not in self.errors
+        ):
             self.add_error("base_url", "The address of the PMS API is required.")
         cleaned["credentials"] = credentials
         return cleaned

@@ -62,7 +62,7 @@ def test_mews_credentials_are_saved_encrypted_and_never_shown_back(owner: Client
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("ftp://pms.example.com", "Enter a valid URL"),
+        ("ftp://pms.example.com", "Use an http:// or https:// address"),
         ("https://user:pw@pms.example.com", "not in the address"),
         ("", "required"),
     ],
