@@ -7,10 +7,12 @@ from typing import Any
 from pms.adapters.base import PMSAdapter
 from pms.adapters.demo import DemoAdapter
 from pms.adapters.mews import MewsAdapter
+from pms.adapters.qloapps import QloAppsAdapter
 
 ADAPTERS: dict[str, type[PMSAdapter]] = {
     DemoAdapter.provider: DemoAdapter,
     MewsAdapter.provider: MewsAdapter,
+    QloAppsAdapter.provider: QloAppsAdapter,
 }
 
 

@@ -1,0 +1,183 @@
+"""The QloApps adapter against a fake QloApps answering from fixtures shaped like its webservice."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from hotel.models import Reservation, ReservationStatus
+from innbox.integrations import IntegrationError
+from pms.adapters import qloapps
+from pms.adapters.qloapps import QloAppsAdapter
+from pms.models import SyncStatus
+from pms.sync import sync_reservations
+from tests import factories
+
+FIXTURES = Path(__file__).parent / "fixtures" / "qloapps"
+KEY = "ZQ88PRJX5VWQHCWE4EE7SQ7HPNX00RAJ"
+START, END = dt.date(2026, 11, 1), dt.date(2027, 1, 31)
+
+
+def load(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text())
+
+
+class FakeQloApps:
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+        self.override: httpx.Response | None = None
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.override is not None:
+            return self.override
+        expected = "Basic " + base64.b64encode(f"{KEY}:".encode()).decode()
+        if request.headers.get("Authorization") != expected:
+            return httpx.Response(
+                401, json={"errors": [{"code": 18, "message": "Invalid authentication key format"}]}
+            )
+        resource = request.url.path.rsplit("/", 1)[-1]
+        params = dict(request.url.params)
+        if resource == "room_bookings":
+            rows = load("room_bookings.json")["bookings"]
+            offset, count = (int(part) for part in params.get("limit", "0,1000").split(","))
+            chunk = rows[offset : offset + count]
+            return httpx.Response(200, json={"bookings": chunk} if chunk else [])
+        if resource in ("orders", "customers", "languages"):
+            return httpx.Response(200, json=load(f"{resource}.json"))
+        return httpx.Response(404)
+
+
+@pytest.fixture
+def fake() -> FakeQloApps:
+    return FakeQloApps()
+
+
+def adapter(fake: FakeQloApps, key: str = KEY) -> QloAppsAdapter:
+    return QloAppsAdapter(
+        base_url="https://hotel.example/api",
+        credentials={"api_key": key},
+        transport=httpx.MockTransport(fake),
+    )
+
+
+def pulled(adapter: QloAppsAdapter) -> dict[str, Any]:
+    return {
+        r.pms_id: r for page in adapter.pull_reservations(START, END) for r in page.reservations
+    }
+
+
+def test_requests_use_the_key_as_basic_user_and_ask_for_json(fake: FakeQloApps) -> None:
+    pulled(adapter(fake))
+    first = fake.requests[0]
+    assert first.url.path == "/api/room_bookings"
+    params = dict(first.url.params)
+    assert params["output_format"] == "JSON" and params["display"] == "full"
+    assert params["filter[date_from]"] == "<[2027-01-31 23:59:59]"
+    assert params["filter[date_to]"] == ">[2026-11-01 00:00:00]"
+    customers = next(r for r in fake.requests if r.url.path.endswith("/customers"))
+    assert "passwd" not in customers.url.params["display"]
+
+
+def test_every_status_and_flag_is_mapped(fake: FakeQloApps) -> None:
+    stays = pulled(adapter(fake))
+    assert stays["11"].status == ReservationStatus.PRE_ARRIVAL
+    assert stays["12"].status == ReservationStatus.ON_STAY
+    assert stays["13"].status == ReservationStatus.CHECKED_OUT
+    assert stays["14"].status == ReservationStatus.CANCELLED  # the room's flags
+    assert stays["15"].status == ReservationStatus.CANCELLED  # only the order was cancelled
+
+
+def test_guest_contact_comes_from_the_customer_not_the_hotel(fake: FakeQloApps) -> None:
+    stay = pulled(adapter(fake))["11"]
+    assert (stay.guest.first_name, stay.guest.phone, stay.guest.email) == (
+        "Siti",
+        "0812-3456-0001",
+        "siti@example.com",
+    )
+    assert stay.guest.language == "id"
+    assert (stay.check_in, stay.check_out, stay.room_number) == (
+        dt.date(2026, 12, 1),
+        dt.date(2026, 12, 4),
+        "A-101",
+    )
+    assert stay.booking_code == "XKBKNABJK" and str(stay.amount) == "3300000.000000"
+
+
+def test_numbers_as_strings_or_integers_and_multilingual_names_are_read(fake: FakeQloApps) -> None:
+    stays = pulled(adapter(fake))
+    assert stays["12"].adults == 1 and stays["13"].children == 1
+    assert stays["13"].room_type == "Executive Rooms"
+    assert stays["15"].adults == 1 and stays["15"].guest.phone == ""  # optional fields missing
+
+
+def test_it_pages_with_limit_until_a_short_page(
+    fake: FakeQloApps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(qloapps, "PAGE_SIZE", 2)
+    assert len(pulled(adapter(fake))) == 5
+    limits = [r.url.params["limit"] for r in fake.requests if r.url.path.endswith("/room_bookings")]
+    assert limits == ["0,2", "2,2", "4,2"]
+
+
+def test_an_empty_answer_is_an_empty_list(fake: FakeQloApps) -> None:
+    fake.override = httpx.Response(200, json=[])
+    assert pulled(adapter(fake)) == {}
+
+
+@pytest.mark.parametrize(
+    ("response", "code", "retryable"),
+    [
+        (httpx.Response(503, text="The QloApps webservice is disabled."), "disabled", False),
+        (
+            httpx.Response(302, headers={"Location": "https://other.example/api/"}),
+            "redirect",
+            False,
+        ),
+        (httpx.Response(500, text=""), "server_error", True),
+        (httpx.Response(200, json={"bookings": "nope"}), "malformed", False),
+    ],
+)
+def test_failures_are_clear(
+    fake: FakeQloApps, response: httpx.Response, code: str, retryable: bool
+) -> None:
+    fake.override = response
+    with pytest.raises(IntegrationError) as caught:
+        pulled(adapter(fake))
+    assert (caught.value.code, caught.value.retryable) == (code, retryable)
+
+
+def test_a_wrong_key_says_so(fake: FakeQloApps) -> None:
+    with pytest.raises(IntegrationError) as caught:
+        adapter(fake, key="WRONG").test_connection()
+    assert caught.value.code == "unauthorized" and "key" in caught.value.message
+
+
+@pytest.mark.django_db
+def test_a_sync_stores_guests_with_their_own_phone(
+    fake: FakeQloApps, hotel_a: factories.Hotel
+) -> None:
+    run = sync_reservations(hotel_a.tenant, adapter(fake), START, END)
+    assert run.status == SyncStatus.SUCCEEDED and run.created == 5
+    siti = Reservation.objects.get(tenant=hotel_a.tenant, pms_reservation_id="11").guest
+    assert siti.phone_e164 == "+6281234560001"
+
+
+@pytest.mark.django_db
+def test_a_malformed_answer_fails_the_sync_and_writes_nothing(
+    fake: FakeQloApps, hotel_a: factories.Hotel
+) -> None:
+    fake.override = httpx.Response(200, json={"bookings": [{"id_status": "1"}]})
+    run = sync_reservations(hotel_a.tenant, adapter(fake), START, END)
+    assert run.status == SyncStatus.FAILED
+    assert (
+        not Reservation.objects.filter(tenant=hotel_a.tenant)
+        .exclude(pk=hotel_a.reservation.pk)
+        .exists()
+    )
