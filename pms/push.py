@@ -1,0 +1,105 @@
+"""The generic push source: any PMS or middleware may POST reservation events to Innbox.
+
+This module is the payload's schema and its mapping into the same upsert path as a pull
+(pms.sync.apply_page). The signed webhook endpoint that receives it (Standard Webhooks headers,
+per-hotel secret) belongs to the automation issue; docs/pms-push.md describes the payload.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from hotel.models import ReservationStatus
+from pms.adapters.base import Page, PMSGuest, PMSReservation
+from pms.sync import Counts, apply_page
+from tenancy.db import acting_for_tenant
+from tenancy.models import Tenant
+
+
+class PushGuest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(min_length=1, max_length=64)
+    first_name: str = Field(default="", max_length=100)
+    last_name: str = Field(default="", max_length=100)
+    email: str = Field(default="", max_length=254)
+    phone: str = Field(default="", max_length=40)
+    country: str = Field(default="", max_length=2)
+    language: str = Field(default="", max_length=8)
+
+
+class PushReservation(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(min_length=1, max_length=64)
+    status: Literal["pre-arrival", "on-stay", "checked-out", "cancelled", "no-show"]
+    pms_status: str = Field(default="", max_length=64)
+    check_in: dt.date
+    check_out: dt.date
+    booking_code: str = Field(default="", max_length=32)
+    room_number: str = Field(default="", max_length=16)
+    room_type: str = Field(default="", max_length=100)
+    adults: int = Field(default=1, ge=0, le=50)
+    children: int = Field(default=0, ge=0, le=50)
+    amount: Decimal | None = None
+    currency: str = Field(default="", max_length=3)
+    source: str = Field(default="", max_length=64)
+    guest: PushGuest
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> PushReservation:
+        if self.check_out < self.check_in:
+            raise ValueError("check_out is before check_in")
+        return self
+
+
+class PushEvent(BaseModel):
+    """{"type": "reservation.upserted", "reservation": {...}}; the event id travels in the
+    webhook-id header (Standard Webhooks), not in the body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["reservation.upserted"]
+    reservation: PushReservation
+
+
+def to_pms_reservation(event: PushEvent) -> PMSReservation:
+    data, guest = event.reservation, event.reservation.guest
+    return PMSReservation(
+        pms_id=data.id,
+        guest=PMSGuest(
+            pms_id=guest.id,
+            first_name=guest.first_name,
+            last_name=guest.last_name,
+            email=guest.email,
+            phone=guest.phone,
+            country_code=guest.country.upper(),
+            language=guest.language.lower(),
+        ),
+        status=ReservationStatus(data.status),
+        pms_status=data.pms_status or data.status,
+        check_in=data.check_in,
+        check_out=data.check_out,
+        booking_code=data.booking_code,
+        room_number=data.room_number,
+        room_type=data.room_type,
+        adults=data.adults,
+        children=data.children,
+        amount=data.amount,
+        currency=data.currency,
+        source=data.source or "push",
+    )
+
+
+def apply_push(tenant: Tenant, event: PushEvent) -> Counts:
+    """Upsert the pushed reservation through the same path as a sync, transitions included."""
+    counts = Counts()
+    with acting_for_tenant(tenant.id):
+        apply_page(
+            tenant, Page(reservations=[to_pms_reservation(event)]), counts, run=None, source="push"
+        )
+    return counts
