@@ -127,3 +127,29 @@ def test_a_sync_touches_only_the_requesting_hotel(owner: Client, hotel_a, hotel_
         .exclude(pk=hotel_b.reservation.pk)
         .exists()
     )
+
+
+def test_an_auth_failure_is_explained_on_the_page(owner: Client, hotel_a, monkeypatch) -> None:
+    from innbox.integrations import IntegrationError
+    from pms.adapters.mews import MewsAdapter
+
+    def refuse(self: MewsAdapter) -> str:
+        raise IntegrationError(
+            "Mews refused the client or access token (401). Check the tokens.", retryable=False
+        )
+
+    monkeypatch.setattr(MewsAdapter, "test_connection", refuse)
+    owner.post(
+        "/settings/pms/",
+        {
+            "provider": "mews",
+            "base_url": "https://api.mews-demo.com",
+            "client_token": "c" * 20,
+            "access_token": "a" * 20,
+        },
+    )
+    page = owner.post("/settings/pms/test/", follow=True).content.decode()
+
+    assert "Connection failed: Mews refused the client or access token (401)" in page
+    assert "Failing" in page
+    assert "a" * 20 not in page

@@ -181,3 +181,17 @@ def test_a_malformed_answer_fails_the_sync_and_writes_nothing(
         .exclude(pk=hotel_a.reservation.pk)
         .exists()
     )
+
+
+def test_a_timeout_is_retryable() -> None:
+    def hang(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    slow = QloAppsAdapter(
+        base_url="https://hotel.example/api",
+        credentials={"api_key": KEY},
+        transport=httpx.MockTransport(hang),
+    )
+    with pytest.raises(IntegrationError) as caught:
+        slow.test_connection()
+    assert (caught.value.code, caught.value.retryable) == ("timeout", True)
