@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -7,6 +8,8 @@ from django import forms
 
 from pms.adapters import ADAPTERS
 from pms.models import PMSConfiguration
+
+MEWS_HOSTS = {"api.mews.com", "api.mews-demo.com"}
 
 # Which secrets each provider needs; never shown back in full.
 CREDENTIAL_FIELDS: dict[str, list[tuple[str, str]]] = {
@@ -16,35 +19,56 @@ CREDENTIAL_FIELDS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-class PMSForm(forms.Form):
-    provider = forms.ChoiceField(
-        label="PMS", choices=lambda: [(n, a.label) for n, a in ADAPTERS.items()]
+def _provider_choices() -> list[tuple[str, str]]:
+    return [(name, adapter.label) for name, adapter in ADAPTERS.items()]
+
+
+def _is_internal(host: str) -> bool:
+    """The Innbox server itself or its cloud metadata service: never a PMS."""
+    if host in ("localhost", "") or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False  # a name: it is resolved when connecting
+    return (
+        address.is_loopback
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_multicast
     )
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or ""
+
+
+class PMSForm(forms.Form):
+    provider = forms.ChoiceField(label="PMS", choices=_provider_choices)
     base_url = forms.URLField(
         label="Address of the PMS API",
         required=False,
         assume_scheme="https",
-        help_text="Mews: https://api.mews.com (or https://api.mews-demo.com). QloApps: https://your-hotel.example/api. Not needed for the demo.",
+        help_text=(
+            "Mews: https://api.mews.com (or https://api.mews-demo.com). "
+            "QloApps: https://your-hotel.example/api. Not needed for the demo."
+        ),
     )
-    client_token = forms.CharField(
-        label="Client token", required=False, widget=forms.PasswordInput(render_value=False)
-    )
-    access_token = forms.CharField(
-        label="Access token", required=False, widget=forms.PasswordInput(render_value=False)
-    )
-    api_key = forms.CharField(
-        label="Webservice key", required=False, widget=forms.PasswordInput(render_value=False)
-    )
+    client_token = forms.CharField(label="Client token", required=False, widget=forms.PasswordInput)
+    access_token = forms.CharField(label="Access token", required=False, widget=forms.PasswordInput)
+    api_key = forms.CharField(label="Webservice key", required=False, widget=forms.PasswordInput)
 
     def __init__(self, *args: Any, existing: PMSConfiguration | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.existing = existing
         stored = existing.get_credentials() if existing and existing.credentials_encrypted else {}
-        for name, _ in [field for fields in CREDENTIAL_FIELDS.values() for field in fields]:
-            if stored.get(name):
-                self.fields[
-                    name
-                ].help_text = f"Saved (ends in …{str(stored[name])[-4:]}). Leave empty to keep it."
+        for fields in CREDENTIAL_FIELDS.values():
+            for name, _ in fields:
+                if stored.get(name):
+                    ending = str(stored[name])[-4:]
+                    self.fields[
+                        name
+                    ].help_text = f"Saved (ends in …{ending}). Leave empty to keep it."
 
     def clean_base_url(self) -> str:
         url = self.cleaned_data["base_url"].strip()
@@ -55,31 +79,50 @@ class PMSForm(forms.Form):
             raise forms.ValidationError("Use an http:// or https:// address.")
         if parts.username or parts.password:
             raise forms.ValidationError("Put credentials in their own fields, not in the address.")
+        if _is_internal(parts.hostname or ""):
+            # Innbox would send the hotel's PMS secrets there, from inside its own network.
+            raise forms.ValidationError(
+                "This address points at the Innbox server itself; use the PMS's address."
+            )
         return url.rstrip("/")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         provider = cleaned.get("provider", "")
-        stored = (
-            self.existing.get_credentials()
-            if self.existing
-            and self.existing.provider == provider
-            and self.existing.credentials_encrypted
-            else {}
+        base_url = cleaned.get("base_url") or ""
+        if provider in ("mews", "qloapps") and not base_url and "base_url" not in self.errors:
+            self.add_error("base_url", "The address of the PMS API is required.")
+        if (
+            provider == "mews"
+            and base_url
+            and (urlsplit(base_url).scheme != "https" or _host(base_url) not in MEWS_HOSTS)
+        ):
+            self.add_error(
+                "base_url",
+                "Mews is https://api.mews.com (or https://api.mews-demo.com for its demo).",
+            )
+        cleaned["credentials"] = self._credentials(cleaned, provider, base_url)
+        return cleaned
+
+    def _credentials(self, cleaned: dict[str, Any], provider: str, base_url: str) -> dict[str, Any]:
+        # Saved secrets stay with the PMS they were entered for: another provider or another
+        # host must be given its credentials again, so they never follow an address elsewhere.
+        existing = self.existing
+        same_place = (
+            existing is not None
+            and existing.provider == provider
+            and _host(existing.base_url) == _host(base_url)
+            and bool(existing.credentials_encrypted)
         )
+        stored = existing.get_credentials() if same_place and existing else {}
+        if provider == "demo":
+            return stored
         credentials = {}
         for name, label in CREDENTIAL_FIELDS.get(provider, []):
             value = (cleaned.get(name) or "").strip() or stored.get(name, "")
             if not value:
                 self.add_error(name, f"{label} is required for this PMS.")
             credentials[name] = value
-        if provider == "demo":
-            credentials = stored or {}
-        if (
-            provider in ("mews", "qloapps")
-            and not cleaned.get("base_url")
-            and "base_url" not in self.errors
-        ):
-            self.add_error("base_url", "The address of the PMS API is required.")
-        cleaned["credentials"] = credentials
-        return cleaned
+        # Settings an adapter keeps beside its secrets (e.g. QloApps' cancelled order states).
+        extras = {k: v for k, v in stored.items() if k not in credentials}
+        return {**extras, **credentials}

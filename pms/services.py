@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -54,7 +55,7 @@ def test_connection(tenant: Tenant) -> str:
 
 
 def sync_now(tenant: Tenant, *, trigger: str = "manual") -> SyncRun:
-    today = timezone.localdate()
+    today = timezone.localtime(timezone=ZoneInfo(tenant.time_zone)).date()  # the hotel's today
     return sync_reservations(
         tenant,
         adapter_for_tenant(tenant),

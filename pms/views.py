@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from innbox.integrations import IntegrationError
@@ -73,7 +74,10 @@ def sync_now(request: MemberRequest) -> HttpResponse:
         messages.error(request, str(problem))
     else:
         _announce(request, run)
-    return redirect(request.POST.get("next") or "dashboard:home")
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("dashboard:home")
 
 
 @owner_required

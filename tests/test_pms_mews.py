@@ -103,7 +103,7 @@ def test_it_pages_with_the_cursor_until_an_empty_page(fake: FakeMews) -> None:
     ]
 
 
-def test_requests_carry_the_tokens_in_the_body_and_a_colliding_interval(fake: FakeMews) -> None:
+def test_requests_carry_the_tokens_and_the_hotels_days_as_utc_instants(fake: FakeMews) -> None:
     pulled(adapter(fake))
     operation, body = fake.requests[0]
     assert operation == "reservations/getAll/2023-06-06"
@@ -113,8 +113,8 @@ def test_requests_carry_the_tokens_in_the_body_and_a_colliding_interval(fake: Fa
     )
     assert body["Client"].startswith("Innbox")
     assert body["CollidingUtc"] == {
-        "StartUtc": "2026-11-01T00:00:00Z",
-        "EndUtc": "2027-01-16T00:00:00Z",
+        "StartUtc": "2026-10-31T17:00:00Z",
+        "EndUtc": "2027-01-15T17:00:00Z",
     }
     assert body["Limitation"]["Count"] <= 1000
 
@@ -241,3 +241,37 @@ def test_a_full_sync_stores_guests_and_never_logs_the_tokens(
         assert secret not in logs
     config.refresh_from_db()
     assert config.health == "healthy"
+
+
+def test_dates_are_the_hotels_calendar_dates(fake: FakeMews) -> None:
+    late = {
+        "Reservations": [
+            {
+                "Id": "late-1",
+                "AccountId": "35d4b117-4e60-44a3-9580-c582117eff98",
+                "AccountType": "Customer",
+                "Number": "90",
+                "State": "Confirmed",
+                "ScheduledStartUtc": "2026-12-01T20:00:00Z",
+                "ScheduledEndUtc": "2026-12-03T03:00:00Z",
+            }
+        ],
+        "Cursor": None,
+    }
+    fake.queue("reservations/getAll/2023-06-06", httpx.Response(200, json=late))
+    stay = pulled(adapter(fake))[0]
+    # 20:00 UTC is 03:00 the next day in Jakarta: the guest arrives on the 2nd, hotel time.
+    assert (stay.check_in, stay.check_out) == (dt.date(2026, 12, 2), dt.date(2026, 12, 3))
+
+
+@pytest.mark.django_db
+def test_a_customer_mews_did_not_return_keeps_the_profile_we_have(
+    fake: FakeMews, hotel_a: factories.Hotel
+) -> None:
+    sync_reservations(hotel_a.tenant, adapter(fake), START, END)
+    fake.queue("customers/getAll", httpx.Response(200, json={"Customers": [], "Cursor": None}))
+
+    sync_reservations(hotel_a.tenant, adapter(fake), START, END)
+
+    siti = Reservation.objects.get(tenant=hotel_a.tenant, booking_code="52").guest
+    assert (siti.first_name, siti.phone_e164) == ("Siti", "+6281234560001")

@@ -153,3 +153,53 @@ def test_an_auth_failure_is_explained_on_the_page(owner: Client, hotel_a, monkey
     assert "Connection failed: Mews refused the client or access token (401)" in page
     assert "Failing" in page
     assert "a" * 20 not in page
+
+
+def test_sync_now_never_redirects_off_site(staff: Client, owner: Client) -> None:
+    owner.post("/settings/pms/", {"provider": "demo"})
+    response = staff.post("/api/pms/sync/", {"next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:5432",
+        "http://169.254.169.254/latest",
+        "http://localhost/api",
+        "http://[::1]/",
+    ],
+)
+def test_addresses_of_the_innbox_server_itself_are_refused(owner: Client, url: str) -> None:
+    response = owner.post(
+        "/settings/pms/", {"provider": "qloapps", "base_url": url, "api_key": "K" * 32}
+    )
+    assert "points at the Innbox server itself" in response.content.decode()
+    assert not PMSConfiguration.objects.exists()
+
+
+def test_mews_must_be_mews(owner: Client) -> None:
+    response = owner.post(
+        "/settings/pms/",
+        {
+            "provider": "mews",
+            "base_url": "https://attacker.example",
+            "client_token": "c" * 20,
+            "access_token": "a" * 20,
+        },
+    )
+    assert "https://api.mews.com" in response.content.decode()
+    assert not PMSConfiguration.objects.exists()
+
+
+def test_saved_secrets_do_not_follow_a_new_address(owner: Client, hotel_a) -> None:
+    owner.post(
+        "/settings/pms/",
+        {"provider": "qloapps", "base_url": "https://pms.hotel.example/api", "api_key": "K" * 32},
+    )
+    moved = owner.post(
+        "/settings/pms/", {"provider": "qloapps", "base_url": "https://elsewhere.example/api"}
+    )
+    assert "Webservice key is required" in moved.content.decode()
+    config = PMSConfiguration.objects.get(tenant=hotel_a.tenant)
+    assert config.base_url == "https://pms.hotel.example/api"

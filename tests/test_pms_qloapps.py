@@ -195,3 +195,20 @@ def test_a_timeout_is_retryable() -> None:
     with pytest.raises(IntegrationError) as caught:
         slow.test_connection()
     assert (caught.value.code, caught.value.retryable) == ("timeout", True)
+
+
+def test_a_booking_without_a_customer_gets_its_own_guest(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = load
+
+    def without_customers(name: str) -> Any:
+        data = original(name)
+        if name == "room_bookings.json":
+            for row in data["bookings"]:
+                row.pop("id_customer", None)
+        return data
+
+    monkeypatch.setattr(f"{__name__}.load", without_customers)
+    stays = pulled(adapter(FakeQloApps()))
+    guest_ids = {stay.guest.pms_id for stay in stays.values()}
+    assert guest_ids == {f"reservation-{pms_id}" for pms_id in stays}, "no shared guest '0'"
+    assert not any(stay.guest.complete for stay in stays.values())

@@ -136,3 +136,55 @@ def test_a_failing_pms_leaves_a_failed_run_with_the_reason(tenant) -> None:
 
     assert run.status == SyncStatus.FAILED and "401" in run.error
     assert run.finished_at is not None
+
+
+def test_a_later_page_failing_keeps_the_earlier_pages_and_says_so(tenant) -> None:
+    from innbox.integrations import IntegrationError
+
+    class FailsOnPageTwo(DemoAdapter):
+        def pull_reservations(self, start, end):
+            pages = super().pull_reservations(start, end)
+            yield next(pages)
+            raise IntegrationError("connection reset on page 2", retryable=True)
+
+    run = sync_reservations(tenant, FailsOnPageTwo(), *WINDOW)
+
+    assert run.status == SyncStatus.FAILED and run.pages == 1 and run.created == 100
+    assert (
+        Reservation.objects.filter(tenant=tenant, pms_reservation_id__startswith="DR").count()
+        == 100
+    )
+
+
+def test_an_unexpected_error_still_ends_the_run(tenant) -> None:
+    class Buggy(DemoAdapter):
+        def pull_reservations(self, start, end):
+            raise ZeroDivisionError
+            yield  # pragma: no cover
+
+    run = sync_reservations(tenant, Buggy(), *WINDOW)
+    assert run.status == SyncStatus.FAILED and run.finished_at is not None
+
+
+def test_amounts_with_many_decimals_are_unchanged_the_second_time(tenant) -> None:
+    from decimal import Decimal
+
+    class Precise(DemoAdapter):
+        def pull_reservations(self, start, end):
+            yield Page(
+                reservations=[
+                    PMSReservation(
+                        pms_id="P1",
+                        guest=PMSGuest(pms_id="PG1"),
+                        status=ReservationStatus.PRE_ARRIVAL,
+                        pms_status="1",
+                        check_in=TODAY,
+                        check_out=TODAY,
+                        amount=Decimal("2727.272727"),
+                    )
+                ]
+            )
+
+    sync_reservations(tenant, Precise(), *WINDOW)
+    again = sync_reservations(tenant, Precise(), *WINDOW)
+    assert (again.updated, again.unchanged) == (0, 1)

@@ -28,6 +28,9 @@ class PMSGuest:
     language: str = ""  # ISO 639-1
     tier: str = ""
     points: int = 0
+    # False when the PMS gave only the id (the profile could not be fetched): the sync then
+    # links the stay to the guest without overwriting what it knows about them.
+    complete: bool = True
 
 
 @dataclass(frozen=True)

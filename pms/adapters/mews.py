@@ -113,8 +113,8 @@ class MewsAdapter(PMSAdapter):
             "reservations/getAll/2023-06-06",
             {
                 "CollidingUtc": {
-                    "StartUtc": _utc(today),
-                    "EndUtc": _utc(today + dt.timedelta(days=1)),
+                    "StartUtc": self._utc_midnight(today),
+                    "EndUtc": self._utc_midnight(today + dt.timedelta(days=1)),
                 },
                 "Limitation": {"Count": 1, "Cursor": None},
             },
@@ -135,8 +135,8 @@ class MewsAdapter(PMSAdapter):
                 "reservations/getAll/2023-06-06",
                 {
                     "CollidingUtc": {
-                        "StartUtc": _utc(start),
-                        "EndUtc": _utc(end + dt.timedelta(days=1)),
+                        "StartUtc": self._utc_midnight(start),
+                        "EndUtc": self._utc_midnight(end + dt.timedelta(days=1)),
                     },
                     "Limitation": {"Count": PAGE_SIZE, "Cursor": cursor},
                 },
@@ -212,7 +212,7 @@ class MewsAdapter(PMSAdapter):
         self, raw: MewsReservation, customers: dict[str, PMSGuest], rooms: dict[str, str]
     ) -> PMSReservation:
         guest = customers.get(raw.AccountId or "") or PMSGuest(
-            pms_id=raw.AccountId or f"reservation-{raw.Id}"
+            pms_id=raw.AccountId or f"reservation-{raw.Id}", complete=False
         )
         return PMSReservation(
             pms_id=raw.Id,
@@ -228,6 +228,11 @@ class MewsAdapter(PMSAdapter):
             adults=sum(int(count.get("Count", 0)) for count in raw.PersonCounts) or 1,
             source=raw.Origin or "",
         )
+
+    def _utc_midnight(self, day: dt.date) -> str:
+        """The hotel's midnight of `day`, as the UTC instant Mews wants."""
+        local = dt.datetime.combine(day, dt.time.min, tzinfo=self._zone)
+        return local.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def _local_date(self, value: str) -> dt.date:
         try:
@@ -319,10 +324,6 @@ def _checked(response: httpx.Response) -> dict[str, Any]:
 
 def _raise(message: str, retryable: bool, status: int, code: str) -> dict[str, Any]:
     raise IntegrationError(message, retryable=retryable, status=status, code=code)
-
-
-def _utc(day: dt.date) -> str:
-    return f"{day.isoformat()}T00:00:00Z"
 
 
 def _mews_phone(raw: str) -> str:

@@ -125,9 +125,11 @@ class QloAppsAdapter(PMSAdapter):
     def _reservations(self, rows: list[dict[str, Any]]) -> list[PMSReservation]:
         orders = self._orders({_int(row.get("id_order")) for row in rows})
         customers = self._customers({_int(row.get("id_customer")) for row in rows})
-        cancelled_states = set(
-            self.credentials.get("cancelled_order_states") or DEFAULT_CANCELLED_ORDER_STATES
-        )
+        cancelled_states = {
+            _int(state)
+            for state in self.credentials.get("cancelled_order_states")
+            or DEFAULT_CANCELLED_ORDER_STATES
+        }
         found = []
         for row in rows:
             if "id" not in row:
@@ -143,7 +145,10 @@ class QloAppsAdapter(PMSAdapter):
                 "order_cancelled": order_cancelled,
             }
             customer_id = _int(row.get("id_customer"))
-            guest = customers.get(customer_id) or PMSGuest(pms_id=str(customer_id))
+            guest = customers.get(customer_id) or PMSGuest(
+                pms_id=str(customer_id) if customer_id else f"reservation-{row['id']}",
+                complete=False,
+            )
             found.append(
                 PMSReservation(
                     pms_id=str(row["id"]),
