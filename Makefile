@@ -20,12 +20,14 @@ $(VENV)/.installed-dev: requirements-dev.lock pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.lock
 	touch $@ $(VENV)/.installed-run
 
-# Web server on SQLite with a demo hotel; Ctrl-C stops everything it started.
+# Web server and worker on SQLite with a demo hotel; Ctrl-C stops everything it started.
 run: export APP_URL ?= http://$(HOST):$(PORT)
+run: export HOST := $(HOST)
+run: export PORT := $(PORT)
 run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
-	exec $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	PATH="$(abspath $(BIN)):$$PATH" exec $(BIN)/honcho start -f Procfile.dev
 
 # The whole suite: everything on SQLite, then the PostgreSQL tests on the local server.
 test: $(VENV)/.installed-dev

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from dashboard import stats
 from hotel.models import Guest, Reservation
 from messaging.models import Direction, MessageLog, Trigger
+from pms.views import sync_status_context
 from tenancy.access import MemberRequest, get_for_member, member_required, tenant_queryset
 from whatsapp import inbound, sessions
 
@@ -22,6 +23,7 @@ def home(request: MemberRequest) -> HttpResponse:
         direction=Direction.INBOUND, staff_read_at__isnull=True
     )
     context = {
+        **sync_status_context(request),
         "stats": stats.for_tenant(request),
         "whatsapp": sessions.configuration_for(request.tenant),
         "unread_count": unread.count(),

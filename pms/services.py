@@ -25,7 +25,9 @@ class NotConnected(Exception):
 
 
 def configuration_for(tenant: Tenant) -> PMSConfiguration | None:
-    return PMSConfiguration.objects.filter(tenant=tenant).first()
+    # In its own tenant context: the worker calls this outside any request.
+    with acting_for_tenant(tenant.id):
+        return PMSConfiguration.objects.filter(tenant=tenant).first()
 
 
 def adapter_for_tenant(tenant: Tenant, config: PMSConfiguration | None = None) -> PMSAdapter:

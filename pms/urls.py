@@ -7,4 +7,5 @@ urlpatterns = [
     path("settings/pms/test/", views.test_connection, name="pms_test"),
     path("settings/pms/demo/advance/", views.advance_demo, name="pms_advance_demo"),
     path("api/pms/sync/", views.sync_now, name="pms_sync"),
+    path("api/pms/sync/status/", views.sync_status, name="pms_sync_status"),
 ]

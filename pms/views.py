@@ -6,8 +6,11 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from automation import queue
+from automation.models import JobKind
 from innbox.integrations import IntegrationError
 from pms import services
 from pms.adapters.demo import DemoAdapter
@@ -46,6 +49,7 @@ def pms_settings(request: MemberRequest) -> HttpResponse:
             "history": history,
             "credential_fields": CREDENTIAL_FIELDS,
             "is_demo": bool(config and config.provider == DemoAdapter.provider),
+            **sync_status_context(request),
             "demo_today": DemoAdapter(credentials=config.get_credentials()).today
             if config and config.provider == DemoAdapter.provider
             else None,
@@ -68,16 +72,33 @@ def test_connection(request: MemberRequest) -> HttpResponse:
 @member_required
 @require_POST
 def sync_now(request: MemberRequest) -> HttpResponse:
+    """Queue a sync (the worker runs it); the status widget shows its progress and result."""
     try:
-        run = services.sync_now(request.tenant)
+        services.adapter_for_tenant(request.tenant)
     except services.NotConnected as problem:
         messages.error(request, str(problem))
     else:
-        _announce(request, run)
+        if queue.pending(request.tenant, JobKind.PMS_SYNC) is None:
+            queue.enqueue(request.tenant, JobKind.PMS_SYNC, {"trigger": "manual"})
+        messages.info(request, "Sync started. Its progress shows below.")
+    if request.htmx:  # type: ignore[attr-defined]
+        return sync_status(request)
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
     return redirect("dashboard:home")
+
+
+@never_cache
+@member_required
+def sync_status(request: MemberRequest) -> HttpResponse:
+    return render(request, "pms/partials/sync_status.html", sync_status_context(request))
+
+
+def sync_status_context(request: MemberRequest) -> dict[str, object]:
+    job = queue.pending(request.tenant, JobKind.PMS_SYNC)
+    latest = tenant_queryset(request, SyncRun).order_by("-started_at").first()
+    return {"sync_job": job, "latest_run": latest, "syncing": job is not None}
 
 
 @owner_required

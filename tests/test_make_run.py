@@ -28,7 +28,7 @@ def port_open(port: int) -> bool:
 
 
 @pytest.mark.slow
-def test_make_run_serves_the_login_page_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+def test_make_run_serves_the_login_page_with_a_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
     env = {
         key: value
@@ -62,4 +62,6 @@ def test_make_run_serves_the_login_page_and_stops_on_ctrl_c(tmp_path: Path) -> N
         output, _ = process.communicate(timeout=30)
 
     assert "Owner login: owner@demo.innbox.test" in output
+    assert "worker_started" in output, output[-2000:]
+    assert "worker_stopped" in output, "the worker did not stop cleanly"
     assert not port_open(port), "the web server outlived Ctrl-C"

@@ -6,6 +6,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from automation import queue
+from automation.models import AutomationJob
 from hotel.models import Reservation, StatusTransition
 from pms.models import PMSConfiguration, SyncRun
 from tests import factories
@@ -88,8 +90,11 @@ def test_the_demo_connects_tests_syncs_and_moves_on(owner: Client, hotel_a) -> N
     tested = owner.post("/settings/pms/test/", follow=True).content.decode()
     assert "Connection works" in tested
 
-    synced = owner.post("/api/pms/sync/", {"next": "/settings/pms/"}, follow=True).content.decode()
-    assert "Sync finished" in synced
+    queued = owner.post("/api/pms/sync/", {"next": "/settings/pms/"}, follow=True).content.decode()
+    assert "Sync started" in queued and "Sync queued" in queued
+    assert queue.run_once() == 1  # the worker
+    synced = owner.get("/settings/pms/").content.decode()
+    assert "Last sync" in synced and "new" in synced
     assert Reservation.objects.filter(tenant=hotel_a.tenant).count() > 300
     transitions = StatusTransition.objects.count()
 
@@ -110,7 +115,9 @@ def test_staff_cannot_open_the_pms_settings_but_can_sync(
     assert staff.post("/settings/pms/test/").status_code == 404
     assert staff.post("/settings/pms/demo/advance/").status_code == 404
     response = staff.post("/api/pms/sync/", follow=True)
-    assert "Sync finished" in response.content.decode()
+    assert "Sync started" in response.content.decode()
+    queue.run_once()
+    assert Reservation.objects.filter(tenant=hotel_a.tenant).count() > 300
     assert 'href="/settings/pms/"' not in staff.get("/").content.decode()
 
 
@@ -203,3 +210,35 @@ def test_saved_secrets_do_not_follow_a_new_address(owner: Client, hotel_a) -> No
     assert "Webservice key is required" in moved.content.decode()
     config = PMSConfiguration.objects.get(tenant=hotel_a.tenant)
     assert config.base_url == "https://pms.hotel.example/api"
+
+
+def test_sync_now_twice_is_one_sync_and_its_progress_shows(
+    staff: Client, owner: Client, hotel_a
+) -> None:
+    owner.post("/settings/pms/", {"provider": "demo"})
+    staff.post("/api/pms/sync/")
+    partial = staff.post("/api/pms/sync/", HTTP_HX_REQUEST="true").content.decode()
+
+    assert AutomationJob.objects.filter(tenant=hotel_a.tenant, kind="pms_sync").count() == 1
+    assert 'hx-trigger="every 2s"' in partial and "Sync queued" in partial
+    queue.run_once()
+    done = staff.get("/api/pms/sync/status/").content.decode()
+    assert "Last sync" in done and "every 2s" not in done
+    assert AutomationJob.objects.get(kind="pms_sync").status == "succeeded"
+
+
+def test_a_failing_sync_job_is_reported(staff: Client, owner: Client, hotel_a, monkeypatch) -> None:
+    from innbox.integrations import IntegrationError
+    from pms.adapters.demo import DemoAdapter
+
+    def refuse(self, start, end):
+        raise IntegrationError("The PMS is down (503)", retryable=True)
+
+    owner.post("/settings/pms/", {"provider": "demo"})
+    monkeypatch.setattr(DemoAdapter, "pull_reservations", refuse)
+    staff.post("/api/pms/sync/")
+    queue.run_once()
+
+    assert "Last sync failed: The PMS is down (503)" in staff.get("/").content.decode()
+    job = AutomationJob.objects.get(kind="pms_sync")
+    assert job.status == "failed" and job.error_history[0]["error"] == "The PMS is down (503)"

@@ -277,3 +277,25 @@ def test_staff_edit_templates_and_send_by_hand_as_the_app_role(
     assert MessageLog.objects.get().body == f"Halo {a.guest.full_name}, kamar 101 siap!"
     assert "kamar 101 siap" in log_page
     assert other_hotel.status_code == 404
+
+
+def test_the_worker_role_runs_a_queued_sync_for_its_hotel_only(
+    two_hotels: tuple[factories.Hotel, factories.Hotel], settings
+) -> None:
+    from automation import queue
+    from automation.models import AutomationJob
+    from hotel.models import Reservation
+
+    a, b = two_hotels
+    owner = Client()
+    with django_connected_as(settings.DB_APP_ROLE):
+        owner.force_login(a.owner)
+        owner.post("/settings/pms/", {"provider": "demo"})
+        owner.post("/api/pms/sync/")
+    with django_connected_as(settings.DB_WORKER_ROLE):
+        ran = queue.run_once()
+
+    assert ran == 1
+    assert AutomationJob.objects.get(tenant=a.tenant).status == "succeeded"
+    assert Reservation.objects.filter(tenant=a.tenant).count() > 300
+    assert Reservation.objects.filter(tenant=b.tenant).count() == 1

@@ -96,7 +96,9 @@ def session_owner(session_name: str) -> SessionOwner | None:
 
 
 def configuration_for(tenant: Tenant) -> WahaConfiguration | None:
-    return WahaConfiguration.objects.filter(tenant=tenant).first()
+    # In its own tenant context: the worker calls this outside any request.
+    with acting_for_tenant(tenant.id):
+        return WahaConfiguration.objects.filter(tenant=tenant).first()
 
 
 def connect(tenant: Tenant) -> WahaConfiguration:

@@ -1,0 +1,170 @@
+"""The job queue on `automation_jobs`: enqueue, claim, run.
+
+Claiming happens in one short statement under a lease (PostgreSQL: `app_claim_due_jobs`, FOR
+UPDATE SKIP LOCKED, so many workers share the queue; SQLite: one UPDATE in an IMMEDIATE
+transaction, for the single worker of a small installation). The work itself runs afterwards,
+outside the claim, inside the job's own tenant context. This is at-least-once: a worker that dies
+loses its lease and the job is claimed again, which is why jobs that send carry idempotency keys.
+
+Retry policy, dead letters and scheduling belong to the automation engine (issue "Automation
+engine"); for now a failed job is marked failed with its error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import structlog
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from automation.models import AutomationJob, JobKind, JobStatus
+from innbox.integrations import IntegrationError
+from innbox.logs import ErrorCategory, get_logger
+from tenancy.db import acting_for_tenant, enforces_rls
+from tenancy.models import Tenant
+
+LEASE_SECONDS = 300
+log = get_logger(__name__)
+
+Handler = Callable[[AutomationJob, Tenant], dict[str, Any]]
+# One explicit list: which function runs which kind of job.
+HANDLERS: dict[str, str] = {
+    JobKind.PMS_SYNC: "pms.jobs.run_pms_sync",
+}
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def enqueue(
+    tenant: Tenant,
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    run_at: dt.datetime | None = None,
+    request_id: str = "",
+) -> AutomationJob:
+    with acting_for_tenant(tenant.id):
+        job = AutomationJob.objects.create(
+            tenant=tenant,
+            kind=kind,
+            payload=payload or {},
+            run_at=run_at or timezone.now(),
+            request_id=request_id or structlog.contextvars.get_contextvars().get("request_id", ""),
+        )
+    log.info("job_enqueued", job_id=str(job.public_id), kind=kind)
+    return job
+
+
+def pending(tenant: Tenant, kind: str) -> AutomationJob | None:
+    """A job of this kind still waiting or running: "Sync now" twice is one sync."""
+    return (
+        AutomationJob.objects.filter(
+            tenant=tenant, kind=kind, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def claim_due_jobs(limit: int = 10, *, worker: str | None = None) -> list[tuple[int, UUID]]:
+    worker = worker or worker_id()
+    if enforces_rls():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT * FROM app_claim_due_jobs(%s, %s, %s)", [worker, LEASE_SECONDS, limit]
+            )
+            return [(row[0], row[1]) for row in cursor.fetchall()]
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            AutomationJob.objects.filter(
+                Q(status__in=[JobStatus.QUEUED, JobStatus.RETRYING], run_at__lte=now)
+                | Q(status=JobStatus.RUNNING, locked_until__lt=now)  # a dead worker's lease
+            )
+            .order_by("run_at")
+            .values_list("pk", "tenant_id")[:limit]
+        )
+        AutomationJob.objects.filter(pk__in=[pk for pk, _ in due]).update(
+            status=JobStatus.RUNNING,
+            locked_by=worker,
+            locked_until=now + dt.timedelta(seconds=LEASE_SECONDS),
+            updated_at=now,
+        )
+    return due
+
+
+def run_job(job_id: int, tenant_id: UUID) -> AutomationJob:
+    """Run one claimed job for its tenant and record the outcome on the job."""
+    with acting_for_tenant(tenant_id):
+        job = AutomationJob.objects.get(pk=job_id)
+        tenant = Tenant.objects.get(pk=tenant_id)
+    with structlog.contextvars.bound_contextvars(
+        job_id=str(job.public_id), tenant_id=str(tenant_id), request_id=job.request_id or None
+    ):
+        try:
+            if job.kind not in HANDLERS:
+                raise IntegrationError(f"no handler for {job.kind} jobs", retryable=False)
+            # The handler opens its own transactions (a sync commits page by page, so its
+            # progress is visible while it runs).
+            result = import_string(HANDLERS[job.kind])(job, tenant)
+        except IntegrationError as exc:
+            return _finish(job, JobStatus.FAILED, error=exc.message, retryable=exc.retryable)
+        except Exception as exc:
+            log.exception("job_crashed", kind=job.kind, error_category=ErrorCategory.FATAL)
+            return _finish(
+                job, JobStatus.FAILED, error=f"Unexpected error: {exc.__class__.__name__}"
+            )
+        return _finish(job, JobStatus.SUCCEEDED, result=result)
+
+
+def _finish(
+    job: AutomationJob,
+    status: str,
+    *,
+    error: str = "",
+    retryable: bool = False,
+    result: dict[str, Any] | None = None,
+) -> AutomationJob:
+    now = timezone.now()
+    job.status = status
+    job.attempts = min(job.attempts + 1, job.max_attempts)
+    job.finished_at = now
+    job.locked_by, job.locked_until = "", None
+    fields = ["status", "attempts", "finished_at", "locked_by", "locked_until", "updated_at"]
+    if error:
+        job.last_error = error
+        job.error_history = [
+            *job.error_history,
+            {
+                "attempt": job.attempts,
+                "at": now.isoformat(),
+                "error": error,
+                "retryable": retryable,
+            },
+        ]
+        fields += ["last_error", "error_history"]
+    if result is not None:
+        job.payload = {**job.payload, "result": result}
+        fields.append("payload")
+    with acting_for_tenant(job.tenant_id):
+        job.save(update_fields=fields)
+    log.info("job_finished", kind=job.kind, status=status, error=error or None)
+    return job
+
+
+def run_once(limit: int = 10) -> int:
+    """Claim what is due and run it; returns how many jobs ran (the worker's loop step)."""
+    claimed = claim_due_jobs(limit)
+    for job_id, tenant_id in claimed:
+        run_job(job_id, tenant_id)
+    return len(claimed)
