@@ -6,8 +6,9 @@ transaction, for the single worker of a small installation). The work itself run
 outside the claim, inside the job's own tenant context. This is at-least-once: a worker that dies
 loses its lease and the job is claimed again, which is why jobs that send carry idempotency keys.
 
-Retry policy, dead letters and scheduling belong to the automation engine (issue "Automation
-engine"); for now a failed job is marked failed with its error.
+A failure goes through the retry policy (automation/retry_policy.py): retryable errors come back
+later (status retrying), permanent ones are failed at once, and retries that run out leave the
+job dead, with every attempt's error in its history.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from automation import retry_policy
 from automation.models import AutomationJob, JobKind, JobStatus
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
@@ -118,13 +120,27 @@ def run_job(job_id: int, tenant_id: UUID) -> AutomationJob:
             # progress is visible while it runs).
             result = import_string(HANDLERS[job.kind])(job, tenant)
         except IntegrationError as exc:
-            return _finish(job, JobStatus.FAILED, error=exc.message, retryable=exc.retryable)
+            return _failed(job, exc)
         except Exception as exc:
             log.exception("job_crashed", kind=job.kind, error_category=ErrorCategory.FATAL)
             return _finish(
                 job, JobStatus.FAILED, error=f"Unexpected error: {exc.__class__.__name__}"
             )
         return _finish(job, JobStatus.SUCCEEDED, result=result)
+
+
+def _failed(job: AutomationJob, error: IntegrationError) -> AutomationJob:
+    """Retry later, or give up: failed when permanent, dead when retries ran out."""
+    attempt = job.attempts + 1
+    retry_at = retry_policy.next_attempt_at(
+        attempt, error, timezone.now(), max_attempts=job.max_attempts
+    )
+    if retry_at is not None:
+        return _finish(
+            job, JobStatus.RETRYING, error=error.message, retryable=True, run_at=retry_at
+        )
+    status = JobStatus.DEAD if error.retryable else JobStatus.FAILED
+    return _finish(job, status, error=error.message, retryable=error.retryable)
 
 
 def _finish(
@@ -134,13 +150,17 @@ def _finish(
     error: str = "",
     retryable: bool = False,
     result: dict[str, Any] | None = None,
+    run_at: dt.datetime | None = None,
 ) -> AutomationJob:
     now = timezone.now()
     job.status = status
     job.attempts = min(job.attempts + 1, job.max_attempts)
-    job.finished_at = now
+    job.finished_at = None if run_at else now
     job.locked_by, job.locked_until = "", None
     fields = ["status", "attempts", "finished_at", "locked_by", "locked_until", "updated_at"]
+    if run_at is not None:
+        job.run_at = run_at
+        fields.append("run_at")
     if error:
         job.last_error = error
         job.error_history = [

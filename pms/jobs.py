@@ -17,5 +17,7 @@ def run_pms_sync(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
     except services.NotConnected as problem:
         raise IntegrationError(str(problem), retryable=False) from None
     if run.status != SyncStatus.SUCCEEDED:
-        raise IntegrationError(run.error or "the sync failed", retryable=True)
+        # Not retried here: the person who pressed "Sync now" sees the failure at once, and the
+        # next sync (pressed again, or scheduled) simply pulls the same range again.
+        raise IntegrationError(run.error or "the sync failed", retryable=False)
     return {"sync_run": str(run.public_id), "created": run.created, "updated": run.updated}
