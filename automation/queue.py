@@ -40,6 +40,7 @@ Handler = Callable[[AutomationJob, Tenant], dict[str, Any]]
 # One explicit list: which function runs which kind of job.
 HANDLERS: dict[str, str] = {
     JobKind.PMS_SYNC: "pms.jobs.run_pms_sync",
+    JobKind.SEND_MESSAGE: "messaging.jobs.run_send_message",
 }
 
 

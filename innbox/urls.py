@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("whatsapp.urls")),
     path("", include("messaging.urls")),
     path("", include("pms.urls")),
+    path("", include("automation.urls")),
     path("", include("dashboard.urls")),
 ]

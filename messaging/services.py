@@ -20,6 +20,7 @@ from messaging.models import (
     MessageTemplate,
     MessageTemplateVariant,
 )
+from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
 from whatsapp import sender
 
@@ -150,19 +151,54 @@ def send_manual(
             body=composed.text,
             status=MessageStatus.QUEUED,
         )
+    return deliver(tenant, message, guest.phone_e164, reservation=reservation)
+
+
+def deliver(
+    tenant: Tenant,
+    message: MessageLog,
+    phone: str,
+    *,
+    reservation: Reservation | None = None,
+    raise_errors: bool = False,
+) -> MessageLog:
+    """Send a logged message and record what happened on it (sent with WAHA's id, or failed)."""
     try:
-        sent = sender.send_text(tenant, guest.phone_e164, composed.text)
+        sent = sender.send_text(tenant, phone, message.body)
     except IntegrationError as exc:
         message.status = MessageStatus.FAILED
         message.failure_reason = exc.message
-        message.save(update_fields=["status", "failure_reason", "updated_at"])
+        with acting_for_tenant(tenant.id):
+            message.save(update_fields=["status", "failure_reason", "updated_at"])
         log.warning(
-            "manual_send_failed",
+            "send_failed",
             reservation_id=reservation.pk if reservation else None,
             error=exc.message,
             error_category=ErrorCategory.RETRYABLE if exc.retryable else ErrorCategory.INTEGRATION,
         )
+        if raise_errors:
+            raise
         return message
+    message.status = MessageStatus.SENT
+    message.waha_message_id = sent.message_id
+    message.chat_id = sent.chat_id
+    message.sent_at = timezone.now()
+    message.failure_reason = ""
+    with acting_for_tenant(tenant.id):
+        message.save(
+            update_fields=[
+                "status",
+                "waha_message_id",
+                "chat_id",
+                "sent_at",
+                "failure_reason",
+                "updated_at",
+            ]
+        )
+    log.info(
+        "message_sent", reservation_id=reservation.pk if reservation else None, sandbox=sent.sandbox
+    )
+    return message
     message.status = MessageStatus.SENT
     message.waha_message_id = sent.message_id
     message.chat_id = sent.chat_id

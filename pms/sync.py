@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from automation import triggers
 from hotel.models import Guest, Reservation, StatusTransition
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
@@ -249,6 +250,8 @@ def _upsert_reservations(
     if transitions:
         StatusTransition.objects.bulk_create(transitions)
         counts.transitions += len(transitions)
+        # Same transaction: the jobs exist exactly when the transitions do.
+        triggers.jobs_for(tenant, transitions)
 
 
 def _record_health(tenant: Tenant, run: SyncRun) -> None:

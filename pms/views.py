@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from automation import queue
+from automation import pms_webhook, queue
 from automation.models import JobKind
 from innbox.integrations import IntegrationError
 from pms import services
@@ -50,11 +52,27 @@ def pms_settings(request: MemberRequest) -> HttpResponse:
             "credential_fields": CREDENTIAL_FIELDS,
             "is_demo": bool(config and config.provider == DemoAdapter.provider),
             **sync_status_context(request),
+            "webhook_url": f"{settings.APP_URL}{reverse('pms_webhook', args=[request.tenant.public_id])}",
+            "webhook_secret": pms_webhook.secret_for(config),
             "demo_today": DemoAdapter(credentials=config.get_credentials()).today
             if config and config.provider == DemoAdapter.provider
             else None,
         },
     )
+
+
+@owner_required
+@require_POST
+def rotate_webhook_secret(request: MemberRequest) -> HttpResponse:
+    config = services.configuration_for(request.tenant)
+    if config is None:
+        messages.error(request, "Connect a PMS first.")
+    else:
+        pms_webhook.rotate_secret(config)
+        messages.success(
+            request, "New signing secret created. Give it to your PMS; the old one no longer works."
+        )
+    return redirect("pms_settings")
 
 
 @owner_required
