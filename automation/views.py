@@ -3,14 +3,22 @@ from __future__ import annotations
 import json
 from uuid import UUID
 
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
 from automation import pms_webhook
+from automation.models import AutomationJob, JobStatus
 from innbox.logs import ErrorCategory, get_logger
+from innbox.redirects import back_to
 from pms.models import PMSConfiguration
+from tenancy.access import MemberRequest, get_for_member, member_required, tenant_queryset
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
 
@@ -48,3 +56,73 @@ def pms_webhook_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
         return JsonResponse({"status": "duplicate"})
     log.info("pms_webhook_applied", webhook_id=webhook_id, **counts.__dict__)
     return JsonResponse({"status": "applied", **counts.__dict__})
+
+
+STATES = [
+    JobStatus.QUEUED,
+    JobStatus.RUNNING,
+    JobStatus.RETRYING,
+    JobStatus.SUCCEEDED,
+    JobStatus.FAILED,
+    JobStatus.DEAD,
+    JobStatus.CANCELLED,
+]
+
+
+@member_required
+def jobs_page(request: MemberRequest) -> HttpResponse:
+    jobs = tenant_queryset(request, AutomationJob).select_related("reservation__guest")
+    state = request.GET.get("state", "")
+    if state in JobStatus.values:
+        jobs = jobs.filter(status=state)
+    counts = dict(
+        tenant_queryset(request, AutomationJob)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    page = Paginator(jobs.order_by("-updated_at"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "automation/jobs.html",
+        {
+            "page": page,
+            "state": state,
+            "states": [(s, s.label, counts.get(s.value, 0)) for s in STATES],
+        },
+    )
+
+
+@member_required
+@require_POST
+def retry_job(request: MemberRequest, public_id: UUID) -> HttpResponse:
+    """A person decided to try again: a dead or failed job goes back to the queue, now."""
+    job = get_for_member(request, AutomationJob, public_id=public_id)
+    updated = AutomationJob.objects.filter(
+        pk=job.pk, status__in=[JobStatus.DEAD, JobStatus.FAILED]
+    ).update(
+        status=JobStatus.QUEUED,
+        run_at=timezone.now(),
+        attempts=0,
+        finished_at=None,
+        updated_at=timezone.now(),
+    )
+    if updated:
+        messages.success(request, "The job is queued again.")
+    else:
+        messages.error(request, "Only failed or dead jobs can be retried.")
+    return back_to(request, "back", "jobs")
+
+
+@member_required
+@require_POST
+def cancel_job(request: MemberRequest, public_id: UUID) -> HttpResponse:
+    job = get_for_member(request, AutomationJob, public_id=public_id)
+    updated = AutomationJob.objects.filter(
+        pk=job.pk, status__in=[JobStatus.QUEUED, JobStatus.RETRYING]
+    ).update(status=JobStatus.CANCELLED, finished_at=timezone.now(), updated_at=timezone.now())
+    if updated:
+        messages.success(request, "The job is cancelled: it will not run.")
+    else:
+        messages.error(request, "Only waiting jobs can be cancelled.")
+    return back_to(request, "back", "jobs")

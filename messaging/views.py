@@ -9,10 +9,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from hotel.models import Guest, Reservation
+from innbox.redirects import back_to
 from messaging import formatting, renderer, services
 from messaging.forms import NewVariantForm, VariantForm
 from messaging.models import (
@@ -243,10 +243,7 @@ def send_message(request: MemberRequest) -> HttpResponse:
 
 
 def _back(request: MemberRequest) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("messages")
+    return back_to(request, "next", "messages")
 
 
 # --- the message log -------------------------------------------------------------------------

@@ -7,13 +7,13 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from automation import pms_webhook, queue
 from automation.models import JobKind
 from innbox.integrations import IntegrationError
+from innbox.redirects import back_to
 from pms import services
 from pms.adapters.demo import DemoAdapter
 from pms.forms import CREDENTIAL_FIELDS, PMSForm
@@ -101,10 +101,7 @@ def sync_now(request: MemberRequest) -> HttpResponse:
         messages.info(request, "Sync started. Its progress shows below.")
     if request.htmx:  # type: ignore[attr-defined]
         return sync_status(request)
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("dashboard:home")
+    return back_to(request, "next", "dashboard:home")
 
 
 @never_cache

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def back_to(request: HttpRequest, field: str, fallback: str) -> HttpResponseRedirect:
+    """Redirect to the page named in a form field, if it is on this site; else to `fallback`."""
+    target = request.POST.get(field, "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(fallback)
