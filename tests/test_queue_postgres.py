@@ -78,3 +78,24 @@ def test_two_workers_over_a_thousand_jobs_run_each_once(monkeypatch: pytest.Monk
     assert len(RAN) == 1000 and len(set(RAN)) == 1000
     assert AutomationJob.objects.filter(status=JobStatus.SUCCEEDED).count() == 1000
     assert connection.vendor == "postgresql"
+
+
+def test_the_worker_role_schedules_every_hotels_sync() -> None:
+    from django.conf import settings
+
+    from automation import scheduler
+    from tests.test_request_context_postgres import django_connected_as
+
+    a, b = factories.make_hotel("Hotel Alpha"), factories.make_hotel("Hotel Bravo")
+    for hotel in (a, b):
+        with acting_for_tenant(hotel.tenant.id, role="owner"):
+            PMSConfiguration.objects.create(tenant=hotel.tenant, provider="demo")
+    with django_connected_as(settings.DB_WORKER_ROLE):
+        queued = scheduler.tick()
+        ran = queue.run_once()
+
+    assert queued == 2 and ran == 2
+    assert set(AutomationJob.objects.values_list("tenant_id", "status")) == {
+        (a.tenant.id, JobStatus.SUCCEEDED),
+        (b.tenant.id, JobStatus.SUCCEEDED),
+    }

@@ -7,9 +7,10 @@ import signal
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from automation import queue
+from automation import queue, scheduler
 from innbox.logs import get_logger
 
 log = get_logger(__name__)
@@ -32,7 +33,11 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         log.info("worker_started", worker=queue.worker_id())
+        next_tick = 0.0
         while not stopping:
+            if time.monotonic() >= next_tick:
+                scheduler.tick()
+                next_tick = time.monotonic() + settings.AUTOMATION_SCHEDULER_SECONDS
             ran = queue.run_once()
             if once:
                 break
