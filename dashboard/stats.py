@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,10 @@ class HeadlineStats:
     in_house: int
     arrivals_today: int
     messages_sent_today: int
+
+
+def hotel_today(request: MemberRequest) -> dt.date:
+    return timezone.localtime(timezone=ZoneInfo(request.tenant.time_zone)).date()
 
 
 def for_tenant(request: MemberRequest) -> HeadlineStats:

@@ -28,9 +28,11 @@ def home(request: MemberRequest) -> HttpResponse:
         "whatsapp": sessions.configuration_for(request.tenant),
         "unread_count": unread.count(),
         "unread_messages": unread.select_related("guest").order_by("-created_at")[:UNREAD_SHOWN],
+        # What the front desk works with: stays in the house and the next arrivals.
         "recent_reservations": tenant_queryset(request, Reservation)
+        .filter(check_out__gte=stats.hotel_today(request), status__in=["pre-arrival", "on-stay"])
         .select_related("guest")
-        .order_by("-updated_at")[:RECENT_RESERVATIONS],
+        .order_by("check_in", "room_number")[:RECENT_RESERVATIONS],
     }
     return render(request, "dashboard/home.html", context)
 
