@@ -44,6 +44,14 @@ HANDLERS: dict[str, str] = {
 }
 
 
+class Defer(Exception):
+    """Not now (quiet hours, a rate limit): run again at `until`, without counting an attempt."""
+
+    def __init__(self, until: dt.datetime, reason: str) -> None:
+        super().__init__(reason)
+        self.until, self.reason = until, reason
+
+
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -120,6 +128,8 @@ def run_job(job_id: int, tenant_id: UUID) -> AutomationJob:
             # The handler opens its own transactions (a sync commits page by page, so its
             # progress is visible while it runs).
             result = import_string(HANDLERS[job.kind])(job, tenant)
+        except Defer as wait:
+            return _defer(job, wait)
         except IntegrationError as exc:
             return _failed(job, exc)
         except Exception as exc:
@@ -128,6 +138,20 @@ def run_job(job_id: int, tenant_id: UUID) -> AutomationJob:
                 job, JobStatus.FAILED, error=f"Unexpected error: {exc.__class__.__name__}"
             )
         return _finish(job, JobStatus.SUCCEEDED, result=result)
+
+
+def _defer(job: AutomationJob, wait: Defer) -> AutomationJob:
+    with acting_for_tenant(job.tenant_id):
+        AutomationJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.QUEUED,
+            run_at=wait.until,
+            locked_by="",
+            locked_until=None,
+            updated_at=timezone.now(),
+        )
+    log.info("job_deferred", kind=job.kind, until=wait.until.isoformat(), reason=wait.reason)
+    job.refresh_from_db()
+    return job
 
 
 def _failed(job: AutomationJob, error: IntegrationError) -> AutomationJob:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import structlog
 from django.utils import timezone
 
-from automation.models import AutomationJob, JobKind
+from automation.models import AutomationJob, JobKind, JobStatus
 from hotel.models import ReservationStatus, StatusTransition
 from messaging.models import MessageTemplate, Trigger
 from tenancy.models import Tenant
@@ -26,8 +26,20 @@ def idempotency_key(reservation_id: int, trigger: str) -> str:
     return f"{reservation_id}:{trigger}"
 
 
+CANCELLING = {ReservationStatus.CANCELLED.value, ReservationStatus.NO_SHOW.value}
+
+
 def jobs_for(tenant: Tenant, transitions: list[StatusTransition]) -> int:
     """Queue the messages these transitions call for; returns how many were new."""
+    cancelled = [t.reservation_id for t in transitions if t.to_status in CANCELLING]
+    if cancelled:
+        # A guest who cancelled gets no "see you tomorrow".
+        AutomationJob.objects.filter(
+            tenant=tenant,
+            reservation_id__in=cancelled,
+            kind=JobKind.SEND_MESSAGE,
+            status__in=[JobStatus.QUEUED, JobStatus.RETRYING],
+        ).update(status=JobStatus.CANCELLED, finished_at=timezone.now(), updated_at=timezone.now())
     wanted = [t for t in transitions if t.from_status and t.to_status in SEND_AT_ONCE]
     if not wanted:
         return 0

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
+from automation import queue, timing
 from automation.models import AutomationJob
-from hotel.models import Reservation
+from hotel.models import Reservation, ReservationStatus
 from innbox.integrations import IntegrationError
 from messaging import services
 from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus
@@ -41,6 +44,12 @@ def run_send_message(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
         )
     if guest.opted_out_at:
         return {"skipped": "the guest opted out"}
+    if trigger == "pre-arrival" and reservation.status != ReservationStatus.PRE_ARRIVAL:
+        return {"skipped": f"the reservation is {reservation.status} now"}
+    now = timezone.now()
+    allowed = timing.next_allowed(now, timing.zone_for(reservation, tenant.time_zone))
+    if allowed > now:
+        raise queue.Defer(allowed, "quiet hours")
     if not guest.phone_e164:
         raise IntegrationError("The guest has no phone number", retryable=False)
     with acting_for_tenant(tenant.id):

@@ -25,6 +25,12 @@ from whatsapp import sessions
 CHECKED_IN = {**EVENT, "reservation": {**EVENT["reservation"], "status": "on-stay"}}
 
 
+@pytest.fixture(autouse=True)
+def no_quiet_hours(settings: Any) -> None:
+    # These tests run at whatever time it is; quiet hours have their own (time-travel) tests.
+    settings.AUTOMATION_QUIET_HOURS_END = settings.AUTOMATION_QUIET_HOURS_START = "00:00"
+
+
 def connect_whatsapp(hotel: factories.Hotel, fake: Any, settings: Any) -> None:
     settings.WAHA_MIN_GAP_SECONDS = settings.WAHA_MAX_GAP_SECONDS = 0
     sessions.connect(hotel.tenant)
