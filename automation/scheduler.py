@@ -1,7 +1,7 @@
 """Work that comes due by the clock, queued by one worker at a time.
 
 So far: the periodic PMS sync (every AUTOMATION_PMS_SYNC_MINUTES) of every hotel with a pull PMS,
-and the pre-arrival messages at the guest's local send time. Post-stay waits for the feedback form.
+and the pre-arrival messages at the guest's local send time. and the post-stay thank-you with its feedback link the day after checkout.
 """
 
 from __future__ import annotations
@@ -50,7 +50,47 @@ def tick(now: dt.datetime | None = None) -> int:
         for tenant in Tenant.objects.all():
             queued += _periodic_sync(tenant, now)
             queued += _pre_arrivals(tenant, now)
+            queued += _post_stays(tenant, now)
     return queued
+
+
+def _post_stays(tenant: Tenant, now: dt.datetime) -> int:
+    """The day after checkout (H+1), at the local send time, the thank-you with the feedback link."""
+    hotel_today = now.astimezone(ZoneInfo(tenant.time_zone)).date()
+    with acting_for_tenant(tenant.id):
+        if not MessageTemplate.objects.filter(
+            tenant=tenant, trigger=Trigger.POST_STAY, is_active=True
+        ).exists():
+            return 0
+        departed = Reservation.objects.filter(
+            tenant=tenant,
+            status=ReservationStatus.CHECKED_OUT,
+            check_out__gte=hotel_today - dt.timedelta(days=1),
+            check_out__lte=hotel_today,
+        ).select_related("guest")
+        jobs = [
+            AutomationJob(
+                tenant=tenant,
+                kind=JobKind.SEND_MESSAGE,
+                idempotency_key=triggers.idempotency_key(reservation.pk, Trigger.POST_STAY),
+                payload={"reservation": reservation.pk, "trigger": Trigger.POST_STAY.value},
+                reservation=reservation,
+                run_at=timing.local_send_at(
+                    reservation.check_out + dt.timedelta(days=1),
+                    timing.guest_zone(reservation.guest, tenant.time_zone),
+                    now,
+                ),
+            )
+            for reservation in departed
+        ]
+        return _insert(tenant, jobs)
+
+
+def _insert(tenant: Tenant, jobs: list[AutomationJob]) -> int:
+    before = AutomationJob.objects.filter(tenant=tenant, kind=JobKind.SEND_MESSAGE).count()
+    # Once per reservation and reason: the unique idempotency key turns repeats into nothing.
+    AutomationJob.objects.bulk_create(jobs, ignore_conflicts=True)
+    return AutomationJob.objects.filter(tenant=tenant, kind=JobKind.SEND_MESSAGE).count() - before
 
 
 def _pre_arrivals(tenant: Tenant, now: dt.datetime) -> int:
@@ -84,11 +124,7 @@ def _pre_arrivals(tenant: Tenant, now: dt.datetime) -> int:
             )
             for reservation in arriving
         ]
-        before = AutomationJob.objects.filter(tenant=tenant, kind=JobKind.SEND_MESSAGE).count()
-        AutomationJob.objects.bulk_create(jobs, ignore_conflicts=True)  # once per reservation
-        return (
-            AutomationJob.objects.filter(tenant=tenant, kind=JobKind.SEND_MESSAGE).count() - before
-        )
+        return _insert(tenant, jobs)
 
 
 def _periodic_sync(tenant: Tenant, now: dt.datetime) -> int:

@@ -94,6 +94,8 @@ class Reservation(PublicIdMixin, TenantScopedModel, TimestampedModel):
     feedback_rating = models.PositiveSmallIntegerField(null=True, blank=True)
     feedback_comments = models.TextField(blank=True)
     feedback_submitted_at = models.DateTimeField(null=True, blank=True)
+    # SHA-256 of the token in the guest's feedback link; NULL until the post-stay message.
+    feedback_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         db_table = "reservations"

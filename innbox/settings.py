@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "automation",
     "agent",
     "dashboard",
+    "feedback",
 ]
 
 MIDDLEWARE = [

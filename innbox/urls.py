@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("pms.urls")),
     path("", include("automation.urls")),
+    path("", include("feedback.urls")),
     path("", include("dashboard.urls")),
 ]

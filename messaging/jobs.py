@@ -54,7 +54,9 @@ def run_send_message(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
         raise IntegrationError("The guest has no phone number", retryable=False)
     with acting_for_tenant(tenant.id):
         try:
-            composed = services.compose(tenant, reservation=reservation, trigger=trigger)
+            composed = services.compose(
+                tenant, reservation=reservation, trigger=trigger, issue_feedback_link=True
+            )
         except services.NothingToSend as problem:
             raise IntegrationError(str(problem), retryable=False) from None
         if message is None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from feedback import services as feedback_services
 from hotel.models import Guest, Reservation
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
@@ -45,7 +47,11 @@ def primary_language(code: str) -> str:
 
 
 def values_for(
-    tenant: Tenant, reservation: Reservation | None, guest: Guest | None, language: str
+    tenant: Tenant,
+    reservation: Reservation | None,
+    guest: Guest | None,
+    language: str,
+    feedback_link: str = "",
 ) -> renderer.Values:
     guest = guest or (reservation.guest if reservation else None)
     return renderer.Values(
@@ -54,6 +60,7 @@ def values_for(
         check_in=reservation.check_in if reservation else None,
         check_out=reservation.check_out if reservation else None,
         hotel_name=tenant.name,
+        feedback_link=feedback_link,
         language=primary_language(language),
     )
 
@@ -85,6 +92,7 @@ def compose(
     guest: Guest | None = None,
     trigger: str = "",
     free_text: str = "",
+    issue_feedback_link: bool = False,
 ) -> Composed:
     """The exact text a guest would receive, for a template trigger or staff's own words."""
     guest = guest or (reservation.guest if reservation else None)
@@ -107,13 +115,15 @@ def compose(
     variant = choose_variant(template, guest_language, tenant.default_language)
     if variant is None:
         raise NothingToSend(f"The {trigger} template has no active language variant.")
+    feedback_link = ""
     if "feedbackLink" in renderer.placeholders(variant.content):
-        # The feedback form arrives with the automation issue; until then no link exists, and a
-        # message ending in "…takes a minute: " would be worse than none.
-        raise NothingToSend(
-            "The feedback form is not available yet, so this message has no link to send."
-        )
-    values = values_for(tenant, reservation, guest, variant.language_code)
+        if not issue_feedback_link:
+            feedback_link = f"{settings.APP_URL}/feedback/…"  # a preview: no real link is made
+        elif reservation is None:
+            raise NothingToSend("A feedback link belongs to a stay: choose the reservation.")
+        else:
+            feedback_link = feedback_services.issue_link(reservation)
+    values = values_for(tenant, reservation, guest, variant.language_code, feedback_link)
     return Composed(
         text=renderer.render(variant.content, values),
         language=variant.language_code,
@@ -137,7 +147,12 @@ def send_manual(
     if guest.opted_out_at:
         raise NothingToSend("This guest opted out of WhatsApp messages.")
     composed = compose(
-        tenant, reservation=reservation, guest=guest, trigger=trigger, free_text=free_text
+        tenant,
+        reservation=reservation,
+        guest=guest,
+        trigger=trigger,
+        free_text=free_text,
+        issue_feedback_link=True,
     )
     with transaction.atomic():
         message = MessageLog.objects.create(

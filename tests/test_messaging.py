@@ -397,7 +397,7 @@ def test_a_chosen_template_wins_over_leftover_typed_text(staff: Client, hotel, s
     assert MessageLog.objects.get().body.startswith("Selamat datang")
 
 
-def test_a_post_stay_message_without_its_feedback_link_is_not_sent(
+def test_a_manual_post_stay_message_carries_a_fresh_feedback_link(
     staff: Client, hotel, settings
 ) -> None:
     settings.WAHA_BASE_URL = None
@@ -406,8 +406,10 @@ def test_a_post_stay_message_without_its_feedback_link_is_not_sent(
         {"reservation": str(hotel.reservation.public_id), "trigger": "post-stay"},
         HTTP_ACCEPT="application/json",
     )
-    assert response.status_code == 400 and "feedback" in response.json()["error"]
-    assert not MessageLog.objects.exists()
+    assert response.status_code == 201
+    assert "/feedback/" in MessageLog.objects.get().body
+    hotel.reservation.refresh_from_db()
+    assert hotel.reservation.feedback_status == "pending"
 
 
 @pytest.mark.parametrize("written", ["ID", "id-ID", "id_ID", " id "])

@@ -299,3 +299,23 @@ def test_the_worker_role_runs_a_queued_sync_for_its_hotel_only(
     assert AutomationJob.objects.get(tenant=a.tenant).status == "succeeded"
     assert Reservation.objects.filter(tenant=a.tenant).count() > 300
     assert Reservation.objects.filter(tenant=b.tenant).count() == 1
+
+
+def test_a_guest_answers_the_feedback_form_as_the_app_role(
+    two_hotels: tuple[factories.Hotel, factories.Hotel], settings
+) -> None:
+    from feedback import services as feedback_services
+    from hotel.models import Reservation
+
+    a, _ = two_hotels
+    settings.APP_URL = "http://testserver"
+    with acting_for_tenant(a.tenant.id):
+        link = feedback_services.issue_link(a.reservation).removeprefix("http://testserver")
+    guest = Client()
+    with django_connected_as(settings.DB_APP_ROLE):
+        page = guest.get(link)
+        answered = guest.post(link, {"rating": "5", "comments": "Lovely"})
+
+    assert page.status_code == 200 and answered.status_code == 200
+    reservation = Reservation.objects.get(pk=a.reservation.pk)
+    assert (reservation.feedback_status, reservation.feedback_rating) == ("completed", 5)

@@ -1,0 +1,87 @@
+"""Post-stay feedback: an unguessable link per reservation, a short form, answers staff can see."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from hotel.models import FeedbackStatus, Reservation
+from tenancy.db import acting_for_tenant, enforces_rls
+
+EDIT_WINDOW = dt.timedelta(days=1)  # a guest may change their answer for a day
+LINK_LIFETIME = dt.timedelta(days=30)  # after checkout
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_link(reservation: Reservation) -> str:
+    """A fresh link for this reservation's guest; call inside the hotel's context."""
+    token = secrets.token_urlsafe(24)
+    reservation.feedback_token_hash = _hash(token)
+    if reservation.feedback_status != FeedbackStatus.COMPLETED:
+        reservation.feedback_status = FeedbackStatus.PENDING
+    reservation.save(update_fields=["feedback_token_hash", "feedback_status", "updated_at"])
+    return f"{settings.APP_URL}{reverse('feedback_form', args=[token])}"
+
+
+def find(token: str) -> Reservation | None:
+    if not token or len(token) > 64:
+        return None
+    digest = _hash(token)
+    if enforces_rls():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM app_reservation_by_feedback_token(%s)", [digest])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        with acting_for_tenant(row[1]):
+            return Reservation.objects.select_related("guest", "tenant").get(pk=row[0])
+    return (
+        Reservation.objects.select_related("guest", "tenant")
+        .filter(feedback_token_hash=digest)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class FormState:
+    open: bool
+    reason: str = ""
+
+
+def state(reservation: Reservation, now: dt.datetime | None = None) -> FormState:
+    now = now or timezone.now()
+    if reservation.feedback_submitted_at and now - reservation.feedback_submitted_at > EDIT_WINDOW:
+        return FormState(False, "closed")
+    checkout = dt.datetime.combine(reservation.check_out, dt.time.max, tzinfo=dt.UTC)
+    if now - checkout > LINK_LIFETIME and not reservation.feedback_submitted_at:
+        return FormState(False, "expired")
+    return FormState(True)
+
+
+def submit(reservation: Reservation, rating: int, comments: str) -> None:
+    first = reservation.feedback_submitted_at is None
+    reservation.feedback_rating = rating
+    reservation.feedback_comments = comments.strip()[:4000]
+    reservation.feedback_status = FeedbackStatus.COMPLETED
+    if first:
+        reservation.feedback_submitted_at = timezone.now()
+    with acting_for_tenant(reservation.tenant_id):
+        reservation.save(
+            update_fields=[
+                "feedback_rating",
+                "feedback_comments",
+                "feedback_status",
+                "feedback_submitted_at",
+                "updated_at",
+            ]
+        )

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Avg, Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from feedback import services
+from hotel.models import FeedbackStatus, Reservation
+from messaging.services import primary_language
+from tenancy.access import MemberRequest, member_required, tenant_queryset
+
+# The form speaks the guest's language; English for the rest.
+TEXT = {
+    "en": {
+        "title": "How was your stay?",
+        "intro": "Thank you for staying at {hotel}, {name}. Your answer goes straight to the team.",
+        "rating": "Your rating",
+        "comments": "Anything we should know?",
+        "send": "Send",
+        "thanks": "Thank you! You can change your answer until tomorrow.",
+        "closed": "Thank you, your feedback is saved.",
+        "expired": "This feedback link has expired.",
+        "stars": ["Poor", "Fair", "Good", "Very good", "Excellent"],
+    },
+    "id": {
+        "title": "Bagaimana masa menginap Anda?",
+        "intro": "Terima kasih telah menginap di {hotel}, {name}. Jawaban Anda langsung diterima tim kami.",
+        "rating": "Penilaian Anda",
+        "comments": "Ada yang perlu kami ketahui?",
+        "send": "Kirim",
+        "thanks": "Terima kasih! Anda dapat mengubah jawaban hingga besok.",
+        "closed": "Terima kasih, masukan Anda sudah tersimpan.",
+        "expired": "Tautan masukan ini sudah tidak berlaku.",
+        "stars": ["Buruk", "Cukup", "Baik", "Sangat baik", "Luar biasa"],
+    },
+}
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        choices=[(n, n) for n in range(1, 6)], coerce=int, widget=forms.RadioSelect
+    )
+    comments = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+
+def feedback_form(request: HttpRequest, token: str) -> HttpResponse:
+    reservation = services.find(token)
+    if reservation is None:
+        raise Http404
+    language = primary_language(reservation.guest.language or reservation.tenant.default_language)
+    text = TEXT.get(language, TEXT["en"])
+    state = services.state(reservation)
+    form = FeedbackForm(
+        request.POST or None,
+        initial={"rating": reservation.feedback_rating, "comments": reservation.feedback_comments},
+    )
+    saved = False
+    if request.method == "POST" and state.open and form.is_valid():
+        services.submit(reservation, form.cleaned_data["rating"], form.cleaned_data["comments"])
+        saved = True
+    status = 200 if state.open or request.method == "GET" else 410
+    return render(
+        request,
+        "feedback/form.html",
+        {
+            "reservation": reservation,
+            "text": text,
+            "intro": text["intro"].format(
+                hotel=reservation.tenant.name, name=reservation.guest.first_name
+            ),
+            "form": form,
+            "state": state,
+            "saved": saved,
+            "language": language,
+            "stars": list(zip(range(1, 6), text["stars"], strict=True)),
+        },
+        status=status,
+    )
+
+
+@member_required
+def feedback_list(request: MemberRequest) -> HttpResponse:
+    answered = tenant_queryset(request, Reservation).filter(
+        feedback_status=FeedbackStatus.COMPLETED
+    )
+    summary = answered.aggregate(average=Avg("feedback_rating"), count=Count("pk"))
+    return render(
+        request,
+        "feedback/list.html",
+        {
+            "answers": answered.select_related("guest").order_by("-feedback_submitted_at")[:100],
+            "summary": summary,
+        },
+    )
