@@ -205,6 +205,8 @@ AUTOMATION_PRE_ARRIVAL_DAYS_BEFORE = 1
 AUTOMATION_SEND_TIME = "10:00"
 AUTOMATION_QUIET_HOURS_START = "21:00"
 AUTOMATION_QUIET_HOURS_END = "09:00"
+# Per-hotel token bucket for sends: a few a minute keeps a WhatsApp number safe.
+AUTOMATION_SENDS_PER_MINUTE = 6
 
 LOGGING_CONFIG = None
 configure_logging(level=CONFIG.LOG_LEVEL)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from automation import queue, timing
+from automation import queue, rate_limit, timing
 from automation.models import AutomationJob
 from hotel.models import Reservation, ReservationStatus
 from innbox.integrations import IntegrationError
@@ -50,6 +50,9 @@ def run_send_message(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
     allowed = timing.next_allowed(now, timing.zone_for(reservation, tenant.time_zone))
     if allowed > now:
         raise queue.Defer(allowed, "quiet hours")
+    next_token = rate_limit.take(tenant, now)
+    if next_token is not None:
+        raise queue.Defer(next_token, "the hotel's send rate limit")
     if not guest.phone_e164:
         raise IntegrationError("The guest has no phone number", retryable=False)
     with acting_for_tenant(tenant.id):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from automation import rate_limit
 from feedback import services as feedback_services
 from hotel.models import Guest, Reservation
 from innbox.integrations import IntegrationError
@@ -146,6 +147,12 @@ def send_manual(
         raise NothingToSend("This guest has no phone number.")
     if guest.opted_out_at:
         raise NothingToSend("This guest opted out of WhatsApp messages.")
+    next_token = rate_limit.take(tenant)
+    if next_token is not None:
+        wait = max(1, round((next_token - timezone.now()).total_seconds()))
+        raise NothingToSend(
+            f"Many messages went out just now; to keep the number safe, try again in {wait} s."
+        )
     composed = compose(
         tenant,
         reservation=reservation,

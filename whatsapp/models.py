@@ -43,6 +43,10 @@ class WahaConfiguration(TenantScopedModel, TimestampedModel):
     consecutive_send_failures = models.PositiveIntegerField(default=0)
     # When this number last sent a message: the pacer keeps a random gap after it.
     last_sent_at = models.DateTimeField(null=True, blank=True)
+    # Token bucket of this hotel's sends (automation/rate_limit.py); None: the installation default.
+    sends_per_minute = models.PositiveSmallIntegerField(null=True, blank=True)
+    send_tokens = models.FloatField(null=True, blank=True)
+    send_tokens_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 
