@@ -1,9 +1,11 @@
 """The background worker: claim due jobs, run them, repeat. Stops cleanly on SIGTERM/SIGINT,
-after the job in hand."""
+after the job in hand. `--concurrency N` runs N worker processes that share the queue."""
 
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -17,13 +19,27 @@ log = get_logger(__name__)
 
 
 class Command(BaseCommand):
-    help = "Run background jobs (PMS syncs; later sends and schedules) until stopped."
+    help = "Run background jobs (syncs, messages, schedules) until stopped."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--once", action="store_true", help="run what is due, then exit")
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+        parser.add_argument("--concurrency", type=int, default=1, help="worker processes to run")
 
-    def handle(self, *args: Any, once: bool = False, interval: float = 1.0, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        once: bool = False,
+        interval: float = 1.0,
+        concurrency: int = 1,
+        **options: Any,
+    ) -> None:
+        if concurrency > 1:
+            self._supervise(concurrency, once=once, interval=interval)
+            return
+        self._loop(once=once, interval=interval)
+
+    def _loop(self, *, once: bool, interval: float) -> None:
         stopping = False
 
         def stop(signum: int, frame: Any) -> None:
@@ -44,3 +60,20 @@ class Command(BaseCommand):
             if not ran:
                 time.sleep(interval)
         log.info("worker_stopped", worker=queue.worker_id())
+
+    def _supervise(self, count: int, *, once: bool, interval: float) -> None:
+        """Separate processes (not threads): each has its own database connection and GIL."""
+        command = [sys.executable, sys.argv[0], "run_worker", "--interval", str(interval)]
+        if once:
+            command.append("--once")
+        children = [subprocess.Popen(command) for _ in range(count)]  # noqa: S603 - our own command
+
+        def forward(signum: int, frame: Any) -> None:
+            for child in children:
+                child.send_signal(signum)
+
+        signal.signal(signal.SIGTERM, forward)
+        signal.signal(signal.SIGINT, forward)
+        codes = [child.wait() for child in children]
+        if any(codes):
+            raise SystemExit(max(codes))
