@@ -1,0 +1,205 @@
+"""Benchmarks of the automation engine, each printed beside its baseline.
+
+    .venv/bin/python bench/automation.py                       # PostgreSQL at 127.0.0.1, innbox_bench
+    BENCH_WEBHOOKS=2000 BENCH_JOBS=400 BENCH_WORKERS=4 .venv/bin/python bench/automation.py
+
+1. Webhook ingest: signed PMS webhooks through the real view (verify, parse, store once, upsert,
+   transition, job), against the baseline of inserting the same number of inbound_events rows
+   with plain SQL.
+2. Dispatch: N worker threads sending queued messages through the fake WAHA, which answers each
+   call after a fixed latency; the baseline is the ideal rate N / (calls per send * latency).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/innbox_bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "innbox.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import django  # noqa: E402
+
+django.setup()
+
+import psycopg  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from automation import pms_webhook, queue  # noqa: E402
+from automation.models import AutomationJob, JobKind  # noqa: E402
+from hotel.models import Guest, Reservation  # noqa: E402
+from messaging.defaults import seed_default_templates  # noqa: E402
+from pms.models import PMSConfiguration  # noqa: E402
+from tenancy.db import acting_for_tenant  # noqa: E402
+from tenancy.models import User  # noqa: E402
+from tenancy.services import create_tenant_with_owner  # noqa: E402
+from whatsapp import sessions  # noqa: E402
+from whatsapp.fake_waha import FakeWaha  # noqa: E402
+
+WEBHOOKS = int(os.environ.get("BENCH_WEBHOOKS", "500"))
+JOBS = int(os.environ.get("BENCH_JOBS", "200"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+LATENCY = float(os.environ.get("BENCH_WAHA_LATENCY", "0.02"))
+CALLS_PER_SEND = 2  # check-exists and sendText (pacing is switched off for the benchmark)
+
+
+def ensure_database() -> None:
+    if connection.vendor == "postgresql":
+        params = connection.settings_dict
+        with psycopg.connect(
+            host=params["HOST"] or "127.0.0.1",
+            port=params["PORT"] or 5432,
+            user=params["USER"],
+            dbname="postgres",
+            autocommit=True,
+        ) as admin:
+            if not admin.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [params["NAME"]]
+            ).fetchone():
+                admin.execute(f'CREATE DATABASE "{params["NAME"]}"')
+    call_command("migrate", verbosity=0)
+
+
+def hotel():
+    owner = User.objects.create_user(f"bench-{uuid.uuid4().hex}@example.com", "bench-password-1")
+    tenant = create_tenant_with_owner(owner, name="Benchmark Hotel")
+    with acting_for_tenant(tenant.id, role="owner"):
+        seed_default_templates(tenant)
+        secret = pms_webhook.rotate_secret(
+            PMSConfiguration.objects.create(tenant=tenant, provider="demo")
+        )
+    return tenant, secret
+
+
+def bench_ingest() -> None:
+    tenant, secret = hotel()
+    client = Client()
+    url = f"/api/webhooks/pms/{tenant.public_id}/"
+    started = time.perf_counter()
+    for n in range(WEBHOOKS):
+        body = json.dumps(
+            {
+                "type": "reservation.upserted",
+                "reservation": {
+                    "id": f"W{n}",
+                    "status": "pre-arrival",
+                    "check_in": "2027-01-10",
+                    "check_out": "2027-01-12",
+                    "guest": {"id": f"WG{n}", "first_name": "Guest", "phone": "+6281234560001"},
+                },
+            }
+        ).encode()
+        webhook_id, stamp = f"msg_{n}_{uuid.uuid4().hex}", str(int(time.time()))
+        response = client.post(
+            url,
+            body,
+            content_type="application/json",
+            HTTP_WEBHOOK_ID=webhook_id,
+            HTTP_WEBHOOK_TIMESTAMP=stamp,
+            HTTP_WEBHOOK_SIGNATURE=pms_webhook.sign(secret, webhook_id, stamp, body),
+        )
+        assert response.status_code == 200, response.content
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        for n in range(WEBHOOKS):
+            cursor.execute(
+                "INSERT INTO inbound_events (tenant_id, source, event_id, event_type, payload, request_id, received_at) "
+                "VALUES (%s, 'pms', %s, 'baseline', '{}', '', now())",
+                [tenant.id, f"baseline_{n}_{uuid.uuid4().hex}"],
+            )
+        baseline = time.perf_counter() - started
+    rate, base_rate = WEBHOOKS / seconds, WEBHOOKS / baseline
+    print(
+        f"webhook ingest   {WEBHOOKS} signed webhooks: {rate:8.0f}/s, {seconds / WEBHOOKS * 1000:6.2f} ms each | "
+        f"baseline raw insert {base_rate:8.0f}/s | ratio {rate / base_rate:.3f}"
+    )
+
+
+def bench_dispatch() -> None:
+    tenant, _ = hotel()
+    fake = FakeWaha(api_key="bench-key").start()
+    settings.WAHA_BASE_URL, settings.WAHA_API_KEY = fake.url, "bench-key"
+    settings.WAHA_PACING_ENABLED = False
+    settings.AUTOMATION_SENDS_PER_MINUTE = 10**6
+    settings.AUTOMATION_QUIET_HOURS_END = settings.AUTOMATION_QUIET_HOURS_START = "00:00"
+    settings.APP_URL = "http://127.0.0.1:9"
+    sessions.connect(tenant)
+    while fake.sessions["default"].status != "SCAN_QR_CODE":
+        time.sleep(0.05)
+    fake.pair("default")
+    sessions.refresh(tenant)
+    original = fake._take_failure
+
+    def slow(method: str, path: str):  # every call takes LATENCY, like a real WAHA under load
+        time.sleep(LATENCY)
+        return original(method, path)
+
+    fake._take_failure = slow  # type: ignore[method-assign]
+    with acting_for_tenant(tenant.id):
+        guest = Guest.objects.create(
+            tenant=tenant, first_name="Bench", phone_e164="+6281234560001", language="en"
+        )
+        reservations = Reservation.objects.bulk_create(
+            Reservation(
+                tenant=tenant,
+                guest=guest,
+                pms_reservation_id=f"D{n}",
+                status="on-stay",
+                check_in=timezone.localdate(),
+                check_out=timezone.localdate(),
+            )
+            for n in range(JOBS)
+        )
+        AutomationJob.objects.bulk_create(
+            AutomationJob(
+                tenant=tenant,
+                kind=JobKind.SEND_MESSAGE,
+                run_at=timezone.now(),
+                payload={"reservation": r.pk, "trigger": "on-stay"},
+                reservation=r,
+            )
+            for r in reservations
+        )
+
+    def worker() -> None:
+        try:
+            while queue.run_once(limit=5):
+                pass
+        finally:
+            connections.close_all()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    fake.stop()
+    sent = len(fake.sent_texts)
+    rate, ideal = sent / seconds, WORKERS / (CALLS_PER_SEND * LATENCY)
+    print(
+        f"dispatch         {sent} messages, {WORKERS} workers, WAHA latency {LATENCY * 1000:.0f} ms: {rate:8.1f}/s | "
+        f"ideal {ideal:8.1f}/s | ratio {rate / ideal:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    ensure_database()
+    print(f"database: {connection.vendor}")
+    bench_ingest()
+    bench_dispatch()
