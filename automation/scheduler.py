@@ -7,12 +7,13 @@ and the pre-arrival messages at the guest's local send time. and the post-stay t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from automation import queue, timing, triggers
@@ -57,74 +58,67 @@ def tick(now: dt.datetime | None = None) -> int:
 def _post_stays(tenant: Tenant, now: dt.datetime) -> int:
     """The day after checkout (H+1), at the local send time, the thank-you with the feedback link."""
     hotel_today = now.astimezone(ZoneInfo(tenant.time_zone)).date()
-    with acting_for_tenant(tenant.id):
-        if not MessageTemplate.objects.filter(
-            tenant=tenant, trigger=Trigger.POST_STAY, is_active=True
-        ).exists():
-            return 0
-        departed = Reservation.objects.filter(
-            tenant=tenant,
-            status=ReservationStatus.CHECKED_OUT,
-            check_out__gte=hotel_today - dt.timedelta(days=1),
-            check_out__lte=hotel_today,
-        ).select_related("guest")
-        jobs = [
-            AutomationJob(
-                tenant=tenant,
-                kind=JobKind.SEND_MESSAGE,
-                idempotency_key=triggers.idempotency_key(reservation.pk, Trigger.POST_STAY),
-                payload={"reservation": reservation.pk, "trigger": Trigger.POST_STAY.value},
-                reservation=reservation,
-                run_at=timing.local_send_at(
-                    reservation.check_out + dt.timedelta(days=1),
-                    timing.guest_zone(reservation.guest, tenant.time_zone),
-                    now,
-                ),
-            )
-            for reservation in departed
-        ]
-        return _insert(tenant, jobs)
-
-
-def _insert(tenant: Tenant, jobs: list[AutomationJob]) -> int:
-    before = AutomationJob.objects.filter(tenant=tenant, kind=JobKind.SEND_MESSAGE).count()
-    # Once per reservation and reason: the unique idempotency key turns repeats into nothing.
-    AutomationJob.objects.bulk_create(jobs, ignore_conflicts=True)
-    return AutomationJob.objects.filter(tenant=tenant, kind=JobKind.SEND_MESSAGE).count() - before
+    departed = Reservation.objects.filter(
+        tenant=tenant,
+        status=ReservationStatus.CHECKED_OUT,
+        check_out__gte=hotel_today - dt.timedelta(days=1),
+        check_out__lte=hotel_today,
+    )
+    return _timed_messages(
+        tenant, Trigger.POST_STAY, departed, lambda r: r.check_out + dt.timedelta(days=1), now
+    )
 
 
 def _pre_arrivals(tenant: Tenant, now: dt.datetime) -> int:
     """Guests arriving in the next days get their pre-arrival message at the local send time.
     A booking for today gets none: it would arrive with or after the guest."""
     hotel_today = now.astimezone(ZoneInfo(tenant.time_zone)).date()
-    days = settings.AUTOMATION_PRE_ARRIVAL_DAYS_BEFORE
+    days_before = dt.timedelta(days=settings.AUTOMATION_PRE_ARRIVAL_DAYS_BEFORE)
+    arriving = Reservation.objects.filter(
+        tenant=tenant,
+        status=ReservationStatus.PRE_ARRIVAL,
+        check_in__gt=hotel_today,
+        check_in__lte=hotel_today + days_before + dt.timedelta(days=1),
+    )
+    return _timed_messages(
+        tenant, Trigger.PRE_ARRIVAL, arriving, lambda r: r.check_in - days_before, now
+    )
+
+
+def _timed_messages(
+    tenant: Tenant,
+    trigger: Trigger,
+    reservations: QuerySet[Reservation],
+    send_day: Callable[[Reservation], dt.date],
+    now: dt.datetime,
+) -> int:
+    """One job per reservation for `trigger`, at the local send time of its day in the guest's
+    zone; the unique idempotency key turns a repeat into nothing."""
     with acting_for_tenant(tenant.id):
         if not MessageTemplate.objects.filter(
-            tenant=tenant, trigger=Trigger.PRE_ARRIVAL, is_active=True
+            tenant=tenant, trigger=trigger, is_active=True
         ).exists():
             return 0
-        arriving = Reservation.objects.filter(
-            tenant=tenant,
-            status=ReservationStatus.PRE_ARRIVAL,
-            check_in__gt=hotel_today,
-            check_in__lte=hotel_today + dt.timedelta(days=days + 1),
-        ).select_related("guest")
         jobs = [
             AutomationJob(
                 tenant=tenant,
                 kind=JobKind.SEND_MESSAGE,
-                idempotency_key=triggers.idempotency_key(reservation.pk, Trigger.PRE_ARRIVAL),
-                payload={"reservation": reservation.pk, "trigger": Trigger.PRE_ARRIVAL.value},
+                idempotency_key=triggers.idempotency_key(reservation.pk, trigger),
+                payload={"reservation": reservation.pk, "trigger": trigger.value},
                 reservation=reservation,
-                run_at=timing.pre_arrival_send_at(
-                    reservation.check_in,
+                run_at=timing.local_send_at(
+                    send_day(reservation),
                     timing.guest_zone(reservation.guest, tenant.time_zone),
                     now,
                 ),
             )
-            for reservation in arriving
+            for reservation in reservations.select_related("guest")
         ]
-        return _insert(tenant, jobs)
+        before = AutomationJob.objects.filter(tenant=tenant, kind=JobKind.SEND_MESSAGE).count()
+        AutomationJob.objects.bulk_create(jobs, ignore_conflicts=True)
+        return (
+            AutomationJob.objects.filter(tenant=tenant, kind=JobKind.SEND_MESSAGE).count() - before
+        )
 
 
 def _periodic_sync(tenant: Tenant, now: dt.datetime) -> int:

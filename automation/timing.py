@@ -60,9 +60,3 @@ def local_send_at(day: dt.date, zone: ZoneInfo, now: dt.datetime) -> dt.datetime
     """The configured local send time on `day`; if that has passed, now (within allowed hours)."""
     planned = dt.datetime.combine(day, _clock(settings.AUTOMATION_SEND_TIME), tzinfo=zone)
     return next_allowed(max(planned.astimezone(dt.UTC), now), zone)
-
-
-def pre_arrival_send_at(check_in: dt.date, zone: ZoneInfo, now: dt.datetime) -> dt.datetime:
-    """The local send time, the configured number of days before arrival."""
-    days = dt.timedelta(days=settings.AUTOMATION_PRE_ARRIVAL_DAYS_BEFORE)
-    return local_send_at(check_in - days, zone, now)
