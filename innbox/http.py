@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import structlog
 
+from innbox.integrations import IntegrationError
 from innbox.logs import get_logger
 
 USER_AGENT = "Innbox/0.1 (+https://github.com/innbox)"
@@ -55,3 +56,27 @@ def make_client(
         follow_redirects=False,
         **kwargs,
     )
+
+
+def send(
+    client: httpx.Client,
+    vendor: str,
+    method: str,
+    path: str,
+    *,
+    error: type[IntegrationError] = IntegrationError,
+    **kwargs: Any,
+) -> httpx.Response:
+    """One request; a timeout or an unreachable host becomes a retryable `error` naming the vendor."""
+    try:
+        return client.request(method, path, **kwargs)
+    except httpx.TimeoutException:
+        raise error(
+            f"{vendor} did not answer {method} {path} in time", retryable=True, code="timeout"
+        ) from None
+    except httpx.TransportError as exc:
+        raise error(
+            f"{vendor} could not be reached ({exc.__class__.__name__})",
+            retryable=True,
+            code="connection",
+        ) from None

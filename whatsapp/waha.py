@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import httpx
 
-from innbox.http import make_client
+from innbox.http import make_client, send
 from innbox.integrations import IntegrationError
 
 # Events Innbox subscribes to: guest messages, delivery acks, session state.
@@ -183,18 +183,7 @@ class WahaClient:
             ) from None
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        try:
-            response = self._http.request(method, path, **kwargs)
-        except httpx.TimeoutException:
-            raise WahaError(
-                f"WAHA did not answer {method} {path} in time", retryable=True, code="timeout"
-            ) from None
-        except httpx.TransportError as exc:
-            raise WahaError(
-                f"WAHA could not be reached ({exc.__class__.__name__})",
-                retryable=True,
-                code="connection",
-            ) from None
+        response = send(self._http, "WAHA", method, path, error=WahaError, **kwargs)
         if response.status_code >= 400:
             raise _error_for(response, method, path)
         return response

@@ -19,7 +19,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hotel.models import ReservationStatus
-from innbox.http import make_client
+from innbox.http import make_client, send
 from innbox.integrations import IntegrationError
 from pms.adapters.base import Page, PMSAdapter, PMSGuest, PMSReservation
 
@@ -262,18 +262,7 @@ class MewsAdapter(PMSAdapter):
         }
         for attempt in range(RATE_LIMIT_RETRIES + 1):
             with make_client(self.base_url, timeout=30.0, transport=self._transport) as http:
-                try:
-                    response = http.post(f"{API}/{operation}", json=payload)
-                except httpx.TimeoutException:
-                    raise IntegrationError(
-                        "Mews did not answer in time", retryable=True, code="timeout"
-                    ) from None
-                except httpx.TransportError as exc:
-                    raise IntegrationError(
-                        f"Mews could not be reached ({exc.__class__.__name__})",
-                        retryable=True,
-                        code="connection",
-                    ) from None
+                response = send(http, "Mews", "POST", f"{API}/{operation}", json=payload)
             if response.status_code == 429 and attempt < RATE_LIMIT_RETRIES:
                 self._sleep(_retry_after(response))
                 continue

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import httpx
 
 from hotel.models import ReservationStatus
-from innbox.http import make_client
+from innbox.http import make_client, send
 from innbox.integrations import IntegrationError
 from pms.adapters.base import Page, PMSAdapter, PMSGuest, PMSReservation
 
@@ -242,18 +242,9 @@ class QloAppsAdapter(PMSAdapter):
         with make_client(
             self.base_url, timeout=30.0, transport=self._transport, auth=(key, "")
         ) as http:
-            try:
-                response = http.get(f"/{resource}", params={"output_format": "JSON", **params})
-            except httpx.TimeoutException:
-                raise IntegrationError(
-                    "QloApps did not answer in time", retryable=True, code="timeout"
-                ) from None
-            except httpx.TransportError as exc:
-                raise IntegrationError(
-                    f"QloApps could not be reached ({exc.__class__.__name__})",
-                    retryable=True,
-                    code="connection",
-                ) from None
+            response = send(
+                http, "QloApps", "GET", f"/{resource}", params={"output_format": "JSON", **params}
+            )
         return _checked(response)
 
 
