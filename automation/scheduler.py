@@ -1,7 +1,9 @@
 """Work that comes due by the clock, queued by one worker at a time.
 
-So far: the periodic PMS sync (every AUTOMATION_PMS_SYNC_MINUTES) of every hotel with a pull PMS,
-and the pre-arrival messages at the guest's local send time. and the post-stay thank-you with its feedback link the day after checkout.
+The periodic PMS sync (every AUTOMATION_PMS_SYNC_MINUTES) of every hotel with a pull PMS, the
+pre-arrival messages at the guest's local send time, and the post-stay thank-you with its feedback
+link the day after checkout. The worker ticks it every minute; installations that prefer an
+external cron POST /api/cron/automation/ instead (automation.views.cron_view).
 """
 
 from __future__ import annotations
@@ -48,11 +50,26 @@ def tick(now: dt.datetime | None = None) -> int:
     with scheduler_lock() as mine:
         if not mine:
             return 0
-        for tenant in Tenant.objects.all():
+        for tenant in scheduled_tenants():
             queued += _periodic_sync(tenant, now)
             queued += _pre_arrivals(tenant, now)
             queued += _post_stays(tenant, now)
     return queued
+
+
+def scheduled_tenants() -> Iterator[Tenant]:
+    """Every hotel, each read in its own tenant context (on PostgreSQL neither the app nor the
+    worker role can list tenants directly: app_scheduled_tenant_ids answers their ids only)."""
+    if not enforces_rls():
+        yield from Tenant.objects.order_by("created_at", "id")
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM app_scheduled_tenant_ids()")
+        tenant_ids = [row[0] for row in cursor.fetchall()]
+    for tenant_id in tenant_ids:
+        with acting_for_tenant(tenant_id):
+            tenant = Tenant.objects.get(pk=tenant_id)
+        yield tenant
 
 
 def _post_stays(tenant: Tenant, now: dt.datetime) -> int:
@@ -133,8 +150,8 @@ def _periodic_sync(tenant: Tenant, now: dt.datetime) -> int:
             .values_list("started_at", flat=True)
             .first()
         )
-    if (last and now - last < every) or queue.pending(tenant, JobKind.PMS_SYNC) is not None:
-        return 0
+        if (last and now - last < every) or queue.pending(tenant, JobKind.PMS_SYNC) is not None:
+            return 0
     queue.enqueue(tenant, JobKind.PMS_SYNC, {"trigger": "schedule"})
     log.info("scheduled_pms_sync", tenant_id=str(tenant.id))
     return 1

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import hmac
 import json
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -13,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
-from automation import pms_webhook
+from automation import pms_webhook, scheduler
 from automation.models import AutomationJob, JobStatus
 from innbox.logs import ErrorCategory, get_logger
 from innbox.redirects import back_to
@@ -28,6 +30,25 @@ log = get_logger(__name__)
 def _refuse(status: int, reason: str) -> JsonResponse:
     log.warning("pms_webhook_refused", reason=reason, error_category=ErrorCategory.VALIDATION)
     return JsonResponse({"error": reason}, status=status)
+
+
+@csrf_exempt  # authenticated by its bearer secret instead
+@require_POST
+def cron_view(request: HttpRequest) -> HttpResponse:
+    """An external cron's scheduler tick, for installations that prefer one to the worker's own
+    minute clock. Ticking twice is harmless: scheduled jobs carry idempotency keys, and another
+    tick still running keeps this one out (advisory lock)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        token.strip().encode(), settings.CRON_SECRET.encode()
+    ):
+        log.warning("cron_refused", error_category=ErrorCategory.VALIDATION)
+        response = JsonResponse({"error": "a valid bearer token is required"}, status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="innbox-cron"'
+        return response
+    queued = scheduler.tick()
+    log.info("cron_tick", queued=queued)
+    return JsonResponse({"status": "ok", "queued": queued})
 
 
 @csrf_exempt  # authenticated by its signature instead

@@ -102,6 +102,8 @@ DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DB_APP_ROLE = CONFIG.DB_APP_ROLE
 DB_WORKER_ROLE = CONFIG.DB_WORKER_ROLE
+# Bearer secret of POST /api/cron/automation/ (an external cron's scheduler tick).
+CRON_SECRET = CONFIG.CRON_SECRET
 
 AUTH_USER_MODEL = "tenancy.User"
 # Emails are unique case-insensitively (constraint users_email_unique_ci), which this check
