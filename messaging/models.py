@@ -124,6 +124,9 @@ class MessageLog(PublicIdMixin, TenantScopedModel, TimestampedModel):
     waha_message_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     status = models.CharField(max_length=10, choices=MessageStatus.choices)
     failure_reason = models.TextField(blank=True)
+    # Stamped just before the WAHA call: from then on the guest may have the message, so a retry
+    # looks it up in WAHA's chat history before sending again (messaging.jobs).
+    send_started_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     # Inbound only: when someone of the hotel saw it ("unread guest messages").
     staff_read_at = models.DateTimeField(null=True, blank=True)

@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from automation import rate_limit
+from automation import queue
+from automation.models import JobKind
 from feedback import services as feedback_services
 from hotel.models import Guest, Reservation
 from innbox.integrations import IntegrationError
@@ -140,19 +140,14 @@ def send_manual(
     trigger: str = "",
     free_text: str = "",
 ) -> MessageLog:
-    """Send now, and log it whatever happens. Until the automation queue exists the send happens
-    here, in the request; the log row is written first so a crash leaves a trace."""
+    """Queue a message that staff wrote or chose: composed now (the text they previewed), sent by
+    the worker, where the hotel's rate limit defers it instead of refusing it and a crash cannot
+    lose it. The log row and its job are written together."""
     guest = guest or (reservation.guest if reservation else None)
     if guest is None or not guest.phone_e164:
         raise NothingToSend("This guest has no phone number.")
     if guest.opted_out_at:
         raise NothingToSend("This guest opted out of WhatsApp messages.")
-    next_token = rate_limit.take(tenant)
-    if next_token is not None:
-        wait = max(1, round((next_token - timezone.now()).total_seconds()))
-        raise NothingToSend(
-            f"Many messages went out just now; to keep the number safe, try again in {wait} s."
-        )
     composed = compose(
         tenant,
         reservation=reservation,
@@ -161,7 +156,7 @@ def send_manual(
         free_text=free_text,
         issue_feedback_link=True,
     )
-    with transaction.atomic():
+    with acting_for_tenant(tenant.id, role="staff"):
         message = MessageLog.objects.create(
             tenant=tenant,
             direction=Direction.OUTBOUND,
@@ -173,7 +168,12 @@ def send_manual(
             body=composed.text,
             status=MessageStatus.QUEUED,
         )
-    return deliver(tenant, message, guest.phone_e164, reservation=reservation)
+        message.job = queue.enqueue(
+            tenant, JobKind.SEND_MESSAGE, {"message": message.pk, "trigger": trigger or "manual"}
+        )
+        message.save(update_fields=["job", "updated_at"])
+    log.info("manual_send_queued", reservation_id=reservation.pk if reservation else None)
+    return message
 
 
 def deliver(
@@ -182,9 +182,13 @@ def deliver(
     phone: str,
     *,
     reservation: Reservation | None = None,
-    raise_errors: bool = False,
 ) -> MessageLog:
-    """Send a logged message and record what happened on it (sent with WAHA's id, or failed)."""
+    """Send a logged message and record what happened on it: sent with WAHA's id, or failed with
+    the reason (then the IntegrationError is raised for the queue's retry policy)."""
+    message.status, message.failure_reason = MessageStatus.QUEUED, ""
+    message.send_started_at = timezone.now()
+    with acting_for_tenant(tenant.id):
+        message.save(update_fields=["status", "failure_reason", "send_started_at", "updated_at"])
     try:
         sent = sender.send_text(tenant, phone, message.body)
     except IntegrationError as exc:
@@ -198,9 +202,15 @@ def deliver(
             error=exc.message,
             error_category=ErrorCategory.RETRYABLE if exc.retryable else ErrorCategory.INTEGRATION,
         )
-        if raise_errors:
-            raise
-        return message
+        raise
+    mark_sent(tenant, message, sent)
+    log.info(
+        "message_sent", reservation_id=reservation.pk if reservation else None, sandbox=sent.sandbox
+    )
+    return message
+
+
+def mark_sent(tenant: Tenant, message: MessageLog, sent: sender.SentMessage) -> None:
     message.status = MessageStatus.SENT
     message.waha_message_id = sent.message_id
     message.chat_id = sent.chat_id
@@ -217,16 +227,3 @@ def deliver(
                 "updated_at",
             ]
         )
-    log.info(
-        "message_sent", reservation_id=reservation.pk if reservation else None, sandbox=sent.sandbox
-    )
-    return message
-    message.status = MessageStatus.SENT
-    message.waha_message_id = sent.message_id
-    message.chat_id = sent.chat_id
-    message.sent_at = timezone.now()
-    message.save(update_fields=["status", "waha_message_id", "chat_id", "sent_at", "updated_at"])
-    log.info(
-        "manual_send", reservation_id=reservation.pk if reservation else None, sandbox=sent.sandbox
-    )
-    return message

@@ -229,16 +229,15 @@ def send_message(request: MemberRequest) -> HttpResponse:
             {
                 "id": str(message.public_id),
                 "status": message.status,
-                "waha_message_id": message.waha_message_id,
+                "job": str(message.job.public_id) if message.job else None,
                 "language": message.language_code,
-                "failure_reason": message.failure_reason or None,
             },
-            status=201 if message.status != MessageStatus.FAILED else 502,
+            status=202,
         )
-    if message.status == MessageStatus.FAILED:
-        messages.error(request, f"The message could not be sent: {message.failure_reason}")
-    else:
-        messages.success(request, "Message sent.")
+    messages.success(
+        request,
+        "Message queued: it goes out in a moment. Its delivery shows in the message log.",
+    )
     return _back(request)
 
 

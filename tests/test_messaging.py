@@ -7,6 +7,8 @@ import time
 import pytest
 from django.test import Client
 
+from automation import queue
+from automation.models import AutomationJob
 from hotel.models import Guest
 from messaging import services
 from messaging.defaults import DEFAULT_TEMPLATES, seed_default_templates
@@ -184,12 +186,17 @@ def test_a_manual_send_goes_out_once_and_its_delivery_follows_the_ack(
         HTTP_ACCEPT="application/json",
     )
 
-    assert response.status_code == 201
+    # Accepted into the queue: the worker sends it, paced like every other message.
+    assert response.status_code == 202 and response.json()["status"] == "queued"
+    assert fake_waha.sent_texts == []
+    assert queue.run_once() == 1
+    assert queue.run_once() == 0
+
     assert len(fake_waha.sent_texts) == 1
     assert fake_waha.sent_texts[0]["text"].startswith("Selamat datang di Hotel Alpha, Ana")
     log = MessageLog.objects.get()
     assert log.status == MessageStatus.SENT and log.origin == "manual"
-    assert log.waha_message_id == response.json()["waha_message_id"]
+    assert str(log.public_id) == response.json()["id"]
     assert log.waha_message_id.startswith("true_")
 
     # WAHA reports delivery: the log follows.
@@ -243,21 +250,47 @@ def test_free_text_is_rendered_and_sent(staff: Client, hotel, settings) -> None:
         },
     )
     assert response["Location"] == "/messages/"
+    assert "Message queued" in staff.get("/messages/").content.decode()
+    queue.run_once()
     log = MessageLog.objects.get()
     assert log.body == "Your room your room is ready!"  # no reservation chosen: the fallback
     assert log.status == MessageStatus.SENT and log.guest == hotel.guest
 
 
-def test_a_failed_send_is_logged_with_its_reason(staff: Client, connected, fake_waha) -> None:
+def test_a_failed_send_is_logged_with_its_reason_and_retried(
+    staff: Client, connected, fake_waha
+) -> None:
     fake_waha.fail("POST", "/api/sendText", status=500)
     response = staff.post(
         "/api/messages/send/",
         {"reservation": str(connected.reservation.public_id), "trigger": "on-stay"},
         HTTP_ACCEPT="application/json",
     )
-    assert response.status_code == 502
+    assert response.status_code == 202
+    queue.run_once()
     log = MessageLog.objects.get()
     assert log.status == MessageStatus.FAILED and "500" in log.failure_reason
+    assert AutomationJob.objects.get().status == "retrying"
+
+
+def test_a_manual_send_over_the_rate_limit_waits_for_its_turn(
+    staff: Client, connected, fake_waha, settings
+) -> None:
+    settings.AUTOMATION_SENDS_PER_MINUTE = 1
+    for _ in range(2):
+        staff.post(
+            "/api/messages/send/",
+            {"reservation": str(connected.reservation.public_id), "text": "Towels are on the way"},
+        )
+    queue.run_once()
+
+    assert len(fake_waha.sent_texts) == 1
+    waiting = AutomationJob.objects.get(status="queued")
+    assert waiting.attempts == 0 and waiting.run_at > waiting.created_at  # deferred, not failed
+    assert list(MessageLog.objects.values_list("status", flat=True).order_by("pk")) == [
+        "sent",
+        "queued",
+    ]
 
 
 def test_a_guest_who_opted_out_gets_nothing(staff: Client, hotel, settings) -> None:
@@ -284,6 +317,7 @@ def test_the_log_filters_and_searches_and_timelines_show_the_same_entries(
     services.send_manual(
         hotel_b.tenant, reservation=hotel_b.reservation, guest=None, trigger="on-stay"
     )
+    queue.run_once()
 
     page = staff.get("/messages/").content.decode()
     assert "Selamat datang di Hotel Alpha" in page and "Hotel Bravo" not in page
@@ -406,7 +440,7 @@ def test_a_manual_post_stay_message_carries_a_fresh_feedback_link(
         {"reservation": str(hotel.reservation.public_id), "trigger": "post-stay"},
         HTTP_ACCEPT="application/json",
     )
-    assert response.status_code == 201
+    assert response.status_code == 202
     assert "/feedback/" in MessageLog.objects.get().body
     hotel.reservation.refresh_from_db()
     assert hotel.reservation.feedback_status == "pending"

@@ -60,18 +60,3 @@ def test_a_limited_job_is_deferred_not_failed(limited, settings) -> None:
     job.refresh_from_db()
     assert job.status == JobStatus.QUEUED and job.attempts == 0
     assert job.run_at == NOW + dt.timedelta(seconds=30)
-
-
-def test_a_manual_send_over_the_limit_says_when_to_try_again(limited, client, settings) -> None:
-    from messaging.defaults import seed_default_templates
-
-    seed_default_templates(limited.tenant)
-    for _ in range(2):
-        rate_limit.take(limited.tenant)
-    client.force_login(limited.staff)
-    response = client.post(
-        "/api/messages/send/",
-        {"reservation": str(limited.reservation.public_id), "trigger": "on-stay"},
-        HTTP_ACCEPT="application/json",
-    )
-    assert response.status_code == 400 and "try again in" in response.json()["error"]

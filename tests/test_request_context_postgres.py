@@ -272,9 +272,15 @@ def test_staff_edit_templates_and_send_by_hand_as_the_app_role(
         )
         log_page = staff.get("/messages/").content.decode()
         other_hotel = staff.get(f"/reservations/{b.reservation.public_id}/")
+    with django_connected_as(settings.DB_WORKER_ROLE):
+        from automation import queue
 
-    assert saved.status_code == 302 and sent.status_code == 201
-    assert MessageLog.objects.get().body == f"Halo {a.guest.full_name}, kamar 101 siap!"
+        assert queue.run_once() == 1  # the worker sends what staff queued
+
+    assert saved.status_code == 302 and sent.status_code == 202
+    message = MessageLog.objects.get()
+    assert message.body == f"Halo {a.guest.full_name}, kamar 101 siap!"
+    assert message.status == "sent"
     assert "kamar 101 siap" in log_page
     assert other_hotel.status_code == 404
 

@@ -54,6 +54,9 @@ class Failure:
     body: Any
     times: int
     delay: float = 0.0
+    # The request is carried out first and only its answer fails: WhatsApp has the message,
+    # the caller never hears so (a lost response, a gateway timeout).
+    after_delivery: bool = False
 
 
 @dataclass
@@ -120,12 +123,22 @@ class FakeWaha:
         body: Any = None,
         times: int = 1,
         delay: float = 0.0,
+        after_delivery: bool = False,
     ) -> None:
-        """The next `times` calls to METHOD path answer `status` (None: hang for `delay` s)."""
+        """The next `times` calls to METHOD path answer `status` (None: hang for `delay` s);
+        with `after_delivery` the call takes effect before its answer fails."""
         default = {"statusCode": status, "message": "Fake failure"} if status else None
         with self._lock:
             self._failures.append(
-                Failure(method, path, status, body if body is not None else default, times, delay)
+                Failure(
+                    method,
+                    path,
+                    status,
+                    body if body is not None else default,
+                    times,
+                    delay,
+                    after_delivery,
+                )
             )
 
     def pair(
@@ -315,6 +328,9 @@ def _handler_for(fake: FakeWaha) -> type[BaseHTTPRequestHandler]:
             if self.headers.get("X-Api-Key") != fake.api_key:
                 return self._json(401, {"message": "Unauthorized", "statusCode": 401})
             failure = fake._take_failure(method, path)
+            if failure is not None and failure.after_delivery:
+                with contextlib.suppress(KeyError):
+                    _route(fake, method, path, query, body or {})
             if failure is not None:
                 if failure.status is None:
                     time.sleep(failure.delay)
@@ -347,6 +363,7 @@ _SESSION_ACTION = re.compile(r"^/api/sessions/([^/]+)/(start|stop|restart|logout
 _SESSION = re.compile(r"^/api/sessions/([^/]+)$")
 _QR = re.compile(r"^/api/([^/]+)/auth/qr$")
 _LID = re.compile(r"^/api/([^/]+)/lids/(.+)$")
+_CHAT_MESSAGES = re.compile(r"^/api/([^/]+)/chats/([^/]+)/messages$")
 _FAKE = re.compile(r"^/_fake/sessions/([^/]+)/(pair|inbound)$")
 
 
@@ -357,6 +374,36 @@ def _not_working(session: Session) -> tuple[int, Any]:
         "status": session.status,
         "expected": ["WORKING"],
     }
+
+
+def _chat_history(
+    fake: FakeWaha, session: Session, chat_id: str, query: dict[str, str]
+) -> list[dict[str, Any]]:
+    """WAMessage objects of what this session sent to the chat, newest first, honouring the
+    `limit`, `filter.fromMe` and `filter.timestamp.gte` query parameters."""
+    since = int(query.get("filter.timestamp.gte") or 0)
+    me = (session.me or {}).get("id", "")
+    sent = [
+        {
+            "id": text["id"],
+            "timestamp": text["timestamp"],
+            "from": me,
+            "fromMe": True,
+            "source": "api",
+            "to": chat_id,
+            "body": text["text"],
+            "hasMedia": False,
+            "ack": 1,
+            "ackName": "SERVER",
+        }
+        for text in fake.sent_texts
+        if text["chatId"] == chat_id
+        and text["session"] == session.name
+        and text["timestamp"] >= since
+    ]
+    if query.get("filter.fromMe") == "false":
+        sent = []
+    return list(reversed(sent))[: int(query.get("limit") or 10)]
 
 
 def _route(
@@ -455,15 +502,17 @@ def _route(
                 "message": ["chatId must be a valid chat id"],
                 "error": "Bad Request",
             }
+        message_id = secrets.token_hex(11).upper()
         fake.sent_texts.append(
             {
                 "chatId": chat_id,
                 "text": body.get("text"),
                 "session": session.name,
                 "at": time.monotonic(),
+                "id": f"true_{chat_id}_{message_id}",
+                "timestamp": int(time.time()),
             }
         )
-        message_id = secrets.token_hex(11).upper()
         if fake.engine == "NOWEB":
             return 201, {
                 "key": {"remoteJid": f"{digits}@s.whatsapp.net", "fromMe": True, "id": message_id},
@@ -480,6 +529,12 @@ def _route(
             },
             "body": body.get("text"),
         }
+
+    if (match := _CHAT_MESSAGES.match(path)) and method == "GET":
+        session = fake.sessions[match.group(1)]
+        if session.status != "WORKING":
+            return _not_working(session)
+        return 200, _chat_history(fake, session, match.group(2), query)
 
     if method == "GET" and path == "/api/contacts/check-exists":
         session = fake.sessions[query.get("session", "default")]

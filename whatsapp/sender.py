@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
+from messaging.models import MessageLog
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
 from whatsapp import sessions
@@ -66,6 +67,53 @@ def send_text(tenant: Tenant, phone: str, text: str, *, sleep: Sleep = time.slee
         raise
     _record_success(config)
     return sent
+
+
+def find_sent(tenant: Tenant, phone: str, text: str, *, since: dt.datetime) -> SentMessage | None:
+    """The message with exactly this text that the hotel's number sent to `phone` since `since`,
+    if WhatsApp has it: a send that may have gone out (a worker died, a call timed out) is settled
+    here before it is tried again. Messages whose ids are already logged don't count, so the same
+    words sent twice on purpose are told apart. Sandbox sends reach no one: None."""
+    if not settings.WAHA_BASE_URL:
+        return None
+    config = sessions.configuration_for(tenant)
+    if config is None or config.status != SessionStatus.WORKING:
+        raise IntegrationError(
+            "WhatsApp is not connected, so an earlier attempt cannot be checked yet",
+            retryable=True,
+            code="session_not_ready",
+        )
+    e164 = to_e164(phone, tenant.country_code)
+    with sessions.client() as waha:
+        check = waha.check_exists(config.session_name, e164.lstrip("+"))
+        chat_id = check.chat_id or chat_id_for(e164)
+        # A little slack: WhatsApp's clock and ours are not the same clock.
+        history = waha.recent_messages_from_me(
+            config.session_name, chat_id, since=int(since.timestamp()) - 120
+        )
+    wanted = text.strip()
+    matching = sorted(
+        (
+            item
+            for item in history
+            if item.get("fromMe")
+            and isinstance(item.get("id"), str)
+            and str(item.get("body") or "").strip() == wanted
+        ),
+        key=lambda item: int(item.get("timestamp") or 0),
+    )
+    candidates = [str(item["id"]) for item in matching]
+    if not candidates:
+        return None
+    with acting_for_tenant(tenant.id):
+        logged = set(
+            MessageLog.objects.filter(tenant=tenant, waha_message_id__in=candidates).values_list(
+                "waha_message_id", flat=True
+            )
+        )
+    unclaimed = [message_id for message_id in candidates if message_id not in logged]
+    # The earliest: a retry that did go out twice leaves the later copy for its own attempt.
+    return SentMessage(message_id=unclaimed[0], chat_id=chat_id) if unclaimed else None
 
 
 def _send_to_console(tenant: Tenant, e164: str, text: str) -> SentMessage:

@@ -145,6 +145,29 @@ class WahaClient:
         )
         return message_id_from_send_response(data)
 
+    def recent_messages_from_me(
+        self, session: str, chat_id: str, *, since: int, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """Messages this number sent to `chat_id` since a unix time, newest first: how a send
+        whose outcome we never heard is settled. Without downloadMedia WAHA skips the media."""
+        data = self._call(
+            "GET",
+            f"/api/{quote(session)}/chats/{quote(chat_id, safe='')}/messages",
+            params={
+                "limit": limit,
+                "downloadMedia": "false",
+                "filter.fromMe": "true",
+                "filter.timestamp.gte": since,
+            },
+        )
+        if not isinstance(data, list):
+            raise WahaError(
+                "WAHA answered the chat history with something that is not a list",
+                retryable=True,
+                code="bad_response",
+            )
+        return [item for item in data if isinstance(item, dict)]
+
     def check_exists(self, session: str, phone_digits: str) -> NumberCheck:
         data = self._call(
             "GET", "/api/contacts/check-exists", params={"phone": phone_digits, "session": session}

@@ -1,0 +1,233 @@
+"""What a hotel trusts the queue with: one message per reason even when a worker dies mid-send or
+WAHA's answer is lost, a dead job that a person can send again, and permanent refusals that are
+not retried. Everything talks to the fake WAHA over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
+
+from automation import pms_webhook, queue
+from automation.models import AutomationJob, JobStatus
+from messaging.defaults import seed_default_templates
+from messaging.models import MessageLog, MessageStatus
+from pms.models import PMSConfiguration
+from tenancy.db import acting_for_tenant
+from tests import factories
+from tests.test_automation_e2e import CHECKED_IN, EVENT, connect_whatsapp, post
+from whatsapp.waha import WahaClient
+
+pytestmark = pytest.mark.django_db
+
+HISTORY = "/api/default/chats/6281234560001@c.us/messages"
+
+
+class WorkerKilled(BaseException):
+    """Stands in for SIGKILL: not an Exception, so nothing in the worker catches it."""
+
+
+@pytest.fixture(autouse=True)
+def no_quiet_hours(settings: Any) -> None:
+    settings.AUTOMATION_QUIET_HOURS_END = settings.AUTOMATION_QUIET_HOURS_START = "00:00"
+
+
+@pytest.fixture
+def clock() -> Iterator[Any]:
+    with time_machine.travel(timezone.now(), tick=True) as traveller:
+        yield traveller
+
+
+def checked_in(hotel: factories.Hotel, fake: Any, settings: Any) -> AutomationJob:
+    """A guest checks in through a signed PMS webhook: one welcome message is queued."""
+    settings.APP_URL = "http://127.0.0.1:9"
+    with acting_for_tenant(hotel.tenant.id, role="owner"):
+        seed_default_templates(hotel.tenant)
+        secret = pms_webhook.rotate_secret(
+            PMSConfiguration.objects.create(tenant=hotel.tenant, provider="demo")
+        )
+    connect_whatsapp(hotel, fake, settings)
+    post(Client(), hotel, secret, EVENT)
+    post(Client(), hotel, secret, CHECKED_IN)
+    return AutomationJob.objects.get(kind="send_message")
+
+
+def after_the_lease(clock: Any) -> None:
+    clock.shift(dt.timedelta(seconds=queue.LEASE_SECONDS + 1))
+
+
+def test_a_worker_killed_after_whatsapp_took_the_message_does_not_send_it_again(
+    hotel_a, fake_waha, settings, clock, monkeypatch
+) -> None:
+    job = checked_in(hotel_a, fake_waha, settings)
+    real_send = WahaClient.send_text
+
+    def send_then_die(self: WahaClient, *args: Any, **kwargs: Any) -> str | None:
+        real_send(self, *args, **kwargs)
+        raise WorkerKilled
+
+    monkeypatch.setattr(WahaClient, "send_text", send_then_die)
+    with pytest.raises(WorkerKilled):
+        queue.run_once()
+    monkeypatch.undo()
+    job.refresh_from_db()
+    assert job.status == JobStatus.RUNNING and len(fake_waha.sent_texts) == 1
+
+    assert queue.run_once() == 0  # still leased to the dead worker
+    after_the_lease(clock)
+    assert queue.run_once() == 1
+
+    job.refresh_from_db()
+    message = MessageLog.objects.get(direction="outbound")
+    assert len(fake_waha.sent_texts) == 1  # the guest got it once
+    assert job.status == JobStatus.SUCCEEDED and job.payload["result"]["reconciled"] is True
+    assert message.status == MessageStatus.SENT
+    assert message.waha_message_id == fake_waha.sent_texts[0]["id"]
+
+
+def test_a_worker_killed_before_the_message_left_sends_it_once_after_the_lease(
+    hotel_a, fake_waha, settings, clock, monkeypatch
+) -> None:
+    job = checked_in(hotel_a, fake_waha, settings)
+
+    def die(*args: Any, **kwargs: Any) -> None:
+        raise WorkerKilled
+
+    monkeypatch.setattr(WahaClient, "start_typing", die)
+    with pytest.raises(WorkerKilled):
+        queue.run_once()
+    monkeypatch.undo()
+    assert fake_waha.sent_texts == []
+
+    after_the_lease(clock)
+    assert queue.run_once() == 1
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and "reconciled" not in job.payload["result"]
+    assert len(fake_waha.sent_texts) == 1
+    assert fake_waha.requests_to(HISTORY), "the history was checked before sending again"
+    assert MessageLog.objects.get(direction="outbound").status == MessageStatus.SENT
+
+
+def test_a_lost_answer_from_waha_is_settled_from_the_chat_history(
+    hotel_a, fake_waha, settings, clock
+) -> None:
+    job = checked_in(hotel_a, fake_waha, settings)
+    fake_waha.fail("POST", "/api/sendText", status=504, after_delivery=True)
+
+    queue.run_once()
+    job.refresh_from_db()
+    assert job.status == JobStatus.RETRYING and len(fake_waha.sent_texts) == 1
+
+    clock.shift(dt.timedelta(hours=2))
+    queue.run_once()
+
+    job.refresh_from_db()
+    message = MessageLog.objects.get(direction="outbound")
+    assert len(fake_waha.sent_texts) == 1
+    assert job.status == JobStatus.SUCCEEDED and len(job.error_history) == 1
+    assert (message.status, message.waha_message_id) == ("sent", fake_waha.sent_texts[0]["id"])
+
+
+def test_waha_always_down_ends_dead_and_retry_sends_it_once_waha_is_back(
+    hotel_a, fake_waha, settings, clock
+) -> None:
+    job = checked_in(hotel_a, fake_waha, settings)
+    fake_waha.fail("POST", "/api/sendText", status=500, times=1000)
+
+    for _ in range(job.max_attempts):
+        queue.run_once()
+        clock.shift(dt.timedelta(hours=2))
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.DEAD and len(job.error_history) == job.max_attempts
+    staff = Client()
+    staff.force_login(hotel_a.staff)
+    page = staff.get("/automation/?state=dead").content.decode()
+    assert "WAHA failed on POST /api/sendText (500)" in page
+    assert fake_waha.sent_texts == []
+
+    fake_waha._failures.clear()  # WAHA is back
+    staff.post(f"/automation/{job.public_id}/retry/")
+    assert queue.run_once() == 1
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and len(fake_waha.sent_texts) == 1
+    assert MessageLog.objects.get(direction="outbound").status == MessageStatus.SENT
+
+
+def test_an_invalid_number_fails_at_once_without_retrying(hotel_a, fake_waha, settings) -> None:
+    job = checked_in(hotel_a, fake_waha, settings)
+    fake_waha.fail(
+        "POST",
+        "/api/sendText",
+        status=422,
+        body={"statusCode": 422, "message": "invalid chatId: the number does not exist"},
+    )
+
+    queue.run_once()
+
+    job.refresh_from_db()
+    message = MessageLog.objects.get(direction="outbound")
+    assert job.status == JobStatus.FAILED and job.attempts == 1 and job.finished_at is not None
+    assert "422" in job.last_error and message.status == MessageStatus.FAILED
+    assert queue.run_once() == 0 and fake_waha.sent_texts == []
+
+
+def test_the_same_words_sent_twice_on_purpose_are_both_sent(
+    hotel_a, fake_waha, settings, clock
+) -> None:
+    """A message already logged is not mistaken for a lost one with the same text."""
+    checked_in(hotel_a, fake_waha, settings)
+    AutomationJob.objects.all().delete()
+    staff = Client()
+    staff.force_login(hotel_a.staff)
+    for _ in range(2):
+        staff.post(
+            "/api/messages/send/",
+            {"reservation": str(hotel_a.reservation.public_id), "text": "Your taxi is here"},
+        )
+    queue.run_once()
+    first, second = MessageLog.objects.filter(direction="outbound").order_by("pk")
+    assert (first.status, second.status) == ("sent", "sent")
+    # The second send's answer is lost; its retry must not claim the first message's id.
+    fake_waha.fail("POST", "/api/sendText", status=504, after_delivery=True)
+    staff.post(
+        "/api/messages/send/",
+        {"reservation": str(hotel_a.reservation.public_id), "text": "Your taxi is here"},
+    )
+    queue.run_once()
+    clock.shift(dt.timedelta(hours=2))
+    queue.run_once()
+
+    third = MessageLog.objects.filter(direction="outbound").order_by("pk").last()
+    assert third is not None and third.status == "sent"
+    assert len(fake_waha.sent_texts) == 3
+    assert len({first.waha_message_id, second.waha_message_id, third.waha_message_id}) == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_answer_is_settled_by_the_worker_role_on_postgres(fake_waha, settings) -> None:
+    from tests.test_request_context_postgres import django_connected_as
+
+    hotel = factories.make_hotel("Hotel Alpha")
+    job = checked_in(hotel, fake_waha, settings)
+    fake_waha.fail("POST", "/api/sendText", status=504, after_delivery=True)
+    with django_connected_as(settings.DB_WORKER_ROLE):
+        assert queue.run_once() == 1
+    # PostgreSQL's own clock decides what is due: bring the retry forward instead of travelling.
+    AutomationJob.objects.filter(pk=job.pk).update(run_at=timezone.now())
+    with django_connected_as(settings.DB_WORKER_ROLE):
+        assert queue.run_once() == 1
+
+    job.refresh_from_db()
+    message = MessageLog.objects.get(direction="outbound")
+    assert job.status == JobStatus.SUCCEEDED and job.payload["result"]["reconciled"] is True
+    assert len(fake_waha.sent_texts) == 1
+    assert message.waha_message_id == fake_waha.sent_texts[0]["id"]
