@@ -58,3 +58,83 @@ def test_several_worker_processes_drain_the_queue(tmp_path: Path) -> None:
     assert done.stdout.strip().splitlines()[-1] == "['succeeded', 'succeeded', 'succeeded']", (
         done.stdout
     )
+
+
+SETUP_HOTEL_WITH_A_QUEUED_MESSAGE = """
+from messaging import services
+from tests import factories
+from whatsapp.models import WahaConfiguration
+hotel = factories.make_hotel("Hotel Kill")
+WahaConfiguration.objects.create(tenant=hotel.tenant, session_name="default", status="WORKING")
+services.send_manual(hotel.tenant, reservation=hotel.reservation, guest=None, free_text="Hi {{guestName}}")
+"""
+
+REPORT = """
+from automation.models import AutomationJob
+from messaging.models import MessageLog
+job = AutomationJob.objects.get()
+message = MessageLog.objects.get()
+print(job.status, job.payload.get("result", {}).get("reconciled"), message.status, message.waha_message_id)
+"""
+
+
+@pytest.mark.slow
+def test_a_worker_killed_while_waha_holds_its_message_completes_the_job_exactly_once(
+    tmp_path: Path,
+) -> None:
+    import signal
+    import sqlite3
+    import time
+
+    from whatsapp.fake_waha import FakeWaha, Session
+
+    fake = FakeWaha(api_key="kill-test-key").start()
+    try:
+        fake.sessions["default"] = Session(name="default", config={})
+        fake.pair("default")
+        database = tmp_path / "worker.sqlite3"
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in {"INNBOX_TEST_DB", "DJANGO_SETTINGS_MODULE", "RUN_MAIN"}
+        }
+        env.update(
+            DATABASE_URL=f"sqlite:///{database}",
+            WAHA_BASE_URL=fake.url,
+            WAHA_API_KEY="kill-test-key",
+            WAHA_MIN_GAP_SECONDS="0",
+            WAHA_MAX_GAP_SECONDS="0",
+            WAHA_MAX_TYPING_SECONDS="0",
+        )
+        assert manage(env, "migrate", "--no-input").returncode == 0
+        setup = manage(env, "shell", "-c", SETUP_HOTEL_WITH_A_QUEUED_MESSAGE)
+        assert setup.returncode == 0, setup.stderr[-2000:]
+        # WhatsApp takes the message, then the answer hangs: the worker is killed waiting for it.
+        fake.fail("POST", "/api/sendText", status=None, delay=30, after_delivery=True)
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "run_worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while not fake.sent_texts:
+            assert time.monotonic() < deadline, "the worker never sent"
+            time.sleep(0.1)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+
+        with sqlite3.connect(database) as db:
+            state = db.execute("SELECT status FROM automation_jobs").fetchone()[0]
+            # Time passes: the dead worker's lease runs out.
+            db.execute("UPDATE automation_jobs SET locked_until = '2000-01-01 00:00:00'")
+        assert state == "running"
+        again = manage(env, "run_worker", "--once")
+        assert again.returncode == 0, again.stderr[-2000:]
+
+        report = manage(env, "shell", "-c", REPORT).stdout.strip().splitlines()[-1]
+        assert report == f"succeeded True sent {fake.sent_texts[0]['id']}"
+        assert len(fake.sent_texts) == 1
+    finally:
+        fake.stop()
