@@ -28,6 +28,7 @@ from django.utils.module_loading import import_string
 
 from automation import retry_policy
 from automation.models import AutomationJob, JobKind, JobStatus
+from hotel.models import Reservation
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
 from tenancy.db import acting_for_tenant, enforces_rls
@@ -63,11 +64,13 @@ def enqueue(
     *,
     run_at: dt.datetime | None = None,
     request_id: str = "",
+    reservation: Reservation | None = None,
 ) -> AutomationJob:
     with acting_for_tenant(tenant.id):
         job = AutomationJob.objects.create(
             tenant=tenant,
             kind=kind,
+            reservation=reservation,
             payload=payload or {},
             run_at=run_at or timezone.now(),
             request_id=request_id or structlog.contextvars.get_contextvars().get("request_id", ""),
@@ -119,8 +122,13 @@ def run_job(job_id: int, tenant_id: UUID) -> AutomationJob:
     with acting_for_tenant(tenant_id):
         job = AutomationJob.objects.get(pk=job_id)
         tenant = Tenant.objects.get(pk=tenant_id)
+    # Every line of the job carries what an operator searches by, including the request that
+    # caused it (a PMS webhook, a staff click).
     with structlog.contextvars.bound_contextvars(
-        job_id=str(job.public_id), tenant_id=str(tenant_id), request_id=job.request_id or None
+        job_id=str(job.public_id),
+        tenant_id=str(tenant_id),
+        reservation_id=job.reservation_id,
+        request_id=job.request_id or None,
     ):
         try:
             if job.kind not in HANDLERS:

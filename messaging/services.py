@@ -169,7 +169,10 @@ def send_manual(
             status=MessageStatus.QUEUED,
         )
         message.job = queue.enqueue(
-            tenant, JobKind.SEND_MESSAGE, {"message": message.pk, "trigger": trigger or "manual"}
+            tenant,
+            JobKind.SEND_MESSAGE,
+            {"message": message.pk, "trigger": trigger or "manual"},
+            reservation=reservation,
         )
         message.save(update_fields=["job", "updated_at"])
     log.info("manual_send_queued", reservation_id=reservation.pk if reservation else None)

@@ -231,3 +231,42 @@ def test_a_lost_answer_is_settled_by_the_worker_role_on_postgres(fake_waha, sett
     assert job.status == JobStatus.SUCCEEDED and job.payload["result"]["reconciled"] is True
     assert len(fake_waha.sent_texts) == 1
     assert message.waha_message_id == fake_waha.sent_texts[0]["id"]
+
+
+def test_every_log_line_of_a_job_names_its_job_hotel_reservation_and_causing_request(
+    hotel_a, fake_waha, settings
+) -> None:
+
+    connect_whatsapp(hotel_a, fake_waha, settings)
+    seed_default_templates(hotel_a.tenant)
+    staff = Client()
+    staff.force_login(hotel_a.staff)
+    request_id = staff.post(
+        "/api/messages/send/",
+        {"reservation": str(hotel_a.reservation.public_id), "trigger": "on-stay"},
+        HTTP_X_REQUEST_ID="frontdesk-click-1234",
+    )["X-Request-ID"]
+    assert request_id == "frontdesk-click-1234"
+    job = AutomationJob.objects.get()
+
+    import io
+    import json
+    import logging
+
+    root = logging.getLogger()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(root.handlers[0].formatter)
+    root.addHandler(handler)
+    try:
+        queue.run_once()
+    finally:
+        root.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines() if line]
+
+    assert {line["event"] for line in lines} >= {"message_sent", "job_finished"}
+    for line in lines:
+        assert line["job_id"] == str(job.public_id)
+        assert line["tenant_id"] == str(hotel_a.tenant.id)
+        assert line["reservation_id"] == hotel_a.reservation.pk
+        assert line["request_id"] == "frontdesk-click-1234"
