@@ -7,8 +7,11 @@ from typing import Any
 from urllib.parse import quote
 
 import segno
+from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -22,15 +25,63 @@ from whatsapp.models import WahaConfiguration
 from whatsapp.schemas import Envelope
 
 log = get_logger(__name__)
+# Far above what a careful hotel needs; a typo of 600 must not unleash a ban.
+MAX_SENDS_PER_MINUTE = 30
 
 
 # --- the settings page -----------------------------------------------------------------------
 
 
+class SendingPaceForm(forms.ModelForm):
+    sends_per_minute = forms.IntegerField(
+        label="Messages per minute",
+        min_value=1,
+        max_value=MAX_SENDS_PER_MINUTE,
+        help_text=(
+            "Automated and manual messages together. Above it they wait their turn; none is "
+            "dropped. WhatsApp bans numbers that send in bursts, so keep it low."
+        ),
+    )
+
+    class Meta:
+        model = WahaConfiguration
+        fields = ["sends_per_minute"]
+
+
 @member_required
 def waha_settings(request: MemberRequest) -> HttpResponse:
     context = _status_context(request, refresh=True)
+    config = context["config"]
+    if config is not None:
+        context["pace_form"] = SendingPaceForm(
+            instance=config,
+            initial={"sends_per_minute": config.sends_per_minute or _default_pace()},
+        )
+    context["default_pace"] = _default_pace()
     return render(request, "whatsapp/settings.html", context)
+
+
+@owner_required
+@require_POST
+def save_sending_pace(request: MemberRequest) -> HttpResponse:
+    config = sessions.configuration_for(request.tenant)
+    if config is None:
+        messages.error(request, "Connect WhatsApp first; then you can set its sending pace.")
+        return redirect("waha_settings")
+    form = SendingPaceForm(request.POST, instance=config)
+    if not form.is_valid():
+        context = _status_context(request)
+        context.update(pace_form=form, default_pace=_default_pace())
+        return render(request, "whatsapp/settings.html", context, status=400)
+    form.save()
+    messages.success(
+        request, f"Sending pace saved: at most {config.sends_per_minute} messages per minute."
+    )
+    return redirect("waha_settings")
+
+
+def _default_pace() -> int:
+    return int(settings.AUTOMATION_SENDS_PER_MINUTE)
 
 
 @never_cache
