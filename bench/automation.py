@@ -66,10 +66,10 @@ def ensure_database() -> None:
             dbname="postgres",
             autocommit=True,
         ) as admin:
-            if not admin.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [params["NAME"]]
-            ).fetchone():
-                admin.execute(f'CREATE DATABASE "{params["NAME"]}"')
+            # A fresh database each run: numbers from the same starting point, and the single
+            # WAHA Core session is not held by the previous run's hotel.
+            admin.execute(f'DROP DATABASE IF EXISTS "{params["NAME"]}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{params["NAME"]}"')
     call_command("migrate", verbosity=0)
 
 

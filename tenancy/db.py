@@ -19,9 +19,13 @@ DbRole = Literal["owner", "staff", "system"]
 _SETTINGS = ("app.tenant_id", "app.role", "app.user_id")
 
 
-def _set(name: str, value: str) -> None:
+def _set_all(values: list[str]) -> None:
+    """All three settings in one round trip: every request and job sets them, often twice."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        cursor.execute(
+            "SELECT set_config(%s, %s, true), set_config(%s, %s, true), set_config(%s, %s, true)",
+            [part for pair in zip(_SETTINGS, values, strict=True) for part in pair],
+        )
 
 
 def enforces_rls() -> bool:
@@ -36,15 +40,23 @@ def set_db_context(
         return
     if not connection.in_atomic_block:
         raise RuntimeError("the RLS context must be set inside transaction.atomic()")
-    _set("app.tenant_id", str(tenant_id) if tenant_id else "")
-    _set("app.role", role or "")
-    _set("app.user_id", str(user_id) if user_id is not None else "")
+    _set_all(
+        [
+            str(tenant_id) if tenant_id else "",
+            role or "",
+            str(user_id) if user_id is not None else "",
+        ]
+    )
 
 
-def _current(name: str) -> str:
+def _current_all() -> list[str]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting(%s, true)", [name])
-        return cursor.fetchone()[0] or ""
+        cursor.execute(
+            "SELECT current_setting(%s, true), current_setting(%s, true), "
+            "current_setting(%s, true)",
+            list(_SETTINGS),
+        )
+        return [value or "" for value in cursor.fetchone()]
 
 
 @contextmanager
@@ -59,10 +71,12 @@ def acting_for_tenant(tenant_id: UUID, role: DbRole = "system") -> Iterator[None
     afterwards; on an error the savepoint's rollback restores it.
     """
     with transaction.atomic():
-        previous = [_current(name) for name in _SETTINGS] if enforces_rls() else None
-        set_db_context(tenant_id=tenant_id, role=role)
+        previous = _current_all() if enforces_rls() else None
+        # Already acting for this tenant in this role (nested service calls): nothing to change.
+        unchanged = previous is not None and previous[:2] == [str(tenant_id), role]
+        if not unchanged:
+            set_db_context(tenant_id=tenant_id, role=role)
         with structlog.contextvars.bound_contextvars(tenant_id=str(tenant_id)):
             yield
-        if previous is not None:
-            for name, value in zip(_SETTINGS, previous, strict=True):
-                _set(name, value)
+        if previous is not None and not unchanged:
+            _set_all(previous)
