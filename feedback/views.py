@@ -68,7 +68,7 @@ def feedback_form(request: HttpRequest, token: str) -> HttpResponse:
         {
             "reservation": reservation,
             "text": text,
-            "intro": text["intro"].format(
+            "intro": str(text["intro"]).format(
                 hotel=reservation.tenant.name, name=reservation.guest.first_name
             ),
             "form": form,
