@@ -167,7 +167,8 @@ def date_filter(params: QueryDict) -> DateFilter:
 def reservation_matches(request: MemberRequest, word: str) -> Q:
     """The word in the guest's name, or the booking code, PMS id or room, exactly."""
     # The names are matched in guests (one pass over the hotel's guests, then a set lookup per
-    # reservation) rather than through a join per reservation row: on 100k SQLite, 251 -> 158 ms for a code, 157 -> 125 for a name.
+    # reservation) rather than through a join per reservation row. Measured on 100,000 (SQLite):
+    # a booking code 251 -> 158 ms, a name 157 -> 125 ms.
     named = tenant_queryset(request, Guest).filter(
         Q(first_name__icontains=word) | Q(last_name__icontains=word)
     )
