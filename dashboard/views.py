@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from automation import triggers
+from automation.models import AutomationJob
 from dashboard import stats
 from hotel.models import Guest, Reservation
 from messaging.models import Direction, MessageLog, Trigger
@@ -15,6 +18,9 @@ from whatsapp import inbound, sessions
 UNREAD_SHOWN = 5
 TIMELINE_LENGTH = 100
 RECENT_RESERVATIONS = 8
+# A regular can have stayed a hundred times; the page shows the latest, the rest stay in the PMS.
+GUEST_STAYS_SHOWN = 50
+JOBS_SHOWN = 20
 
 
 @member_required
@@ -49,9 +55,25 @@ def reservation_detail(request: MemberRequest, public_id: str) -> HttpResponse:
         {
             "reservation": reservation,
             "guest": reservation.guest,
+            "nights": (reservation.check_out - reservation.check_in).days,
             "timeline": timeline,
+            "jobs": automations_for(request, reservation)[:JOBS_SHOWN],
             "triggers": Trigger.choices,
         },
+    )
+
+
+def automations_for(request: MemberRequest, reservation: Reservation) -> QuerySet[AutomationJob]:
+    """The automation jobs of one stay: linked to it, or keyed `<reservation id>:<trigger>`.
+
+    Jobs carry the reservation as a foreign key (indexed); the idempotency keys are matched
+    exactly (the unique index) so a job written with only its key still shows.
+    """
+    keys = [triggers.idempotency_key(reservation.pk, trigger) for trigger in Trigger.values]
+    return (
+        tenant_queryset(request, AutomationJob)
+        .filter(Q(reservation=reservation) | Q(idempotency_key__in=keys))
+        .order_by("-run_at", "-pk")
     )
 
 
@@ -66,7 +88,7 @@ def guest_detail(request: MemberRequest, public_id: str) -> HttpResponse:
         "dashboard/guest.html",
         {
             "guest": guest,
-            "reservations": guest.reservations.order_by("-check_in"),
+            "reservations": guest.reservations.order_by("-check_in", "-pk")[:GUEST_STAYS_SHOWN],
             "timeline": timeline,
             "triggers": Trigger.choices,
         },

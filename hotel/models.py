@@ -43,6 +43,15 @@ class Guest(PublicIdMixin, TenantScopedModel, TimestampedModel):
             models.Index(
                 fields=["tenant", "last_name", "first_name"], name="guests_tenant_name_idx"
             ),
+            # /guests/?sort=-joined (newest first) and its pages, without sorting every guest.
+            models.Index(fields=["tenant", "created_at"], name="guests_tenant_joined_idx"),
+            # /guests/?sort=-points: the most loyal guests first.
+            models.Index(fields=["tenant", "points"], name="guests_tenant_points_idx"),
+            # /guests/?sort=country: by country, then by name within it.
+            models.Index(
+                fields=["tenant", "country_code", "last_name", "first_name"],
+                name="guests_tenant_country_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -125,6 +134,11 @@ class Reservation(PublicIdMixin, TenantScopedModel, TimestampedModel):
             # /reservations/ tabs: a tenant's reservations by status, by arrival.
             models.Index(
                 fields=["tenant", "status", "check_in"], name="reservations_status_in_idx"
+            ),
+            # /reservations/ on-stay tab (next departures first) and checked-out tab (latest
+            # departures first), and ?sort=departure in any tab.
+            models.Index(
+                fields=["tenant", "status", "check_out"], name="reservations_status_out_idx"
             ),
             # Dashboard arrivals/departures and the pre-arrival scheduler.
             models.Index(fields=["tenant", "check_in"], name="reservations_check_in_idx"),

@@ -35,3 +35,13 @@ document.addEventListener("DOMContentLoaded", () => {
   const select = document.querySelector("select[name=provider]");
   if (select) showCredentialsFor(select);
 });
+
+// A link to a page's dialog (".../guests/<id>/#send-dialog", "Message" in the guests list) opens
+// it; the hash is dropped so that reloading the page after a send does not open it again.
+document.addEventListener("DOMContentLoaded", () => {
+  const target = location.hash.length > 1 && document.getElementById(location.hash.slice(1));
+  if (target instanceof HTMLDialogElement) {
+    history.replaceState(null, "", location.pathname + location.search);
+    target.showModal();
+  }
+});

@@ -1,0 +1,240 @@
+"""/guests/ and /reservations/: search, sort, tabs, dates and pages, all in the query string.
+
+Each view returns the whole page, or for an HTMX request only the results (the table, its tabs
+and its pages) from templates/dashboard/partials/, so a search swaps the table and the search box
+keeps its focus. The queries and the indexes they use are listed in docs/dashboard.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+
+from dashboard import listing
+from dashboard.listing import Column
+from hotel.models import Guest, Reservation, ReservationStatus
+from tenancy.access import MemberRequest, member_required, tenant_queryset
+
+MAX_SEARCH_WORDS = 5
+
+GUEST_COLUMNS = (
+    Column("name", "Name", ("last_name", "first_name")),
+    Column("country", "Country", ("country_code", "last_name", "first_name")),
+    Column("points", "Points", ("points",), True, "fewest first", "most first"),
+    Column("joined", "Joined", ("created_at",), True, "oldest first", "newest first"),
+)
+GUEST_HEADERS = (
+    ("Name", "name"),
+    ("Phone", ""),
+    ("Email", ""),
+    ("Country", "country"),
+    ("Tier", ""),
+    ("Points", "points"),
+    ("Joined", "joined"),
+    ("Actions", ""),
+)
+
+RESERVATION_COLUMNS = (
+    Column("arrival", "Arrival", ("check_in",), False, "earliest first", "latest first"),
+    Column("departure", "Departure", ("check_out",), False, "earliest first", "latest first"),
+    Column("room", "Room", ("room_number",), False, "lowest first", "highest first"),
+)
+RESERVATION_HEADERS = (
+    ("Guest", ""),
+    ("Room", "room"),
+    ("Arrival", "arrival"),
+    ("Departure", "departure"),
+    ("Status", ""),
+    ("Amount", ""),
+    ("Source", ""),
+)
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    statuses: tuple[str, ...]  # empty: every status
+    default_sort: str  # what the front desk wants first in this tab
+
+
+TABS = (
+    Tab("all", "All", (), "-arrival"),
+    Tab("pre-arrival", "Pre-arrival", (ReservationStatus.PRE_ARRIVAL,), "arrival"),
+    Tab("on-stay", "On stay", (ReservationStatus.ON_STAY,), "departure"),
+    Tab("checked-out", "Checked out", (ReservationStatus.CHECKED_OUT,), "-departure"),
+    # A no-show is a stay that will not happen, like a cancellation; the badge tells them apart.
+    Tab(
+        "cancelled",
+        "Cancelled",
+        (ReservationStatus.CANCELLED, ReservationStatus.NO_SHOW),
+        "-arrival",
+    ),
+)
+DATE_MODES = (("staying", "Staying"), ("arriving", "Arriving"))
+
+
+# --- guests -------------------------------------------------------------------------------------
+
+
+def guest_matches(query: str) -> Q:
+    """Every word in the first or last name ("Ana Wijaya"), or the email, or the phone."""
+    by_name = Q()
+    for word in query.split()[:MAX_SEARCH_WORDS]:
+        by_name &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    match = by_name | Q(email__icontains=query)
+    # Phones are stored as E.164 (+6281234567890); the desk types "0812 3456 7890" or "+62 812...".
+    # Leading zeros are a trunk or exit prefix, never part of the stored digits that follow "+".
+    digits = re.sub(r"\D", "", query).lstrip("0")
+    if len(digits) >= 4:
+        match |= Q(phone_e164__contains=digits)
+    return match
+
+
+@member_required
+def guest_list(request: MemberRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    sorting = listing.parse_sort(request.GET.get("sort", ""), GUEST_COLUMNS, "name")
+    guests = tenant_queryset(request, Guest)
+    if query:
+        guests = guests.filter(guest_matches(query))
+    page = listing.page_of(
+        guests.order_by(*sorting.order_by),
+        listing.page_number(request.GET.get("page")),
+        total=listing.capped_count(guests),
+    )
+    context = {
+        "page": page,
+        "query": query,
+        "sorting": sorting,
+        "headers": listing.headers(GUEST_HEADERS, GUEST_COLUMNS, sorting),
+        "sort_options": listing.sort_options(GUEST_COLUMNS),
+        "filtered": bool(query),
+    }
+    return _page_or_partial(request, "dashboard/guests.html", "guest_results.html", context)
+
+
+# --- reservations -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DateFilter:
+    mode: str  # "staying": the stay overlaps the range; "arriving": check-in inside it
+    start: dt.date | None
+    end: dt.date | None
+
+    @property
+    def active(self) -> bool:
+        return self.start is not None or self.end is not None
+
+    def apply(self, reservations: QuerySet[Reservation]) -> QuerySet[Reservation]:
+        if self.mode == "arriving":
+            if self.start:
+                reservations = reservations.filter(check_in__gte=self.start)
+            if self.end:
+                reservations = reservations.filter(check_in__lte=self.end)
+            return reservations
+        # In the house on some day of the range: arrived by its end, not gone before its start.
+        if self.start:
+            reservations = reservations.filter(check_out__gte=self.start)
+        if self.end:
+            reservations = reservations.filter(check_in__lte=self.end)
+        return reservations
+
+
+def _date(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:  # a hand-edited URL: ignore the filter rather than fail the page
+        return None
+
+
+def date_filter(params: QueryDict) -> DateFilter:
+    start, end = _date(params.get("from")), _date(params.get("to"))
+    if start and end and end < start:
+        start, end = end, start
+    mode = params.get("dates", "staying")
+    return DateFilter(mode if mode in dict(DATE_MODES) else "staying", start, end)
+
+
+def reservation_matches(request: MemberRequest, word: str) -> Q:
+    """The word in the guest's name, or the booking code, PMS id or room, exactly."""
+    # The names are matched in guests (one pass over the hotel's guests, then a set lookup per
+    # reservation) rather than through a join per reservation row. Measured on 100,000 (SQLite):
+    # a booking code 251 -> 158 ms, a name 157 -> 125 ms.
+    named = tenant_queryset(request, Guest).filter(
+        Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    )
+    return (
+        Q(guest__in=named.values("pk"))
+        | Q(booking_code__iexact=word)
+        | Q(pms_reservation_id__iexact=word)
+        | Q(room_number__iexact=word)
+    )
+
+
+def tab_counts(reservations: QuerySet[Reservation]) -> dict[str, int]:
+    """How many of the filtered reservations each tab holds: one GROUP BY status."""
+    by_status = dict(
+        reservations.order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {
+        tab.key: sum(
+            n for status, n in by_status.items() if not tab.statuses or status in tab.statuses
+        )
+        for tab in TABS
+    }
+
+
+@member_required
+def reservation_list(request: MemberRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    tab = next((t for t in TABS if t.key == request.GET.get("status")), TABS[0])
+    sorting = listing.parse_sort(request.GET.get("sort", ""), RESERVATION_COLUMNS, tab.default_sort)
+    dates = date_filter(request.GET)
+    reservations = dates.apply(tenant_queryset(request, Reservation))
+    for word in query.split()[:MAX_SEARCH_WORDS]:  # every word must match: "Ana 101"
+        reservations = reservations.filter(reservation_matches(request, word))
+    counts = tab_counts(reservations)
+    if tab.statuses:
+        reservations = reservations.filter(status__in=tab.statuses)
+    page = listing.page_of(
+        reservations.select_related("guest").order_by(*sorting.order_by),
+        listing.page_number(request.GET.get("page")),
+        total=(counts[tab.key], True),
+    )
+    context = {
+        "page": page,
+        "query": query,
+        "tab": tab,
+        "tabs": [(t, counts[t.key]) for t in TABS],
+        "dates": dates,
+        "date_modes": DATE_MODES,
+        "sorting": sorting,
+        "headers": listing.headers(RESERVATION_HEADERS, RESERVATION_COLUMNS, sorting),
+        "sort_options": listing.sort_options(RESERVATION_COLUMNS),
+        "filtered": bool(query) or dates.active,
+    }
+    return _page_or_partial(
+        request, "dashboard/reservations.html", "reservation_results.html", context
+    )
+
+
+def _page_or_partial(
+    request: MemberRequest, page_template: str, partial: str, context: dict[str, Any]
+) -> HttpResponse:
+    template = f"dashboard/partials/{partial}" if listing.wants_partial(request) else page_template
+    response = render(request, template, context)
+    # The same URL answers a page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
