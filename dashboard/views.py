@@ -67,7 +67,14 @@ def _setup_steps(whatsapp: WahaConfiguration | None, pms: PMSConfiguration | Non
 
 def _message_chart(request: MemberRequest) -> dict:
     data = stats.messages_per_day(request)
-    names = {str(status): str(status.label).lower() for status in stats.OUTBOUND_STATUSES}
+    names = {
+        "read": _("read"),
+        "delivered": _("delivered"),
+        "sent": _("sent"),
+        "queued": _("queued"),
+        "failed": _("failed"),
+        "dead": _("dead"),
+    }
     return {
         "data": data,
         "names": names,

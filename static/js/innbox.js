@@ -69,7 +69,8 @@ document.addEventListener("click", (event) => {
   if (closer) dismissToast(closer.closest("[data-toast]"));
 });
 document.addEventListener("DOMContentLoaded", () => {
-  document.querySelectorAll("[data-toast]").forEach((toast) => {
+  const toasts = document.querySelectorAll("[data-toast]");
+  toasts.forEach((toast) => {
     let remaining = Number(toast.dataset.toastSeconds || 6) * 1000;
     let started = Date.now();
     let timer = setTimeout(() => dismissToast(toast), remaining);
