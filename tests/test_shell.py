@@ -109,6 +109,9 @@ def test_it_switches_the_shell_to_indonesian(client: Client, hotel_a: factories.
                        "Mode uji: pesan tidak dikirim", "Langsung ke konten utama"):  # fmt: skip
         assert indonesian in page, indonesian
     assert ">Dashboard<" not in page and "Log out" not in page
+    # Chart coordinates stay SVG numbers: Indonesian number formatting would write "12,5".
+    assert "<rect" in page
+    assert not re.search(r'\b(?:x|y|width|height)="[\d.]*,', page)
 
 
 def test_the_language_is_the_users_not_the_hotels(client: Client, hotel_a: factories.Hotel) -> None:
