@@ -4,16 +4,22 @@ from django.contrib import messages
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from automation import triggers
 from automation.models import AutomationJob
-from dashboard import stats
+from dashboard import alerts, charts, stats
 from hotel.models import Guest, Reservation
+from innbox.context_processors import dead_job_count
 from messaging.models import Direction, MessageLog, Trigger
+from pms import services as pms_services
+from pms.models import PMSConfiguration
 from pms.views import sync_status_context
 from tenancy.access import MemberRequest, get_for_member, member_required, tenant_queryset
 from whatsapp import inbound, sessions
+from whatsapp.models import SessionStatus, WahaConfiguration
 
 UNREAD_SHOWN = 5
 TIMELINE_LENGTH = 100
@@ -28,10 +34,22 @@ def home(request: MemberRequest) -> HttpResponse:
     unread = tenant_queryset(request, MessageLog).filter(
         direction=Direction.INBOUND, staff_read_at__isnull=True
     )
+    whatsapp = sessions.configuration_for(request.tenant)
+    pms = pms_services.configuration_for(request.tenant)
     context = {
         **sync_status_context(request),
         "stats": stats.for_tenant(request),
-        "whatsapp": sessions.configuration_for(request.tenant),
+        "alerts": alerts.collect(
+            alerts.AlertContext(
+                dead_jobs=dead_job_count(request),
+                whatsapp=whatsapp,
+                pms=pms,
+                sandbox=sessions.is_sandbox(),
+            )
+        ),
+        "setup": _setup_steps(whatsapp, pms),
+        "message_chart": _message_chart(request),
+        "movement_chart": _movement_chart(request),
         "unread_count": unread.count(),
         "unread_messages": unread.select_related("guest").order_by("-created_at")[:UNREAD_SHOWN],
         # What the front desk works with: stays in the house and the next arrivals.
@@ -41,6 +59,45 @@ def home(request: MemberRequest) -> HttpResponse:
         .order_by("check_in", "room_number")[:RECENT_RESERVATIONS],
     }
     return render(request, "dashboard/home.html", context)
+
+
+def _setup_steps(whatsapp: WahaConfiguration | None, pms: PMSConfiguration | None) -> dict:
+    """A new hotel's next steps; the template hides the panel once both are done."""
+    whatsapp_done = whatsapp is not None and whatsapp.status == SessionStatus.WORKING
+    return {
+        "pms_done": pms is not None,
+        "whatsapp_done": whatsapp_done,
+        "show": pms is None or not whatsapp_done,
+    }
+
+
+def _message_chart(request: MemberRequest) -> dict:
+    data = stats.messages_per_day(request)
+    names = {
+        "read": _("read"),
+        "delivered": _("delivered"),
+        "sent": _("sent"),
+        "queued": _("queued"),
+        "failed": _("failed"),
+        "dead": _("dead"),
+    }
+    return {
+        "data": data,
+        "names": names,
+        "chart": charts.stacked(data, names, label_every=2),
+        "total": sum(data.total(day) for day in data.days),
+    }
+
+
+def _movement_chart(request: MemberRequest) -> dict:
+    data = stats.arrivals_and_departures(request)
+    names = {"arrivals": _("arrivals"), "departures": _("departures")}
+    return {
+        "data": data,
+        "names": names,
+        "chart": charts.grouped(data, names),
+        "total": sum(data.total(day) for day in data.days),
+    }
 
 
 @member_required
@@ -99,5 +156,13 @@ def guest_detail(request: MemberRequest, public_id: str) -> HttpResponse:
 @require_POST
 def mark_messages_read(request: MemberRequest) -> HttpResponse:
     count = inbound.mark_read(request.tenant)
-    messages.success(request, f"{count} guest message{'s' if count != 1 else ''} marked as read.")
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d guest message marked as read.",
+            "%(count)d guest messages marked as read.",
+            count,
+        )
+        % {"count": count},
+    )
     return redirect("dashboard:home")

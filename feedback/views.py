@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django import forms
 from django.db.models import Avg, Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,8 +12,21 @@ from hotel.models import FeedbackStatus, Reservation
 from messaging.services import primary_language
 from tenancy.access import MemberRequest, member_required, tenant_queryset
 
+
+class FeedbackText(TypedDict):
+    title: str
+    intro: str
+    rating: str
+    comments: str
+    send: str
+    thanks: str
+    closed: str
+    expired: str
+    stars: list[str]
+
+
 # The form speaks the guest's language; English for the rest.
-TEXT = {
+TEXT: dict[str, FeedbackText] = {
     "en": {
         "title": "How was your stay?",
         "intro": "Thank you for staying at {hotel}, {name}. Your answer goes straight to the team.",

@@ -5,18 +5,28 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from tenancy.models import UILanguage
+
 
 def innbox(request: HttpRequest) -> dict[str, Any]:
-    tenant = getattr(request, "tenant", None)
     return {
         # The sidebar's count of jobs that need a person; one indexed count per page.
-        "dead_jobs": _dead_jobs(tenant) if tenant is not None else 0,
+        "dead_jobs": dead_job_count(request),
         "sandbox_messaging": not settings.WAHA_BASE_URL,
         "is_owner": getattr(request, "role", None) == "owner",
+        "ui_languages": UILanguage.choices,
     }
 
 
-def _dead_jobs(tenant: Any) -> int:
-    from automation.models import AutomationJob, JobStatus
+def dead_job_count(request: HttpRequest) -> int:
+    """Dead jobs of the request's hotel, counted once per request (sidebar and dashboard)."""
+    tenant = getattr(request, "tenant", None)
+    if tenant is None:
+        return 0
+    cached: int | None = getattr(request, "_innbox_dead_jobs", None)
+    if cached is None:
+        from automation.models import AutomationJob, JobStatus
 
-    return AutomationJob.objects.filter(tenant=tenant, status=JobStatus.DEAD).count()
+        cached = AutomationJob.objects.filter(tenant=tenant, status=JobStatus.DEAD).count()
+        request._innbox_dead_jobs = cached  # type: ignore[attr-defined]
+    return cached

@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tenancy.middleware.TenantMiddleware",
+    # After authentication: the screen language is the user's own choice (users.ui_language).
+    "tenancy.middleware.UserLanguageMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -65,6 +67,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "innbox.context_processors.innbox",
@@ -145,7 +148,9 @@ AXES_LOCKOUT_CALLABLE = "tenancy.views.auth.login_locked_out"
 AXES_USERNAME_CALLABLE = "tenancy.throttling.username_for_throttling"
 
 LANGUAGE_CODE = "en"
+# Innbox's own screens; must match tenancy.models.UILanguage (tests/test_shell_i18n.py checks).
 LANGUAGES = [("en", "English"), ("id", "Bahasa Indonesia")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -9,8 +9,9 @@ from babel import Locale
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
-from tenancy.models import User
+from tenancy.models import UILanguage, User
 
 # ISO 639-1 languages offered as a hotel's default guest language; guests may have any.
 GUEST_LANGUAGES = [
@@ -116,6 +117,13 @@ class HotelForm(forms.Form):
         choices=language_choices,
         help_text="Used for guests whose language we do not know.",
     )
+    room_count = forms.IntegerField(
+        label=_("Number of rooms"),
+        required=False,
+        min_value=1,
+        max_value=100_000,
+        help_text=_("The dashboard's occupancy rate divides the rooms in use by this number."),
+    )
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
@@ -134,3 +142,9 @@ class InviteForm(forms.Form):
     email = forms.EmailField(
         label="Staff email", widget=forms.EmailInput(attrs={"placeholder": "name@hotel.com"})
     )
+
+
+class LanguageForm(forms.Form):
+    """The user menu's language choice (POST only; the page it came from is `next`)."""
+
+    ui_language = forms.ChoiceField(label=_("Language"), choices=UILanguage.choices)

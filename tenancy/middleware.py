@@ -10,9 +10,11 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import structlog
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 
 from tenancy.db import enforces_rls, set_db_context
 from tenancy.models import Membership, Tenant
@@ -67,3 +69,27 @@ class TenantMiddleware:
         structlog.contextvars.bind_contextvars(tenant_id=str(membership.tenant_id))
         timezone.activate(ZoneInfo(membership.tenant.time_zone))
         return membership
+
+
+class UserLanguageMiddleware:
+    """Activate the logged-in user's chosen screen language for this request.
+
+    A per-user field instead of LocaleMiddleware's cookie: the choice follows the person to any
+    device. Anonymous pages (login, signup, webhooks) follow the browser's Accept-Language.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            language = getattr(request.user, "ui_language", "") or settings.LANGUAGE_CODE
+        else:
+            language = translation.get_language_from_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", translation.get_language())
+        if not request.user.is_authenticated:
+            patch_vary_headers(response, ("Accept-Language",))
+        return response

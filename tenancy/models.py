@@ -6,6 +6,7 @@ import uuid
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import GreaterThanOrEqual
@@ -36,6 +37,13 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username)
 
 
+class UILanguage(models.TextChoices):
+    """Languages of Innbox's own screens (settings.LANGUAGES); guests' languages are separate."""
+
+    ENGLISH = "en", "English"
+    INDONESIAN = "id", "Bahasa Indonesia"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in. Email is the login; which hotel they work for is their Membership."""
 
@@ -44,6 +52,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Django admin access (operators of the installation), unrelated to hotel roles.
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Chosen in the user menu; UserLanguageMiddleware activates it on every request.
+    ui_language = models.CharField(
+        max_length=8, choices=UILanguage.choices, default=UILanguage.ENGLISH
+    )
 
     objects = UserManager()
 
@@ -55,6 +67,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         db_table = "users"
         constraints = [
             models.UniqueConstraint(Lower("email"), name="users_email_unique_ci"),
+            models.CheckConstraint(
+                condition=models.Q(ui_language__in=UILanguage.values),
+                name="users_ui_language_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -74,12 +90,21 @@ class Tenant(PublicIdMixin, TimestampedModel):
     default_language = models.CharField(max_length=8, default="en")
     # ISO 3166-1 alpha-2; the default region for guests' phone numbers.
     country_code = models.CharField(max_length=2, default="ID")
+    # The occupancy rate's denominator; None until the owner says (the dashboard asks for it).
+    room_count = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)]
+    )
 
     class Meta:
         db_table = "tenants"
         constraints = [
             models.CheckConstraint(
                 condition=GreaterThanOrEqual(Length("name"), 3), name="tenants_name_min_length"
+            ),
+            # Zero rooms would divide by zero; "unknown" is NULL.
+            models.CheckConstraint(
+                condition=models.Q(room_count__isnull=True) | models.Q(room_count__gte=1),
+                name="tenants_room_count_positive",
             ),
         ]
 

@@ -17,6 +17,7 @@ def create_tenant_with_owner(
     time_zone: str = "Asia/Jakarta",
     default_language: str = "en",
     country_code: str = "ID",
+    room_count: int | None = None,
 ) -> Tenant:
     """Create a hotel and make `owner` its owner, in one transaction.
 
@@ -32,6 +33,7 @@ def create_tenant_with_owner(
             time_zone=time_zone,
             default_language=default_language,
             country_code=country_code,
+            room_count=room_count,
         )
         Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
     return tenant

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenancy.views import accept_invite, auth, onboarding, team
+from tenancy.views import accept_invite, account, auth, hotel, onboarding, team
 
 urlpatterns = [
     path("signup/", auth.signup, name="signup"),
@@ -17,6 +17,8 @@ urlpatterns = [
     path("onboarding/", onboarding.onboarding, name="onboarding"),
     path("onboarding/create-tenant/", onboarding.create_tenant, name="create_tenant"),
     path("accept-invite/", accept_invite.accept_invite, name="accept_invite"),
+    path("account/language/", account.set_language, name="set_language"),
+    path("settings/hotel/", hotel.hotel_settings, name="hotel_settings"),
     path("settings/team/", team.team, name="team"),
     path(
         "settings/team/invitations/<uuid:public_id>/resend/",

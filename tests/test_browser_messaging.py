@@ -54,7 +54,7 @@ def test_edit_preview_send_and_find_it_in_the_log(live_server, page, screenshot,
     dialog.locator(".bubble").get_by_text("Room " + reservation.room_number).wait_for()
     screenshot("3-send-dialog")
     dialog.get_by_role("button", name="Send now").click()
-    page.get_by_text("Message queued").wait_for()
+    page.locator(".toast", has_text="Message queued").wait_for()
     assert queue.run_once() == 1  # what the worker beside the web server does within a second
 
     page.get_by_role("link", name="Messages").click()

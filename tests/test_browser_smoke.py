@@ -23,7 +23,7 @@ def test_an_owner_logs_in_and_sees_the_dashboard(live_server, page, screenshot) 
 
     page.wait_for_url(f"{live_server.url}/")
     assert page.get_by_role("heading", name="Dashboard").is_visible()
-    assert page.get_by_text("Hotel Alpha").first.is_visible()
+    assert page.locator("#sidebar").get_by_text("Hotel Alpha").is_visible()
     screenshot("dashboard")
 
 

@@ -45,3 +45,66 @@ document.addEventListener("DOMContentLoaded", () => {
     target.showModal();
   }
 });
+
+// Phone layout: the menu button opens and closes the sidebar; Escape closes it and gives focus
+// back to the button. aria-expanded tells screen readers the menu's state.
+function setMenu(open, { focusButton = false } = {}) {
+  const shell = document.querySelector("[data-shell]");
+  const button = document.querySelector("[data-menu-button]");
+  if (!shell || !button) return;
+  shell.classList.toggle("menu-open", open);
+  button.setAttribute("aria-expanded", String(open));
+  if (open) document.querySelector("[data-sidebar] a")?.focus();
+  else if (focusButton) button.focus();
+}
+document.addEventListener("click", (event) => {
+  if (!event.target.closest("[data-menu-button]")) return;
+  const button = event.target.closest("[data-menu-button]");
+  setMenu(button.getAttribute("aria-expanded") !== "true");
+});
+document.addEventListener("keydown", (event) => {
+  const shell = document.querySelector("[data-shell]");
+  if (event.key === "Escape" && shell?.classList.contains("menu-open")) {
+    setMenu(false, { focusButton: true });
+  }
+});
+
+// Toasts: closable, and gone by themselves after a while, but never while the pointer or the
+// keyboard focus is on them (someone is reading).
+function dismissToast(toast) {
+  toast.remove();
+}
+document.addEventListener("click", (event) => {
+  const closer = event.target.closest("[data-close-toast]");
+  if (closer) dismissToast(closer.closest("[data-toast]"));
+});
+document.addEventListener("DOMContentLoaded", () => {
+  const toasts = document.querySelectorAll("[data-toast]");
+  toasts.forEach((toast) => {
+    let remaining = Number(toast.dataset.toastSeconds || 6) * 1000;
+    let started = Date.now();
+    let timer = setTimeout(() => dismissToast(toast), remaining);
+    const pause = () => {
+      clearTimeout(timer);
+      remaining -= Date.now() - started;
+    };
+    const resume = () => {
+      if (toast.matches(":hover") || toast.contains(document.activeElement)) return;
+      started = Date.now();
+      timer = setTimeout(() => dismissToast(toast), Math.max(remaining, 2000));
+    };
+    toast.addEventListener("mouseenter", pause);
+    toast.addEventListener("focusin", pause);
+    toast.addEventListener("mouseleave", resume);
+    toast.addEventListener("focusout", resume);
+  });
+});
+
+// HTMX loading state for assistive technology: the element that started a request is busy until
+// it ends (Pico also draws its spinner on aria-busy elements).
+document.addEventListener("htmx:beforeRequest", (event) => {
+  event.detail.elt.setAttribute("aria-busy", "true");
+});
+document.addEventListener("htmx:afterRequest", (event) => {
+  event.detail.elt.removeAttribute("aria-busy");
+});

@@ -39,6 +39,7 @@ def create_tenant(request: TenantRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 time_zone=form.cleaned_data["time_zone"],
                 default_language=form.cleaned_data["default_language"],
+                room_count=form.cleaned_data["room_count"],
             )
         except IntegrityError:  # another tab created a hotel first; the database refused
             log.info("second_tenant_refused", error_category=ErrorCategory.VALIDATION)
