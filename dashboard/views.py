@@ -13,7 +13,7 @@ from automation.models import AutomationJob
 from dashboard import alerts, charts, stats
 from hotel.models import Guest, Reservation
 from innbox.context_processors import dead_job_count
-from messaging.models import Direction, MessageLog, Trigger
+from messaging.models import Direction, MessageLog, MessageStatus, Trigger
 from pms import services as pms_services
 from pms.models import PMSConfiguration
 from pms.views import sync_status_context
@@ -105,7 +105,7 @@ def reservation_detail(request: MemberRequest, public_id: str) -> HttpResponse:
     reservation = get_for_member(
         request, Reservation.objects.select_related("guest"), public_id=public_id
     )
-    timeline = reservation.messages.order_by("-created_at")[:TIMELINE_LENGTH]
+    timeline = list(reservation.messages.order_by("-created_at")[:TIMELINE_LENGTH])
     return render(
         request,
         "dashboard/reservation.html",
@@ -114,10 +114,16 @@ def reservation_detail(request: MemberRequest, public_id: str) -> HttpResponse:
             "guest": reservation.guest,
             "nights": (reservation.check_out - reservation.check_in).days,
             "timeline": timeline,
+            "sending": _sending(timeline),
             "jobs": automations_for(request, reservation)[:JOBS_SHOWN],
             "triggers": Trigger.choices,
         },
     )
+
+
+def _sending(timeline: list[MessageLog]) -> bool:
+    """A message still on its way: the page refreshes its timeline until it is sent or failed."""
+    return any(message.status == MessageStatus.QUEUED for message in timeline)
 
 
 def automations_for(request: MemberRequest, reservation: Reservation) -> QuerySet[AutomationJob]:
@@ -137,9 +143,9 @@ def automations_for(request: MemberRequest, reservation: Reservation) -> QuerySe
 @member_required
 def guest_detail(request: MemberRequest, public_id: str) -> HttpResponse:
     guest = get_for_member(request, Guest, public_id=public_id)
-    timeline = guest.messages.select_related("reservation").order_by("-created_at")[
-        :TIMELINE_LENGTH
-    ]
+    timeline = list(
+        guest.messages.select_related("reservation").order_by("-created_at")[:TIMELINE_LENGTH]
+    )
     return render(
         request,
         "dashboard/guest.html",
@@ -147,6 +153,7 @@ def guest_detail(request: MemberRequest, public_id: str) -> HttpResponse:
             "guest": guest,
             "reservations": guest.reservations.order_by("-check_in", "-pk")[:GUEST_STAYS_SHOWN],
             "timeline": timeline,
+            "sending": _sending(timeline),
             "triggers": Trigger.choices,
         },
     )

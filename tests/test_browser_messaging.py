@@ -55,7 +55,11 @@ def test_edit_preview_send_and_find_it_in_the_log(live_server, page, screenshot,
     screenshot("3-send-dialog")
     dialog.get_by_role("button", name="Send now").click()
     page.locator(".toast", has_text="Message queued").wait_for()
+    timeline = page.locator("#messages-panel")
+    timeline.locator(".badge", has_text="Queued").wait_for()
     assert queue.run_once() == 1  # what the worker beside the web server does within a second
+    timeline.locator(".badge", has_text="Sent").wait_for()  # the page follows, no reload
+    screenshot("3b-sent-without-reload")
 
     page.get_by_role("link", name="Messages").click()
     row = page.get_by_role("row").filter(has_text=reservation.guest.full_name)
