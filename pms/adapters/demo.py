@@ -49,6 +49,7 @@ ROOM_TYPES = [
     ("Family Room", Decimal("1850000"), range(301, 311)),
     ("Pool Villa", Decimal("4750000"), range(401, 406)),
 ]
+ROOM_COUNT = sum(len(rooms) for _, _, rooms in ROOM_TYPES)
 SOURCES = ["Direct", "Booking.com", "Expedia", "Agoda", "Walk-in"]
 GUEST_POOL = 260
 
@@ -166,7 +167,7 @@ class DemoAdapter(PMSAdapter):
         }
 
     def test_connection(self) -> str:
-        return f"Demo hotel: 40 rooms, story date {self.today:%d %b %Y}"
+        return f"Demo hotel: {ROOM_COUNT} rooms, story date {self.today:%d %b %Y}"
 
     def _raw_status(self, check_in: dt.date, check_out: dt.date, room: str, fate: str) -> str:
         today = self.today

@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from hotel.models import Reservation
 from messaging.defaults import seed_default_templates
-from pms.adapters.demo import DemoAdapter
+from pms.adapters.demo import ROOM_COUNT, DemoAdapter
 from pms.models import PMSConfiguration
 from pms.services import sync_now
 from tenancy.db import acting_for_tenant
-from tenancy.models import Membership, Role, User
+from tenancy.models import Membership, Role, Tenant, User
 from tenancy.services import create_tenant_with_owner
 
 DEMO_HOTEL = "Hotel Nusantara (demo)"
@@ -30,9 +30,16 @@ class Command(BaseCommand):
         owner = self._user(DEMO_OWNER)
         membership = Membership.objects.filter(user=owner).first()
         if membership is None:
-            tenant = create_tenant_with_owner(owner, name=DEMO_HOTEL, time_zone="Asia/Makassar")
+            # The demo PMS's rooms, so the dashboard's occupancy card has its denominator.
+            tenant = create_tenant_with_owner(
+                owner, name=DEMO_HOTEL, time_zone="Asia/Makassar", room_count=ROOM_COUNT
+            )
         else:
             tenant = membership.tenant
+            if tenant.room_count is None:  # seeded before hotels had a room count
+                with acting_for_tenant(tenant.id):
+                    Tenant.objects.filter(pk=tenant.pk).update(room_count=ROOM_COUNT)
+                tenant.room_count = ROOM_COUNT
         with acting_for_tenant(tenant.id):
             staff = self._user(DEMO_STAFF)
             Membership.objects.get_or_create(
