@@ -31,15 +31,14 @@ import django  # noqa: E402
 
 django.setup()
 
-import psycopg  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from automation import pms_webhook, queue  # noqa: E402
 from automation.models import AutomationJob, JobKind  # noqa: E402
+from bench.common import prepare_database  # noqa: E402
 from hotel.models import Guest, Reservation  # noqa: E402
 from messaging.defaults import seed_default_templates  # noqa: E402
 from pms.models import PMSConfiguration  # noqa: E402
@@ -54,23 +53,6 @@ JOBS = int(os.environ.get("BENCH_JOBS", "200"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 LATENCY = float(os.environ.get("BENCH_WAHA_LATENCY", "0.02"))
 CALLS_PER_SEND = 2  # check-exists and sendText (pacing is switched off for the benchmark)
-
-
-def ensure_database() -> None:
-    if connection.vendor == "postgresql":
-        params = connection.settings_dict
-        with psycopg.connect(
-            host=params["HOST"] or "127.0.0.1",
-            port=params["PORT"] or 5432,
-            user=params["USER"],
-            dbname="postgres",
-            autocommit=True,
-        ) as admin:
-            # A fresh database each run: numbers from the same starting point, and the single
-            # WAHA Core session is not held by the previous run's hotel.
-            admin.execute(f'DROP DATABASE IF EXISTS "{params["NAME"]}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{params["NAME"]}"')
-    call_command("migrate", verbosity=0)
 
 
 def hotel():
@@ -199,7 +181,7 @@ def bench_dispatch() -> None:
 
 
 if __name__ == "__main__":
-    ensure_database()
+    prepare_database(fresh=True)
     print(f"database: {connection.vendor}")
     bench_ingest()
     bench_dispatch()

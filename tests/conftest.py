@@ -7,6 +7,9 @@ with the reason printed; with CI=true such a skip fails the run.
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -188,3 +191,17 @@ def fake_waha(settings: Any) -> Iterator[Any]:
     settings.WAHA_MAX_TYPING_SECONDS = 0.05
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def parsed_logs() -> Iterator[Callable[[], list[dict]]]:
+    """Reads every line logged so far in the test, as the JSON our handler writes, parsed."""
+    root = logging.getLogger()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(root.handlers[0].formatter)
+    root.addHandler(handler)
+    try:
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line]
+    finally:
+        root.removeHandler(handler)

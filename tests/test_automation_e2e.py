@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 
 from automation import pms_webhook, queue
+from automation.models import AutomationJob
 from messaging.defaults import seed_default_templates
 from messaging.models import MessageLog
 from pms.models import PMSConfiguration
@@ -92,6 +93,20 @@ def run_scenario(hotel: factories.Hotel, fake: Any, settings: Any) -> MessageLog
     return message
 
 
+def checked_in(hotel: factories.Hotel, fake: Any, settings: Any) -> AutomationJob:
+    """A guest checks in through a signed PMS webhook: one welcome message is queued."""
+    settings.APP_URL = "http://127.0.0.1:9"
+    with acting_for_tenant(hotel.tenant.id, role="owner"):
+        seed_default_templates(hotel.tenant)
+        secret = pms_webhook.rotate_secret(
+            PMSConfiguration.objects.create(tenant=hotel.tenant, provider="demo")
+        )
+    connect_whatsapp(hotel, fake, settings)
+    post(Client(), hotel, secret, EVENT)
+    post(Client(), hotel, secret, CHECKED_IN)
+    return AutomationJob.objects.get(kind="send_message")
+
+
 @pytest.mark.django_db
 def test_a_check_in_webhook_sends_one_welcome_that_is_then_delivered(
     hotel_a, fake_waha, settings
@@ -108,15 +123,7 @@ def test_waha_failing_twice_then_working_sends_on_the_third_attempt(
     import time_machine
     from django.utils import timezone
 
-    settings.APP_URL = "http://127.0.0.1:9"
-    with acting_for_tenant(hotel_a.tenant.id, role="owner"):
-        seed_default_templates(hotel_a.tenant)
-        secret = pms_webhook.rotate_secret(
-            PMSConfiguration.objects.create(tenant=hotel_a.tenant, provider="demo")
-        )
-    connect_whatsapp(hotel_a, fake_waha, settings)
-    post(Client(), hotel_a, secret, EVENT)
-    post(Client(), hotel_a, secret, CHECKED_IN)
+    job = checked_in(hotel_a, fake_waha, settings)
     fake_waha.fail("POST", "/api/sendText", status=500, times=2)
 
     with time_machine.travel(timezone.now(), tick=False) as traveller:
@@ -125,9 +132,7 @@ def test_waha_failing_twice_then_working_sends_on_the_third_attempt(
             traveller.shift(dt.timedelta(hours=2))
 
     assert len(fake_waha.sent_texts) == 1
-    from automation.models import AutomationJob
-
-    job = AutomationJob.objects.get(kind="send_message")
+    job.refresh_from_db()
     assert job.status == "succeeded" and len(job.error_history) == 2
     assert MessageLog.objects.get(direction="outbound").status == "sent"
 

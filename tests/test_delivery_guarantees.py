@@ -13,14 +13,12 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from automation import pms_webhook, queue
+from automation import queue
 from automation.models import AutomationJob, JobStatus
 from messaging.defaults import seed_default_templates
 from messaging.models import MessageLog, MessageStatus
-from pms.models import PMSConfiguration
-from tenancy.db import acting_for_tenant
 from tests import factories
-from tests.test_automation_e2e import CHECKED_IN, EVENT, connect_whatsapp, post
+from tests.test_automation_e2e import checked_in, connect_whatsapp
 from whatsapp.waha import WahaClient
 
 pytestmark = pytest.mark.django_db
@@ -41,20 +39,6 @@ def no_quiet_hours(settings: Any) -> None:
 def clock() -> Iterator[Any]:
     with time_machine.travel(timezone.now(), tick=True) as traveller:
         yield traveller
-
-
-def checked_in(hotel: factories.Hotel, fake: Any, settings: Any) -> AutomationJob:
-    """A guest checks in through a signed PMS webhook: one welcome message is queued."""
-    settings.APP_URL = "http://127.0.0.1:9"
-    with acting_for_tenant(hotel.tenant.id, role="owner"):
-        seed_default_templates(hotel.tenant)
-        secret = pms_webhook.rotate_secret(
-            PMSConfiguration.objects.create(tenant=hotel.tenant, provider="demo")
-        )
-    connect_whatsapp(hotel, fake, settings)
-    post(Client(), hotel, secret, EVENT)
-    post(Client(), hotel, secret, CHECKED_IN)
-    return AutomationJob.objects.get(kind="send_message")
 
 
 def after_the_lease(clock: Any) -> None:
@@ -234,7 +218,7 @@ def test_a_lost_answer_is_settled_by_the_worker_role_on_postgres(fake_waha, sett
 
 
 def test_every_log_line_of_a_job_names_its_job_hotel_reservation_and_causing_request(
-    hotel_a, fake_waha, settings
+    hotel_a, fake_waha, settings, parsed_logs
 ) -> None:
 
     connect_whatsapp(hotel_a, fake_waha, settings)
@@ -248,21 +232,10 @@ def test_every_log_line_of_a_job_names_its_job_hotel_reservation_and_causing_req
     )["X-Request-ID"]
     assert request_id == "frontdesk-click-1234"
     job = AutomationJob.objects.get()
+    logged_by_the_request = len(parsed_logs())
 
-    import io
-    import json
-    import logging
-
-    root = logging.getLogger()
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(root.handlers[0].formatter)
-    root.addHandler(handler)
-    try:
-        queue.run_once()
-    finally:
-        root.removeHandler(handler)
-    lines = [json.loads(line) for line in stream.getvalue().splitlines() if line]
+    queue.run_once()
+    lines = parsed_logs()[logged_by_the_request:]
 
     assert {line["event"] for line in lines} >= {"message_sent", "job_finished"}
     for line in lines:

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import json
 import logging
-from collections.abc import Callable, Iterator
 
 import pytest
 from django.db.utils import OperationalError
 from django.test import Client
 
 from innbox.logs import get_logger
-
-
-@pytest.fixture
-def parsed_logs() -> Iterator[Callable[[], list[dict]]]:
-    """Reads every line logged so far in the test, as the JSON our handler writes, parsed."""
-    root = logging.getLogger()
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(root.handlers[0].formatter)
-    root.addHandler(handler)
-    try:
-        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line]
-    finally:
-        root.removeHandler(handler)
 
 
 def test_it_returns_a_request_id_and_logs_it_on_every_line(

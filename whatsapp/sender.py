@@ -51,13 +51,7 @@ def send_text(tenant: Tenant, phone: str, text: str, *, sleep: Sleep = time.slee
     e164 = to_e164(phone, tenant.country_code)
     if not settings.WAHA_BASE_URL:
         return _send_to_console(tenant, e164, text)
-    config = sessions.configuration_for(tenant)
-    if config is None or config.status != SessionStatus.WORKING:
-        raise IntegrationError(
-            "WhatsApp is not connected: connect it on the WhatsApp settings page",
-            retryable=True,
-            code="session_not_ready",
-        )
+    config = _working_session(tenant, "connect it on the WhatsApp settings page")
     try:
         with sessions.client() as waha:
             sent = _send_through_waha(waha, config, e164, text, sleep)
@@ -76,13 +70,7 @@ def find_sent(tenant: Tenant, phone: str, text: str, *, since: dt.datetime) -> S
     words sent twice on purpose are told apart. Sandbox sends reach no one: None."""
     if not settings.WAHA_BASE_URL:
         return None
-    config = sessions.configuration_for(tenant)
-    if config is None or config.status != SessionStatus.WORKING:
-        raise IntegrationError(
-            "WhatsApp is not connected, so an earlier attempt cannot be checked yet",
-            retryable=True,
-            code="session_not_ready",
-        )
+    config = _working_session(tenant, "an earlier attempt cannot be checked yet")
     e164 = to_e164(phone, tenant.country_code)
     with sessions.client() as waha:
         check = waha.check_exists(config.session_name, e164.lstrip("+"))
@@ -114,6 +102,18 @@ def find_sent(tenant: Tenant, phone: str, text: str, *, since: dt.datetime) -> S
     unclaimed = [message_id for message_id in candidates if message_id not in logged]
     # The earliest: a retry that did go out twice leaves the later copy for its own attempt.
     return SentMessage(message_id=unclaimed[0], chat_id=chat_id) if unclaimed else None
+
+
+def _working_session(tenant: Tenant, consequence: str) -> WahaConfiguration:
+    """The hotel's session, if WhatsApp works; otherwise a retryable error (it may come back)."""
+    config = sessions.configuration_for(tenant)
+    if config is None or config.status != SessionStatus.WORKING:
+        raise IntegrationError(
+            f"WhatsApp is not connected: {consequence}",
+            retryable=True,
+            code="session_not_ready",
+        )
+    return config
 
 
 def _send_to_console(tenant: Tenant, e164: str, text: str) -> SentMessage:
