@@ -50,7 +50,8 @@ def demo_hotel(settings: Any) -> tuple[factories.Hotel, Reservation]:
     """A hotel as the demo shows it: a few hundred stays, messages, a feedback answer, a job."""
     settings.WAHA_BASE_URL = None
     settings.APP_URL = "http://127.0.0.1:9"
-    hotel = factories.make_hotel("Hotel Nusantara")
+    # A long name, as real ones are: it must not push a phone screen wider.
+    hotel = factories.make_hotel("Hotel Nusantara Beach Resort & Spa Ubud")
     with acting_for_tenant(hotel.tenant.id, role="owner"):
         seed_default_templates(hotel.tenant)
         PMSConfiguration.objects.create(tenant=hotel.tenant, provider="demo")
