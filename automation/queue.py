@@ -16,13 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+import threading
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 import structlog
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -31,6 +32,7 @@ from automation.models import AutomationJob, JobKind, JobStatus
 from hotel.models import Reservation
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
+from messaging.models import MessageLog, MessageStatus
 from tenancy.db import acting_for_tenant, enforces_rls
 from tenancy.models import Tenant
 
@@ -53,8 +55,29 @@ class Defer(Exception):
         self.until, self.reason = until, reason
 
 
+class LeaseLost(Exception):
+    """Another worker took this job over (our lease ran out): stop, and write nothing."""
+
+
 def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    # The thread too: a lease is fenced by who holds it, and threads of one process are rivals.
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def keep_lease(job: AutomationJob, seconds: float = LEASE_SECONDS) -> None:
+    """Hold the job for `seconds` more, or raise LeaseLost if another worker holds it now.
+
+    Called before anything a second worker must not repeat (a send), so that a worker whose
+    lease ran out while it slept never acts on a job someone else has claimed since."""
+    now = timezone.now()
+    with acting_for_tenant(job.tenant_id):
+        kept = AutomationJob.objects.filter(
+            pk=job.pk, status=JobStatus.RUNNING, locked_by=job.locked_by
+        ).update(
+            locked_until=now + dt.timedelta(seconds=max(seconds, LEASE_SECONDS)), updated_at=now
+        )
+    if not kept:
+        raise LeaseLost(f"job {job.public_id} is held by another worker now")
 
 
 def enqueue(
@@ -77,6 +100,21 @@ def enqueue(
         )
     log.info("job_enqueued", job_id=str(job.public_id), kind=kind)
     return job
+
+
+def cancel_waiting(jobs: QuerySet[AutomationJob], reason: str) -> int:
+    """Cancel the jobs of `jobs` that have not run yet; their messages say why they never went."""
+    now = timezone.now()
+    waiting = list(
+        jobs.filter(status__in=[JobStatus.QUEUED, JobStatus.RETRYING]).values_list("pk", flat=True)
+    )
+    cancelled = AutomationJob.objects.filter(
+        pk__in=waiting, status__in=[JobStatus.QUEUED, JobStatus.RETRYING]
+    ).update(status=JobStatus.CANCELLED, finished_at=now, updated_at=now)
+    MessageLog.objects.filter(job_id__in=waiting, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.FAILED, failure_reason=f"Not sent: {reason}", updated_at=now
+    )
+    return cancelled
 
 
 def pending(tenant: Tenant, kind: str) -> AutomationJob | None:
@@ -117,11 +155,13 @@ def claim_due_jobs(limit: int = 10, *, worker: str | None = None) -> list[tuple[
     return due
 
 
-def run_job(job_id: int, tenant_id: UUID) -> AutomationJob:
+def run_job(job_id: int, tenant_id: UUID, *, worker: str | None = None) -> AutomationJob:
     """Run one claimed job for its tenant and record the outcome on the job."""
     with acting_for_tenant(tenant_id):
         job = AutomationJob.objects.get(pk=job_id)
         tenant = Tenant.objects.get(pk=tenant_id)
+    if job.status != JobStatus.RUNNING or job.locked_by != (worker or worker_id()):
+        return job  # cancelled, or taken over by another worker, since our claim
     # Every line of the job carries what an operator searches by, including the request that
     # caused it (a PMS webhook, a staff click).
     with structlog.contextvars.bound_contextvars(
@@ -131,11 +171,16 @@ def run_job(job_id: int, tenant_id: UUID) -> AutomationJob:
         request_id=job.request_id or None,
     ):
         try:
+            # Jobs of one claim run one after the other; a late one may have lost its lease.
+            keep_lease(job)
             if job.kind not in HANDLERS:
                 raise IntegrationError(f"no handler for {job.kind} jobs", retryable=False)
             # The handler opens its own transactions (a sync commits page by page, so its
             # progress is visible while it runs).
             result = import_string(HANDLERS[job.kind])(job, tenant)
+        except LeaseLost as lost:
+            log.warning("job_lease_lost", kind=job.kind, detail=str(lost))
+            return job
         except Defer as wait:
             return _defer(job, wait)
         except IntegrationError as exc:
@@ -217,7 +262,8 @@ def _finish(
 
 def run_once(limit: int = 10) -> int:
     """Claim what is due and run it; returns how many jobs ran (the worker's loop step)."""
-    claimed = claim_due_jobs(limit)
+    worker = worker_id()
+    claimed = claim_due_jobs(limit, worker=worker)
     for job_id, tenant_id in claimed:
-        run_job(job_id, tenant_id)
+        run_job(job_id, tenant_id, worker=worker)
     return len(claimed)

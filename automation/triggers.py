@@ -14,7 +14,8 @@ from __future__ import annotations
 import structlog
 from django.utils import timezone
 
-from automation.models import AutomationJob, JobKind, JobStatus
+from automation import queue
+from automation.models import AutomationJob, JobKind
 from hotel.models import ReservationStatus, StatusTransition
 from messaging.models import MessageTemplate, Trigger
 from tenancy.models import Tenant
@@ -34,12 +35,12 @@ def jobs_for(tenant: Tenant, transitions: list[StatusTransition]) -> int:
     cancelled = [t.reservation_id for t in transitions if t.to_status in CANCELLING]
     if cancelled:
         # A guest who cancelled gets no "see you tomorrow".
-        AutomationJob.objects.filter(
-            tenant=tenant,
-            reservation_id__in=cancelled,
-            kind=JobKind.SEND_MESSAGE,
-            status__in=[JobStatus.QUEUED, JobStatus.RETRYING],
-        ).update(status=JobStatus.CANCELLED, finished_at=timezone.now(), updated_at=timezone.now())
+        queue.cancel_waiting(
+            AutomationJob.objects.filter(
+                tenant=tenant, reservation_id__in=cancelled, kind=JobKind.SEND_MESSAGE
+            ),
+            "the reservation was cancelled",
+        )
     wanted = [t for t in transitions if t.from_status and t.to_status in SEND_AT_ONCE]
     if not wanted:
         return 0

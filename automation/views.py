@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
-from automation import pms_webhook, scheduler
+from automation import pms_webhook, queue, scheduler
 from automation.models import AutomationJob, JobStatus
 from innbox.logs import ErrorCategory, get_logger
 from innbox.redirects import back_to
@@ -139,9 +139,9 @@ def retry_job(request: MemberRequest, public_id: UUID) -> HttpResponse:
 @require_POST
 def cancel_job(request: MemberRequest, public_id: UUID) -> HttpResponse:
     job = get_for_member(request, AutomationJob, public_id=public_id)
-    updated = AutomationJob.objects.filter(
-        pk=job.pk, status__in=[JobStatus.QUEUED, JobStatus.RETRYING]
-    ).update(status=JobStatus.CANCELLED, finished_at=timezone.now(), updated_at=timezone.now())
+    updated = queue.cancel_waiting(
+        AutomationJob.objects.filter(pk=job.pk), "cancelled by staff on Automation"
+    )
     if updated:
         messages.success(request, "The job is cancelled: it will not run.")
     else:

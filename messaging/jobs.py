@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Max
 from django.utils import timezone
 
 from automation import queue, rate_limit, timing
@@ -29,15 +30,34 @@ from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
 from whatsapp import sender
+from whatsapp.phones import e164_from_chat_id
 
 DONE = {MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ}
+# An attempt is looked up in WAHA's history only once it cannot still be on its way: WAHA's own
+# call timeout (15 s) and WhatsApp's delivery to its servers, with a wide margin.
+SETTLE_AFTER = dt.timedelta(minutes=2)
+# WhatsApp's clock and ours may differ by this much.
+CLOCK_SKEW = dt.timedelta(seconds=5)
 log = get_logger(__name__)
 
 
 def run_send_message(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
-    if "message" in job.payload:
-        return _send_manual(job, tenant)
-    return _send_automated(job, tenant)
+    try:
+        if "message" in job.payload:
+            return _send_manual(job, tenant)
+        return _send_automated(job, tenant)
+    except (IntegrationError, queue.Defer, queue.LeaseLost):
+        raise
+    except Exception:
+        # The job fails as a crash (automation.queue); its message must not stay "queued" for
+        # ever on the staff's pages. Retry settles it first if a send had begun.
+        with acting_for_tenant(tenant.id):
+            MessageLog.objects.filter(tenant=tenant, job=job, status=MessageStatus.QUEUED).update(
+                status=MessageStatus.FAILED,
+                failure_reason="An unexpected error stopped the send; Retry it on Automation.",
+                updated_at=timezone.now(),
+            )
+        raise
 
 
 def _send_manual(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
@@ -55,7 +75,7 @@ def _send_manual(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
     if message.guest.opted_out_at:
         return _skip(tenant, message, "the guest opted out")
     _wait_for_token(tenant)
-    return _deliver(tenant, message, message.guest, message.reservation)
+    return _deliver(job, tenant, message, message.guest, message.reservation)
 
 
 def _send_automated(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
@@ -86,7 +106,7 @@ def _send_automated(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
     if not guest.phone_e164:
         raise IntegrationError("The guest has no phone number", retryable=False)
     message = _compose(job, tenant, reservation, trigger, message)
-    return _deliver(tenant, message, guest, reservation)
+    return _deliver(job, tenant, message, guest, reservation)
 
 
 def _settled(tenant: Tenant, message: MessageLog, guest: Guest) -> dict[str, Any] | None:
@@ -94,9 +114,19 @@ def _settled(tenant: Tenant, message: MessageLog, guest: Guest) -> dict[str, Any
     whose outcome we never heard turns out to have reached WhatsApp."""
     if message.status in DONE:
         return {"message": str(message.public_id), "already": message.status}
-    if message.send_started_at is None or not guest.phone_e164:
+    started = message.send_started_at
+    phone = e164_from_chat_id(message.chat_id) if message.chat_id else guest.phone_e164
+    if started is None or not phone:
         return None
-    found = sender.find_sent(tenant, guest.phone_e164, message.body, since=message.send_started_at)
+    if timezone.now() < started + SETTLE_AFTER:
+        raise queue.Defer(started + SETTLE_AFTER, "an earlier attempt may still be on its way")
+    try:
+        since = _search_from(tenant, message, started)
+        found = sender.find_sent(tenant, phone, message.body, since=since)
+    except IntegrationError as problem:
+        if problem.retryable:
+            raise
+        return _unverifiable(tenant, message, problem)
     if found is None:
         log.info("send_reconciled", outcome="not_sent", message_id=str(message.public_id))
         return None
@@ -107,6 +137,44 @@ def _settled(tenant: Tenant, message: MessageLog, guest: Guest) -> dict[str, Any
         "waha_message_id": found.message_id,
         "reconciled": True,
     }
+
+
+def _search_from(tenant: Tenant, message: MessageLog, started: dt.datetime) -> dt.datetime:
+    """Where this attempt's copy can start in the chat: not before the attempt, and after any
+    earlier message with the same words whose WhatsApp id we never learnt (an engine that
+    answered without one): that copy is in the chat, and must not pass for this one. Copies
+    with a known id are told apart by it (whatsapp.sender.find_sent)."""
+    with acting_for_tenant(tenant.id):
+        earlier_copy = (
+            MessageLog.objects.filter(
+                tenant=tenant,
+                direction=Direction.OUTBOUND,
+                chat_id=message.chat_id,
+                body=message.body,
+                sent_at__isnull=False,
+                waha_message_id__isnull=True,
+            )
+            .exclude(pk=message.pk)
+            .aggregate(latest=Max("sent_at"))["latest"]
+        )
+    since = started - CLOCK_SKEW
+    if earlier_copy is not None:
+        since = max(since, earlier_copy + dt.timedelta(seconds=1))
+    return since
+
+
+def _unverifiable(tenant: Tenant, message: MessageLog, problem: IntegrationError) -> dict[str, Any]:
+    """WAHA cannot show the chat: a person looks at the hotel's phone. The attempt is forgotten,
+    so Retry sends the message (the reason says so)."""
+    message.send_started_at = None
+    with acting_for_tenant(tenant.id):
+        message.save(update_fields=["send_started_at", "updated_at"])
+    raise IntegrationError(
+        "Could not check whether an earlier attempt reached the guest "
+        f"({problem.message}). Look at the chat on the hotel's phone; Retry sends it again.",
+        retryable=False,
+        code="unverifiable",
+    )
 
 
 def _wait_for_token(tenant: Tenant, now: dt.datetime | None = None) -> None:
@@ -153,11 +221,21 @@ def _compose(
 
 
 def _deliver(
-    tenant: Tenant, message: MessageLog, guest: Guest, reservation: Reservation | None
+    job: AutomationJob,
+    tenant: Tenant,
+    message: MessageLog,
+    guest: Guest,
+    reservation: Reservation | None,
 ) -> dict[str, Any]:
     if not guest.phone_e164:
         raise IntegrationError("The guest has no phone number", retryable=False)
-    services.deliver(tenant, message, guest.phone_e164, reservation=reservation)
+    services.deliver(
+        tenant,
+        message,
+        guest.phone_e164,
+        reservation=reservation,
+        hold=lambda seconds: queue.keep_lease(job, seconds),
+    )
     return {"message": str(message.public_id), "waha_message_id": message.waha_message_id}
 
 

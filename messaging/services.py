@@ -26,6 +26,7 @@ from messaging.models import (
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
 from whatsapp import sender
+from whatsapp.phones import chat_id_for, to_e164
 
 log = get_logger(__name__)
 
@@ -185,15 +186,21 @@ def deliver(
     phone: str,
     *,
     reservation: Reservation | None = None,
+    hold: sender.Hold | None = None,
 ) -> MessageLog:
     """Send a logged message and record what happened on it: sent with WAHA's id, or failed with
     the reason (then the IntegrationError is raised for the queue's retry policy)."""
     message.status, message.failure_reason = MessageStatus.QUEUED, ""
     message.send_started_at = timezone.now()
+    # The chat this attempt writes to: a retry settles it there even if the guest's number
+    # changes in the PMS meanwhile.
+    message.chat_id = _chat_for(tenant, phone)
     with acting_for_tenant(tenant.id):
-        message.save(update_fields=["status", "failure_reason", "send_started_at", "updated_at"])
+        message.save(
+            update_fields=["status", "failure_reason", "send_started_at", "chat_id", "updated_at"]
+        )
     try:
-        sent = sender.send_text(tenant, phone, message.body)
+        sent = sender.send_text(tenant, phone, message.body, hold=hold)
     except IntegrationError as exc:
         message.status = MessageStatus.FAILED
         message.failure_reason = exc.message
@@ -211,6 +218,13 @@ def deliver(
         "message_sent", reservation_id=reservation.pk if reservation else None, sandbox=sent.sandbox
     )
     return message
+
+
+def _chat_for(tenant: Tenant, phone: str) -> str:
+    try:
+        return chat_id_for(to_e164(phone, tenant.country_code))
+    except IntegrationError:
+        return ""  # an invalid number: the send below fails with the reason
 
 
 def mark_sent(tenant: Tenant, message: MessageLog, sent: sender.SentMessage) -> None:

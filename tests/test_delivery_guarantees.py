@@ -205,8 +205,12 @@ def test_a_lost_answer_is_settled_by_the_worker_role_on_postgres(fake_waha, sett
     fake_waha.fail("POST", "/api/sendText", status=504, after_delivery=True)
     with django_connected_as(settings.DB_WORKER_ROLE):
         assert queue.run_once() == 1
-    # PostgreSQL's own clock decides what is due: bring the retry forward instead of travelling.
+    # PostgreSQL's own clock decides what is due: bring the retry forward instead of travelling,
+    # and put the attempt far enough back that it cannot still be on its way.
     AutomationJob.objects.filter(pk=job.pk).update(run_at=timezone.now())
+    MessageLog.objects.filter(job=job).update(
+        send_started_at=timezone.now() - dt.timedelta(minutes=10)
+    )
     with django_connected_as(settings.DB_WORKER_ROLE):
         assert queue.run_once() == 1
 
@@ -215,6 +219,121 @@ def test_a_lost_answer_is_settled_by_the_worker_role_on_postgres(fake_waha, sett
     assert job.status == JobStatus.SUCCEEDED and job.payload["result"]["reconciled"] is True
     assert len(fake_waha.sent_texts) == 1
     assert message.waha_message_id == fake_waha.sent_texts[0]["id"]
+
+
+def test_an_earlier_copy_without_a_known_id_is_not_taken_for_a_lost_one(
+    hotel_a, fake_waha, settings, clock
+) -> None:
+    """Some engines answer a send without the message id. When the same words go out again
+    and that second call fails, the first copy in the chat must not pass for the second."""
+    checked_in(hotel_a, fake_waha, settings)
+    AutomationJob.objects.all().delete()
+    staff = Client()
+    staff.force_login(hotel_a.staff)
+    words = {"reservation": str(hotel_a.reservation.public_id), "text": "Your taxi is here"}
+    staff.post("/api/messages/send/", words)
+    queue.run_once()
+    first = MessageLog.objects.get(direction="outbound")
+    MessageLog.objects.filter(pk=first.pk).update(waha_message_id=None)  # the engine said none
+    clock.shift(dt.timedelta(seconds=2))  # within the clock-skew margin of the next attempt
+
+    fake_waha.fail("POST", "/api/sendText", status=500)  # nothing reaches WhatsApp this time
+    staff.post("/api/messages/send/", words)
+    queue.run_once()
+    clock.shift(dt.timedelta(hours=2))
+    queue.run_once()
+
+    second = MessageLog.objects.filter(direction="outbound").order_by("pk").last()
+    assert second is not None and second.status == "sent"
+    assert len(fake_waha.sent_texts) == 2  # the second copy really went out
+    assert second.waha_message_id == fake_waha.sent_texts[1]["id"]
+
+
+def test_a_retry_waits_until_an_attempt_cannot_still_be_on_its_way(
+    hotel_a, fake_waha, settings, clock
+) -> None:
+    job = checked_in(hotel_a, fake_waha, settings)
+    fake_waha.fail("POST", "/api/sendText", status=504)  # timed out: maybe still sending
+    queue.run_once()
+    job.refresh_from_db()
+    job.run_at = timezone.now()  # the retry policy may bring it back at once
+    job.save(update_fields=["run_at"])
+
+    queue.run_once()
+
+    job.refresh_from_db()
+    started = MessageLog.objects.get(direction="outbound").send_started_at
+    assert job.status == JobStatus.QUEUED and job.run_at >= started + dt.timedelta(minutes=2)
+    assert not fake_waha.requests_to(HISTORY)  # not looked up, not sent: too early to tell
+    assert fake_waha.sent_texts == []
+
+
+def test_a_chat_history_waha_cannot_show_fails_with_advice_and_retry_sends(
+    hotel_a, fake_waha, settings, clock
+) -> None:
+    job = checked_in(hotel_a, fake_waha, settings)
+    fake_waha.fail("POST", "/api/sendText", status=504)
+    fake_waha.fail(
+        "GET", HISTORY, status=400, body={"statusCode": 400, "message": "Enable NOWEB store"}
+    )
+    queue.run_once()
+    clock.shift(dt.timedelta(hours=2))
+    queue.run_once()
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "Look at the chat" in job.last_error
+    assert fake_waha.sent_texts == []
+    staff = Client()
+    staff.force_login(hotel_a.staff)
+    staff.post(f"/automation/{job.public_id}/retry/")
+    queue.run_once()  # the person looked: Retry sends
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and len(fake_waha.sent_texts) == 1
+
+
+def test_a_worker_that_lost_its_lease_while_waiting_does_not_send(
+    hotel_a, fake_waha, settings, clock, monkeypatch
+) -> None:
+    """Worker 1 is still typing when its lease runs out; worker 2 takes the job over, finds
+    nothing in the chat and sends. Worker 1 then wakes up: it must not send a second copy."""
+    job = checked_in(hotel_a, fake_waha, settings)
+    real_typing = WahaClient.start_typing
+    taken_over = []
+
+    def slow_typing(self: WahaClient, *args: Any, **kwargs: Any) -> None:
+        real_typing(self, *args, **kwargs)
+        if taken_over:
+            return  # worker 2 types at normal speed
+        taken_over.append(True)
+        clock.shift(dt.timedelta(seconds=queue.LEASE_SECONDS + 1))
+        assert queue.claim_due_jobs(worker="worker-2") == [(job.pk, hotel_a.tenant.id)]
+        queue.run_job(job.pk, hotel_a.tenant.id, worker="worker-2")
+
+    monkeypatch.setattr(WahaClient, "start_typing", slow_typing)
+    queue.run_once()  # worker 1
+
+    job.refresh_from_db()
+    assert len(fake_waha.sent_texts) == 1  # worker 2's; worker 1 stopped at the fence
+    assert job.status == JobStatus.SUCCEEDED and job.attempts == 1
+    assert MessageLog.objects.get(direction="outbound").status == MessageStatus.SENT
+
+
+def test_cancelling_a_queued_manual_message_says_so_on_the_message(hotel_a, settings) -> None:
+    settings.WAHA_BASE_URL = None
+    seed_default_templates(hotel_a.tenant)
+    staff = Client()
+    staff.force_login(hotel_a.staff)
+    staff.post(
+        "/api/messages/send/",
+        {"reservation": str(hotel_a.reservation.public_id), "text": "See you at 7"},
+    )
+    job = AutomationJob.objects.get()
+    staff.post(f"/automation/{job.public_id}/cancel/")
+
+    message = MessageLog.objects.get()
+    assert message.status == MessageStatus.FAILED and "cancelled" in message.failure_reason
+    page = staff.get(f"/reservations/{hotel_a.reservation.public_id}/").content.decode()
+    assert 'hx-trigger="every 3s"' not in page  # nothing on its way: no refreshing
 
 
 def test_every_log_line_of_a_job_names_its_job_hotel_reservation_and_causing_request(

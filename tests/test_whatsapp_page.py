@@ -42,6 +42,8 @@ def test_connect_creates_the_session_with_the_webhook_innbox_needs(
     assert hook["hmac"] == {"key": settings.WAHA_WEBHOOK_HMAC_KEY}
     assert hook["retries"]["attempts"] > 1
     assert created["config"]["webjs"] == {"tagsEventsOn": True}
+    # NOWEB keeps chat history only with its store on: a lost answer is settled from it.
+    assert created["config"]["noweb"]["store"]["enabled"] is True
 
 
 def test_the_qr_code_is_served_while_waiting_for_the_phone(owner: Client, fake_waha) -> None:

@@ -127,8 +127,13 @@ def test_a_worker_killed_while_waha_holds_its_message_completes_the_job_exactly_
 
         with sqlite3.connect(database) as db:
             state = db.execute("SELECT status FROM automation_jobs").fetchone()[0]
-            # Time passes: the dead worker's lease runs out.
+            # Time passes: the dead worker's lease runs out, and its send can no longer be on
+            # its way (the worker settles only after that).
             db.execute("UPDATE automation_jobs SET locked_until = '2000-01-01 00:00:00'")
+            db.execute(
+                "UPDATE message_logs SET send_started_at = "
+                "strftime('%Y-%m-%d %H:%M:%f', 'now', '-10 minutes')"
+            )
         assert state == "running"
         again = manage(env, "run_worker", "--once")
         assert again.returncode == 0, again.stderr[-2000:]

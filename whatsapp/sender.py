@@ -35,6 +35,8 @@ from whatsapp.waha import WahaClient, WahaError
 log = get_logger(__name__)
 
 Sleep = Callable[[float], None]
+# Called with how many seconds the send still needs; raises to stop it (the queue's lease).
+Hold = Callable[[float], None]
 # Failures that say something about the guest's number, not about the hotel's session.
 GUEST_SIDE_FAILURES = {"not_on_whatsapp", "invalid_number"}
 
@@ -46,15 +48,25 @@ class SentMessage:
     sandbox: bool = False
 
 
-def send_text(tenant: Tenant, phone: str, text: str, *, sleep: Sleep = time.sleep) -> SentMessage:
-    """Send `text` to `phone` (any format; the hotel's country is the default region)."""
+def send_text(
+    tenant: Tenant,
+    phone: str,
+    text: str,
+    *,
+    sleep: Sleep = time.sleep,
+    hold: Hold | None = None,
+) -> SentMessage:
+    """Send `text` to `phone` (any format; the hotel's country is the default region).
+
+    `hold` is called before the pacing wait and again just before the message leaves: a queued
+    job keeps its lease with it, and a worker that lost the job meanwhile stops there."""
     e164 = to_e164(phone, tenant.country_code)
     if not settings.WAHA_BASE_URL:
         return _send_to_console(tenant, e164, text)
     config = _working_session(tenant, "connect it on the WhatsApp settings page")
     try:
         with sessions.client() as waha:
-            sent = _send_through_waha(waha, config, e164, text, sleep)
+            sent = _send_through_waha(waha, config, e164, text, sleep, hold or _no_hold)
     except IntegrationError as exc:
         if exc.code not in GUEST_SIDE_FAILURES:
             _record_failure(config, exc)
@@ -64,10 +76,10 @@ def send_text(tenant: Tenant, phone: str, text: str, *, sleep: Sleep = time.slee
 
 
 def find_sent(tenant: Tenant, phone: str, text: str, *, since: dt.datetime) -> SentMessage | None:
-    """The message with exactly this text that the hotel's number sent to `phone` since `since`,
-    if WhatsApp has it: a send that may have gone out (a worker died, a call timed out) is settled
-    here before it is tried again. Messages whose ids are already logged don't count, so the same
-    words sent twice on purpose are told apart. Sandbox sends reach no one: None."""
+    """The message with exactly this text that the hotel's number sent to `phone` at or after
+    `since` (whole seconds, WhatsApp's clock), if WhatsApp has it: a send that may have gone out
+    (a worker died, a call timed out) is settled here before it is tried again. Messages whose
+    ids are already logged don't count. Sandbox sends reach no one: None."""
     if not settings.WAHA_BASE_URL:
         return None
     config = _working_session(tenant, "an earlier attempt cannot be checked yet")
@@ -75,17 +87,18 @@ def find_sent(tenant: Tenant, phone: str, text: str, *, since: dt.datetime) -> S
     with sessions.client() as waha:
         check = waha.check_exists(config.session_name, e164.lstrip("+"))
         chat_id = check.chat_id or chat_id_for(e164)
-        # A little slack: WhatsApp's clock and ours are not the same clock.
         history = waha.recent_messages_from_me(
-            config.session_name, chat_id, since=int(since.timestamp()) - 120
+            config.session_name, chat_id, since=int(since.timestamp())
         )
     wanted = text.strip()
+    floor = int(since.timestamp())  # WhatsApp stamps whole seconds
     matching = sorted(
         (
             item
             for item in history
             if item.get("fromMe")
             and isinstance(item.get("id"), str)
+            and int(item.get("timestamp") or 0) >= floor
             and str(item.get("body") or "").strip() == wanted
         ),
         key=lambda item: int(item.get("timestamp") or 0),
@@ -123,8 +136,12 @@ def _send_to_console(tenant: Tenant, e164: str, text: str) -> SentMessage:
     )
 
 
+def _no_hold(seconds: float) -> None:
+    pass
+
+
 def _send_through_waha(
-    waha: WahaClient, config: WahaConfiguration, e164: str, text: str, sleep: Sleep
+    waha: WahaClient, config: WahaConfiguration, e164: str, text: str, sleep: Sleep, hold: Hold
 ) -> SentMessage:
     session = config.session_name
     check = waha.check_exists(session, e164.lstrip("+"))
@@ -133,11 +150,12 @@ def _send_through_waha(
     # WAHA's chat id, not ours: it corrects numbers WhatsApp knows in another form.
     chat_id = check.chat_id or chat_id_for(e164)
     if settings.WAHA_PACING_ENABLED:
-        _wait_for_gap(config, sleep)
+        _wait_for_gap(config, sleep, hold)
         waha.send_seen(session, chat_id)
         waha.start_typing(session, chat_id)
         sleep(typing_seconds(text))
         waha.stop_typing(session, chat_id)
+    hold(0)
     message_id = waha.send_text(session, chat_id, text)
     return SentMessage(message_id=message_id, chat_id=chat_id)
 
@@ -148,7 +166,7 @@ def typing_seconds(text: str) -> float:
     return min(settings.WAHA_MAX_TYPING_SECONDS, base * random.uniform(0.8, 1.2))  # noqa: S311
 
 
-def _wait_for_gap(config: WahaConfiguration, sleep: Sleep) -> None:
+def _wait_for_gap(config: WahaConfiguration, sleep: Sleep, hold: Hold) -> None:
     """A random gap after this number's previous message; never a fixed rhythm.
 
     The slot is reserved under a row lock, so two senders for one hotel queue up instead of
@@ -164,6 +182,7 @@ def _wait_for_gap(config: WahaConfiguration, sleep: Sleep) -> None:
         locked.save(update_fields=["last_sent_at"])
     wait = (slot - now).total_seconds()
     if wait > 0:
+        hold(wait + settings.WAHA_MAX_TYPING_SECONDS + 60)
         sleep(wait)
 
 

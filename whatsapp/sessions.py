@@ -73,6 +73,9 @@ def session_config(tenant: Tenant) -> dict[str, Any]:
         "metadata": {"innbox.tenant": str(tenant.public_id)},
         # WEBJS emits message.ack only with this flag (WAHA 2025.8.3+); other engines ignore it.
         "webjs": {"tagsEventsOn": True},
+        # NOWEB answers chat history only from its own store; without the history a send whose
+        # answer was lost cannot be settled (messaging.jobs). No full sync: recent chats suffice.
+        "noweb": {"store": {"enabled": True, "fullSync": False}},
     }
 
 

@@ -73,7 +73,9 @@ def save_sending_pace(request: MemberRequest) -> HttpResponse:
         context = _status_context(request)
         context.update(pace_form=form, default_pace=_default_pace())
         return render(request, "whatsapp/settings.html", context, status=400)
-    form.save()
+    # Only this field: the row also carries session state that webhooks and senders update.
+    config = form.save(commit=False)
+    config.save(update_fields=["sends_per_minute", "updated_at"])
     messages.success(
         request, f"Sending pace saved: at most {config.sends_per_minute} messages per minute."
     )
