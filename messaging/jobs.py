@@ -229,6 +229,9 @@ def _deliver(
 ) -> dict[str, Any]:
     if not guest.phone_e164:
         raise IntegrationError("The guest has no phone number", retryable=False)
+    free_at = sender.busy_until(tenant)
+    if free_at is not None:
+        raise queue.Defer(free_at, "the hotel's number is pacing its messages")
     services.deliver(
         tenant,
         message,

@@ -362,3 +362,23 @@ def test_every_log_line_of_a_job_names_its_job_hotel_reservation_and_causing_req
         assert line["tenant_id"] == str(hotel_a.tenant.id)
         assert line["reservation_id"] == hotel_a.reservation.pk
         assert line["request_id"] == "frontdesk-click-1234"
+
+
+def test_a_long_pacing_queue_waits_in_the_queue_not_in_a_sleeping_worker(
+    hotel_a, fake_waha, settings
+) -> None:
+    from whatsapp.models import WahaConfiguration
+
+    job = checked_in(hotel_a, fake_waha, settings)
+    settings.WAHA_MIN_GAP_SECONDS, settings.WAHA_MAX_GAP_SECONDS = 30, 45
+    # Many sends were just paced: the number is busy for the next five minutes.
+    busy_until = timezone.now() + dt.timedelta(minutes=5)
+    WahaConfiguration.objects.filter(tenant=hotel_a.tenant).update(last_sent_at=busy_until)
+
+    queue.run_once()
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED and job.attempts == 0
+    assert job.run_at >= busy_until + dt.timedelta(seconds=30)
+    assert fake_waha.sent_texts == []
+    assert MessageLog.objects.get(direction="outbound").send_started_at is None  # not begun

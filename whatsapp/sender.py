@@ -166,6 +166,18 @@ def typing_seconds(text: str) -> float:
     return min(settings.WAHA_MAX_TYPING_SECONDS, base * random.uniform(0.8, 1.2))  # noqa: S311
 
 
+def busy_until(tenant: Tenant, *, patience: float = 60.0) -> dt.datetime | None:
+    """When the hotel's number is free again, if its queue of paced sends is longer than
+    `patience` seconds: a queued job then waits in the queue, not in a sleeping worker."""
+    if not settings.WAHA_BASE_URL or not settings.WAHA_PACING_ENABLED:
+        return None
+    config = sessions.configuration_for(tenant)
+    if config is None or config.last_sent_at is None:
+        return None
+    free_at = config.last_sent_at + dt.timedelta(seconds=settings.WAHA_MIN_GAP_SECONDS)
+    return free_at if free_at > timezone.now() + dt.timedelta(seconds=patience) else None
+
+
 def _wait_for_gap(config: WahaConfiguration, sleep: Sleep, hold: Hold) -> None:
     """A random gap after this number's previous message; never a fixed rhythm.
 
