@@ -136,6 +136,8 @@ def automations_for(request: MemberRequest, reservation: Reservation) -> QuerySe
     return (
         tenant_queryset(request, AutomationJob)
         .filter(Q(reservation=reservation) | Q(idempotency_key__in=keys))
+        # Staff's own sends are in the message timeline, not among the automations.
+        .exclude(payload__trigger="manual")
         .order_by("-run_at", "-pk")
     )
 

@@ -172,7 +172,8 @@ def send_manual(
         message.job = queue.enqueue(
             tenant,
             JobKind.SEND_MESSAGE,
-            {"message": message.pk, "trigger": trigger or "manual"},
+            # "manual" on Automation; the template it used, if any, beside it.
+            {"message": message.pk, "trigger": "manual", "template": trigger},
             reservation=reservation,
         )
         message.save(update_fields=["job", "updated_at"])

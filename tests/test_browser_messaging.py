@@ -8,6 +8,7 @@ import pytest
 from automation import queue
 from hotel.models import Reservation
 from messaging.defaults import seed_default_templates
+from messaging.models import MessageLog
 from pms.models import PMSConfiguration
 from pms.services import sync_now
 from tenancy.db import acting_for_tenant
@@ -63,7 +64,33 @@ def test_edit_preview_send_and_find_it_in_the_log(live_server, page, screenshot,
 
     page.get_by_role("link", name="Messages").click()
     row = page.get_by_role("row").filter(has_text=reservation.guest.full_name)
+    row.wait_for()
     assert row.get_by_text("Manual").is_visible()
     assert row.get_by_text("Sent").is_visible()
     assert "is ready for you" in row.inner_text()
     screenshot("4-message-log")
+
+
+def test_typing_your_own_words_sends_them_not_the_template_chosen_by_default(
+    live_server, page, settings
+) -> None:
+    settings.WAHA_BASE_URL = None
+    hotel = factories.make_hotel("Hotel Nusantara")
+    with acting_for_tenant(hotel.tenant.id, role="owner"):
+        seed_default_templates(hotel.tenant)
+    page.context.add_cookies(_session_cookie(live_server.url, hotel.staff))
+    page.goto(f"{live_server.url}/reservations/{hotel.reservation.public_id}/")
+
+    page.get_by_role("button", name="Send message").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Your message").fill("Your taxi is waiting at the lobby.")
+    assert dialog.get_by_role("radio", name="My own words").is_checked()
+    dialog.locator(".bubble").get_by_text("Your taxi is waiting").wait_for()  # the preview follows
+    dialog.get_by_role("button", name="Send now").click()
+    page.locator(".toast", has_text="Message queued").wait_for()
+
+    message = MessageLog.objects.get()
+    assert message.body == "Your taxi is waiting at the lobby."
+    # Staff's own send is in the timeline, not among the stay's automations.
+    automations = page.locator("section[aria-labelledby=automations-title]").inner_text()
+    assert "Queued" not in automations

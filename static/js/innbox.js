@@ -108,3 +108,14 @@ document.addEventListener("htmx:beforeRequest", (event) => {
 document.addEventListener("htmx:afterRequest", (event) => {
   event.detail.elt.removeAttribute("aria-busy");
 });
+
+// Send dialog: typing your own words chooses "My own words", so a template picked by default
+// never silently replaces what staff wrote.
+document.addEventListener("input", (event) => {
+  if (event.target.id !== "send-text" || !event.target.value.trim()) return;
+  const own = event.target.form?.querySelector('input[name="trigger"][value=""]');
+  if (own && !own.checked) {
+    own.checked = true;
+    own.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+});
