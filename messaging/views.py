@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.views.decorators.http import require_POST
 
 from hotel.models import Guest, Reservation
@@ -38,8 +39,11 @@ def _trigger(value: str | None) -> str:
 @member_required
 def templates_page(request: MemberRequest) -> HttpResponse:
     trigger = _trigger(request.GET.get("trigger"))
+    # The stored name is data, not screen text: in English, whoever opens the page first.
+    with translation.override("en"):
+        name = str(Trigger(trigger).label)
     template, _ = MessageTemplate.objects.get_or_create(
-        tenant=request.tenant, trigger=trigger, defaults={"name": Trigger(trigger).label}
+        tenant=request.tenant, trigger=trigger, defaults={"name": name}
     )
     return render(request, "messaging/templates.html", _templates_context(request, template))
 
