@@ -115,6 +115,64 @@ def test_it_shows_a_guest_in_indonesian(client: Client, hotel: factories.Hotel) 
     )
 
 
+def test_it_shows_the_message_log_in_indonesian(client: Client, hotel: factories.Hotel) -> None:
+    html = page_of(client, hotel.staff, "/messages/")
+    assert_indonesian(
+        html,
+        "Pesan",
+        ("Tamu atau kode booking", "Saring", ">Alasan<", "Dari tamu", ">Dalam antrean<"),
+        ("Guest or booking code", ">Filter<", ">Why<", "From guests", ">Queued<", "newest first"),
+    )
+
+
+def test_it_shows_the_automation_page_in_indonesian(client: Client, hotel: factories.Hotel) -> None:
+    html = page_of(client, hotel.staff, "/automation/")
+    assert_indonesian(
+        html,
+        "Otomatisasi",
+        (
+            "Pekerjaan di latar belakang",
+            ">Tugas<",
+            "Jadwal berikutnya",
+            ">Kirim pesan<",
+            "Batalkan",
+        ),
+        ("Background work", ">Job<", "Next run", ">Send a message<", "Cancel this job"),
+    )
+
+
+def test_it_shows_the_feedback_list_in_indonesian(client: Client, hotel: factories.Hotel) -> None:
+    html = page_of(client, hotel.staff, "/feedback/")
+    assert_indonesian(
+        html,
+        "Ulasan",
+        ("Belum ada jawaban", ">Nilai<", ">Komentar<"),
+        ("No answers yet", ">Rating<", ">Comments<", "Nothing yet"),
+    )
+
+
+def test_it_shows_the_templates_page_in_indonesian(client: Client, hotel: factories.Hotel) -> None:
+    html = page_of(client, hotel.staff, "/settings/templates/")
+    assert_indonesian(
+        html,
+        "Templat pesan",
+        ("Pratinjau dengan", "Tambah bahasa", "Kode ISO 639-1", ">Sebelum tiba<", "Nonaktifkan"),
+        ("Preview with", "Add a language", "ISO 639-1 code", ">Pre-arrival<", "Turn off"),
+    )
+
+
+def test_it_refuses_a_message_in_the_users_language_but_answers_the_api_in_english(
+    client: Client, hotel: factories.Hotel
+) -> None:
+    client.force_login(hotel.staff)
+    form = {"reservation": str(hotel.reservation.public_id), "trigger": "", "text": " "}
+    preview = client.post("/api/messages/preview/", form).content.decode()
+    assert "Tulis pesan, atau pilih templat." in preview
+    api = client.post("/api/messages/send/", form, HTTP_ACCEPT="application/json")
+    assert api.status_code == 400
+    assert api.json() == {"error": "Write a message, or choose a template."}
+
+
 def test_every_message_has_an_indonesian_translation() -> None:
     """No English slips through a missing or fuzzy entry of the catalogue."""
     text = PO_FILE.read_text(encoding="utf-8")
