@@ -173,6 +173,52 @@ def test_it_refuses_a_message_in_the_users_language_but_answers_the_api_in_engli
     assert api.json() == {"error": "Write a message, or choose a template."}
 
 
+@pytest.mark.parametrize(
+    ("url", "heading", "present", "absent"),
+    [
+        (
+            "/settings/pms/",
+            "Koneksi PMS",
+            ("Uji koneksi", "Riwayat sinkronisasi", "Alamat API PMS", "Majukan demo satu hari"),
+            ("Test connection", "Sync history", "Address of the PMS API", "Advance the demo"),
+        ),
+        (
+            "/settings/waha/",
+            "WhatsApp",
+            ("Koneksi", "Kecepatan pengiriman", "Mode uji"),
+            (">Connection<", "Sending pace", "No WhatsApp server is configured"),
+        ),
+        (
+            "/settings/team/",
+            "Tim",
+            ("Undang staf", "Anggota aktif", "Kirim undangan", ">Menunggu<", ">Pemilik<"),
+            ("Invite staff", "Active members", "Send invitation", ">Pending<", ">Owner<"),
+        ),
+    ],
+)
+def test_it_shows_the_owners_settings_in_indonesian(
+    client: Client,
+    hotel: factories.Hotel,
+    url: str,
+    heading: str,
+    present: tuple[str, ...],
+    absent: tuple[str, ...],
+) -> None:
+    assert_indonesian(page_of(client, hotel.owner, url), heading, present, absent)
+
+
+def test_the_login_page_follows_the_browsers_language(db: None) -> None:
+    html = Client().get("/login/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert_indonesian(
+        html,
+        "Masuk",
+        ("Kata sandi", "Lupa kata sandi?", "Buat akun"),
+        ("Log in<", "Password", "Forgot your password?"),
+    )
+    english = Client().get("/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<h1>Log in</h1>" in english and "Forgot your password?" in english
+
+
 def test_every_message_has_an_indonesian_translation() -> None:
     """No English slips through a missing or fuzzy entry of the catalogue."""
     text = PO_FILE.read_text(encoding="utf-8")
