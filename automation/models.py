@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from innbox.models import PublicIdMixin, TimestampedModel
 from tenancy.models import TenantScopedModel
@@ -41,20 +42,20 @@ class InboundEvent(TenantScopedModel):
 
 
 class JobKind(models.TextChoices):
-    SEND_MESSAGE = "send_message", "Send a message"
-    PMS_SYNC = "pms_sync", "Sync the PMS"
-    AGENT_REPLY = "agent_reply", "Agent reply"
-    FEEDBACK_FOLLOW_UP = "feedback_follow_up", "Feedback follow-up"
+    SEND_MESSAGE = "send_message", _("Send a message")
+    PMS_SYNC = "pms_sync", _("Sync the PMS")
+    AGENT_REPLY = "agent_reply", _("Agent reply")
+    FEEDBACK_FOLLOW_UP = "feedback_follow_up", _("Feedback follow-up")
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    RETRYING = "retrying", "Retrying"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    DEAD = "dead", "Dead"
-    CANCELLED = "cancelled", "Cancelled"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    RETRYING = "retrying", _("Retrying")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    DEAD = "dead", _("Dead")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class AutomationJob(PublicIdMixin, TenantScopedModel, TimestampedModel):

@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
@@ -38,7 +39,7 @@ def cron_view(request: HttpRequest) -> HttpResponse:
     """An external cron's scheduler tick, for installations that prefer one to the worker's own
     minute clock. Ticking twice is harmless: scheduled jobs carry idempotency keys, and another
     tick still running keeps this one out (advisory lock)."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(
         token.strip().encode(), settings.CRON_SECRET.encode()
     ):
@@ -129,9 +130,9 @@ def retry_job(request: MemberRequest, public_id: UUID) -> HttpResponse:
         updated_at=timezone.now(),
     )
     if updated:
-        messages.success(request, "The job is queued again.")
+        messages.success(request, _("The job is queued again."))
     else:
-        messages.error(request, "Only failed or dead jobs can be retried.")
+        messages.error(request, _("Only failed or dead jobs can be retried."))
     return back_to(request, "back", "jobs")
 
 
@@ -143,7 +144,7 @@ def cancel_job(request: MemberRequest, public_id: UUID) -> HttpResponse:
         AutomationJob.objects.filter(pk=job.pk), "cancelled by staff on Automation"
     )
     if updated:
-        messages.success(request, "The job is cancelled: it will not run.")
+        messages.success(request, _("The job is cancelled: it will not run."))
     else:
-        messages.error(request, "Only waiting jobs can be cancelled.")
+        messages.error(request, _("Only waiting jobs can be cancelled."))
     return back_to(request, "back", "jobs")

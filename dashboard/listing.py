@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # dev-only stubs package: the alias is for mypy
+    from django_stubs_ext import StrOrPromise
 
 M = TypeVar("M", bound=Model)
 
@@ -25,19 +29,23 @@ COUNT_CAP = 10_000
 # skipped rows are read from an index only and never joined (the guest of a reservation).
 DEFERRED_JOIN_OFFSET = 1_000
 
+# The default directions of a sort menu entry (translated when shown).
+A_TO_Z = _("A to Z")
+Z_TO_A = _("Z to A")
+
 
 @dataclass(frozen=True)
 class Column:
     """A sortable column: its label, its `?sort=` key and the ORDER BY it stands for."""
 
     key: str
-    label: str
+    label: StrOrPromise  # lazily translated, like the directions below
     order_by: tuple[str, ...]
     # Points and dates read best largest/newest first; names A to Z.
     descending_first: bool = False
     # How each direction reads in the sort menu that phones use instead of the headers.
-    ascending: str = "A to Z"
-    descending: str = "Z to A"
+    ascending: StrOrPromise = A_TO_Z
+    descending: StrOrPromise = Z_TO_A
 
 
 def sort_options(columns: Sequence[Column]) -> list[tuple[str, str]]:
@@ -47,7 +55,10 @@ def sort_options(columns: Sequence[Column]) -> list[tuple[str, str]]:
         pair = [(column.key, column.ascending), (f"-{column.key}", column.descending)]
         if column.descending_first:
             pair.reverse()
-        options += [(value, f"{column.label}: {words}") for value, words in pair]
+        options += [
+            (value, _("%(column)s: %(order)s") % {"column": column.label, "order": words})
+            for value, words in pair
+        ]
     return options
 
 
@@ -55,7 +66,7 @@ def sort_options(columns: Sequence[Column]) -> list[tuple[str, str]]:
 class Header:
     """A column header as the template draws it."""
 
-    label: str
+    label: StrOrPromise
     key: str  # "" for a column that does not sort
     aria_sort: str  # "ascending", "descending" or "none"
     next_sort: str  # the ?sort= value a click asks for
@@ -95,7 +106,7 @@ def _flip(field: str) -> str:
 
 
 def headers(
-    labels: Sequence[tuple[str, str]], columns: Sequence[Column], sorting: Sorting
+    labels: Sequence[tuple[StrOrPromise, str]], columns: Sequence[Column], sorting: Sorting
 ) -> list[Header]:
     """Headers for (label, column key or "") pairs; a click on the sorted column reverses it."""
     by_key = {c.key: c for c in columns}

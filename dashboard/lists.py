@@ -10,75 +10,81 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_lazy as _
 
 from dashboard import listing
 from dashboard.listing import Column
 from hotel.models import Guest, Reservation, ReservationStatus
 from tenancy.access import MemberRequest, member_required, tenant_queryset
 
+if TYPE_CHECKING:  # dev-only stubs package: the alias is for mypy
+    from django_stubs_ext import StrOrPromise
+
 MAX_SEARCH_WORDS = 5
 
 GUEST_COLUMNS = (
-    Column("name", "Name", ("last_name", "first_name")),
-    Column("country", "Country", ("country_code", "last_name", "first_name")),
-    Column("points", "Points", ("points",), True, "fewest first", "most first"),
-    Column("joined", "Joined", ("created_at",), True, "oldest first", "newest first"),
+    Column("name", _("Name"), ("last_name", "first_name")),
+    Column("country", _("Country"), ("country_code", "last_name", "first_name")),
+    Column("points", _("Points"), ("points",), True, _("fewest first"), _("most first")),
+    Column("joined", _("Joined"), ("created_at",), True, _("oldest first"), _("newest first")),
 )
 GUEST_HEADERS = (
-    ("Name", "name"),
-    ("Phone", ""),
-    ("Email", ""),
-    ("Country", "country"),
-    ("Tier", ""),
-    ("Points", "points"),
-    ("Joined", "joined"),
-    ("Actions", ""),
+    (_("Name"), "name"),
+    (_("Phone"), ""),
+    (_("Email"), ""),
+    (_("Country"), "country"),
+    (_("Tier"), ""),
+    (_("Points"), "points"),
+    (_("Joined"), "joined"),
+    (_("Actions"), ""),
 )
 
 RESERVATION_COLUMNS = (
-    Column("arrival", "Arrival", ("check_in",), False, "earliest first", "latest first"),
-    Column("departure", "Departure", ("check_out",), False, "earliest first", "latest first"),
-    Column("room", "Room", ("room_number",), False, "lowest first", "highest first"),
+    Column("arrival", _("Arrival"), ("check_in",), False, _("earliest first"), _("latest first")),
+    Column(
+        "departure", _("Departure"), ("check_out",), False, _("earliest first"), _("latest first")
+    ),
+    Column("room", _("Room"), ("room_number",), False, _("lowest first"), _("highest first")),
 )
 RESERVATION_HEADERS = (
-    ("Guest", ""),
-    ("Room", "room"),
-    ("Arrival", "arrival"),
-    ("Departure", "departure"),
-    ("Status", ""),
-    ("Amount", ""),
-    ("Source", ""),
+    (_("Guest"), ""),
+    (_("Room"), "room"),
+    (_("Arrival"), "arrival"),
+    (_("Departure"), "departure"),
+    (_("Status"), ""),
+    (_("Amount"), ""),
+    (_("Source"), ""),
 )
 
 
 @dataclass(frozen=True)
 class Tab:
     key: str
-    label: str
+    label: StrOrPromise  # translated when shown
     statuses: tuple[str, ...]  # empty: every status
     default_sort: str  # what the front desk wants first in this tab
 
 
 TABS = (
-    Tab("all", "All", (), "-arrival"),
-    Tab("pre-arrival", "Pre-arrival", (ReservationStatus.PRE_ARRIVAL,), "arrival"),
-    Tab("on-stay", "On stay", (ReservationStatus.ON_STAY,), "departure"),
-    Tab("checked-out", "Checked out", (ReservationStatus.CHECKED_OUT,), "-departure"),
+    Tab("all", _("All"), (), "-arrival"),
+    Tab("pre-arrival", _("Pre-arrival"), (ReservationStatus.PRE_ARRIVAL,), "arrival"),
+    Tab("on-stay", _("On stay"), (ReservationStatus.ON_STAY,), "departure"),
+    Tab("checked-out", _("Checked out"), (ReservationStatus.CHECKED_OUT,), "-departure"),
     # A no-show is a stay that will not happen, like a cancellation; the badge tells them apart.
     Tab(
         "cancelled",
-        "Cancelled",
+        _("Cancelled"),
         (ReservationStatus.CANCELLED, ReservationStatus.NO_SHOW),
         "-arrival",
     ),
 )
-DATE_MODES = (("staying", "Staying"), ("arriving", "Arriving"))
+DATE_MODES = (("staying", _("Staying")), ("arriving", _("Arriving")))
 
 
 # --- guests -------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from innbox.models import PublicIdMixin, TimestampedModel
 from tenancy.models import TenantScopedModel
@@ -65,17 +66,17 @@ class Guest(PublicIdMixin, TenantScopedModel, TimestampedModel):
 class ReservationStatus(models.TextChoices):
     """The internal lifecycle every PMS status maps to (docs/status-mapping.md)."""
 
-    PRE_ARRIVAL = "pre-arrival", "Pre-arrival"
-    ON_STAY = "on-stay", "On stay"
-    CHECKED_OUT = "checked-out", "Checked out"
-    CANCELLED = "cancelled", "Cancelled"
-    NO_SHOW = "no-show", "No-show"
+    PRE_ARRIVAL = "pre-arrival", _("Pre-arrival")
+    ON_STAY = "on-stay", _("On stay")
+    CHECKED_OUT = "checked-out", _("Checked out")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no-show", _("No-show")
 
 
 class FeedbackStatus(models.TextChoices):
-    NONE = "none", "Not requested"
-    PENDING = "pending", "Pending"
-    COMPLETED = "completed", "Completed"
+    NONE = "none", _("Not requested")
+    PENDING = "pending", _("Pending")
+    COMPLETED = "completed", _("Completed")
 
 
 class Reservation(PublicIdMixin, TenantScopedModel, TimestampedModel):

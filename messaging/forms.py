@@ -4,6 +4,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from messaging import renderer
 from messaging.models import MessageTemplateVariant
@@ -14,14 +15,14 @@ class VariantForm(forms.ModelForm):
         model = MessageTemplateVariant
         fields = ["content", "is_active"]
         widgets = {"content": forms.Textarea(attrs={"rows": 6})}
-        labels = {"is_active": "Active"}
+        labels = {"content": _("Text"), "is_active": _("Active")}
 
     def __init__(self, *args: Any, trigger: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.trigger = trigger
-        self.fields["content"].help_text = "Variables: " + ", ".join(
-            "{{" + name + "}}" for name in renderer.allowed_for(trigger)
-        )
+        self.fields["content"].help_text = _("Variables: %(names)s") % {
+            "names": ", ".join("{{" + name + "}}" for name in renderer.allowed_for(trigger))
+        }
 
     def clean_content(self) -> str:
         content = self.cleaned_data["content"].strip()
@@ -34,7 +35,7 @@ class VariantForm(forms.ModelForm):
 
 class NewVariantForm(VariantForm):
     language_code = forms.CharField(
-        label="Language", max_length=8, help_text="ISO 639-1 code, e.g. en, id, ja, de"
+        label=_("Language"), max_length=8, help_text=_("ISO 639-1 code, e.g. en, id, ja, de")
     )
 
     class Meta(VariantForm.Meta):
@@ -49,9 +50,13 @@ class NewVariantForm(VariantForm):
         try:
             Locale.parse(code)
         except (UnknownLocaleError, ValueError):
-            raise forms.ValidationError(f"{code!r} is not a language code.") from None
+            raise forms.ValidationError(
+                _("“%(code)s” is not a language code.") % {"code": code}
+            ) from None
         if len(code) != 2:
-            raise forms.ValidationError("Use the two-letter ISO 639-1 code, e.g. en or id.")
+            raise forms.ValidationError(_("Use the two-letter ISO 639-1 code, e.g. en or id."))
         if self.template.variants.filter(language_code=code).exists():
-            raise forms.ValidationError(f"This template already has a {code} variant.")
+            raise forms.ValidationError(
+                _("This template already has a %(code)s variant.") % {"code": code}
+            )
         return code

@@ -5,15 +5,16 @@ from __future__ import annotations
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual
+from django.utils.translation import gettext_lazy as _
 
 from innbox.models import PublicIdMixin, TimestampedModel
 from tenancy.models import TenantScopedModel
 
 
 class Trigger(models.TextChoices):
-    PRE_ARRIVAL = "pre-arrival", "Pre-arrival"
-    ON_STAY = "on-stay", "On stay"
-    POST_STAY = "post-stay", "Post-stay"
+    PRE_ARRIVAL = "pre-arrival", _("Pre-arrival")
+    ON_STAY = "on-stay", _("On stay")
+    POST_STAY = "post-stay", _("Post-stay")
 
 
 class MessageTemplate(PublicIdMixin, TenantScopedModel, TimestampedModel):
@@ -68,28 +69,28 @@ class MessageTemplateVariant(PublicIdMixin, TenantScopedModel, TimestampedModel)
 
 
 class Direction(models.TextChoices):
-    OUTBOUND = "outbound", "Outbound"
-    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", _("Outbound")
+    INBOUND = "inbound", _("Inbound")
 
 
 class MessageOrigin(models.TextChoices):
     """Why an outbound message was sent: a trigger, a person, or the agent."""
 
-    PRE_ARRIVAL = "pre-arrival", "Pre-arrival"
-    ON_STAY = "on-stay", "On stay"
-    POST_STAY = "post-stay", "Post-stay"
-    MANUAL = "manual", "Manual"
-    AGENT = "agent", "AI agent"
+    PRE_ARRIVAL = "pre-arrival", _("Pre-arrival")
+    ON_STAY = "on-stay", _("On stay")
+    POST_STAY = "post-stay", _("Post-stay")
+    MANUAL = "manual", _("Manual")
+    AGENT = "agent", _("AI agent")
 
 
 class MessageStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SENT = "sent", "Sent"
-    DELIVERED = "delivered", "Delivered"
-    READ = "read", "Read"
-    FAILED = "failed", "Failed"
-    DEAD = "dead", "Dead"
-    RECEIVED = "received", "Received"  # inbound
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    FAILED = "failed", _("Failed")
+    DEAD = "dead", _("Dead")
+    RECEIVED = "received", _("Received")  # inbound
 
 
 class MessageLog(PublicIdMixin, TenantScopedModel, TimestampedModel):

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 from babel import UnknownLocaleError
 from babel.dates import format_date
+from django.utils.translation import gettext_noop
+
+from innbox.i18n import TranslatedError
 
 # name -> what the guest reads when the value is missing at send time (documented in docs/messaging.md)
 VARIABLES: dict[str, str] = {
@@ -34,8 +37,8 @@ _ANY_BRACES = re.compile(r"\{\{|\}\}")
 _TOKEN = re.compile(_PLACEHOLDER.pattern + r"|\{\{|\}\}")
 
 
-class TemplateError(ValueError):
-    pass
+class TemplateError(TranslatedError, ValueError):
+    """A template staff wrote that cannot be sent; shown to them in their language."""
 
 
 def placeholders(content: str) -> list[str]:
@@ -47,13 +50,11 @@ def validate(content: str, trigger: str) -> None:
     unknown = sorted({name for name in placeholders(content) if name not in VARIABLES})
     if unknown:
         raise TemplateError(
-            "Unknown variable"
-            + ("s" if len(unknown) > 1 else "")
-            + ": "
-            + ", ".join("{{" + name + "}}" for name in unknown)
-            + ". Use "
-            + ", ".join("{{" + name + "}}" for name in allowed_for(trigger))
-            + "."
+            gettext_noop("Unknown variables: %(names)s. Use %(allowed)s.")
+            if len(unknown) > 1
+            else gettext_noop("Unknown variable: %(names)s. Use %(allowed)s."),
+            names=", ".join("{{" + name + "}}" for name in unknown),
+            allowed=", ".join("{{" + name + "}}" for name in allowed_for(trigger)),
         )
     misplaced = sorted(
         {
@@ -64,11 +65,14 @@ def validate(content: str, trigger: str) -> None:
     )
     if misplaced:
         raise TemplateError(
-            ", ".join("{{" + name + "}}" for name in misplaced)
-            + f" is not available in {trigger} messages."
+            gettext_noop("%(names)s is not available in %(trigger)s messages."),
+            names=", ".join("{{" + name + "}}" for name in misplaced),
+            trigger=trigger,
         )
     if _ANY_BRACES.search(_PLACEHOLDER.sub("", content)):
-        raise TemplateError('Unmatched "{{" or "}}": write variables as {{guestName}}.')
+        raise TemplateError(
+            gettext_noop('Unmatched "{{" or "}}": write variables as {{guestName}}.')
+        )
 
 
 def allowed_for(trigger: str) -> list[str]:

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from automation import queue
 from automation.models import JobKind
 from feedback import services as feedback_services
 from hotel.models import Guest, Reservation
+from innbox.i18n import TranslatedError
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
 from messaging import renderer
@@ -83,8 +85,8 @@ class Composed:
     template: MessageTemplate | None
 
 
-class NothingToSend(Exception):
-    pass
+class NothingToSend(TranslatedError):
+    """Why staff's message cannot go out; translated when shown (innbox.i18n)."""
 
 
 def compose(
@@ -101,7 +103,7 @@ def compose(
     guest_language = guest.language if guest else ""
     if not trigger:
         if not free_text.strip():
-            raise NothingToSend("Write a message, or choose a template.")
+            raise NothingToSend(gettext_noop("Write a message, or choose a template."))
         language = guest_language or tenant.default_language
         renderer.validate(free_text, trigger or "manual")
         text = renderer.render(free_text, values_for(tenant, reservation, guest, language))
@@ -113,16 +115,21 @@ def compose(
         .first()
     )
     if template is None:
-        raise NothingToSend(f"There is no {trigger} template.")
+        raise NothingToSend(gettext_noop("There is no %(trigger)s template."), trigger=trigger)
     variant = choose_variant(template, guest_language, tenant.default_language)
     if variant is None:
-        raise NothingToSend(f"The {trigger} template has no active language variant.")
+        raise NothingToSend(
+            gettext_noop("The %(trigger)s template has no active language variant."),
+            trigger=trigger,
+        )
     feedback_link = ""
     if "feedbackLink" in renderer.placeholders(variant.content):
         if not issue_feedback_link:
             feedback_link = f"{settings.APP_URL}/feedback/…"  # a preview: no real link is made
         elif reservation is None:
-            raise NothingToSend("A feedback link belongs to a stay: choose the reservation.")
+            raise NothingToSend(
+                gettext_noop("A feedback link belongs to a stay: choose the reservation.")
+            )
         else:
             feedback_link = feedback_services.issue_link(reservation)
     values = values_for(tenant, reservation, guest, variant.language_code, feedback_link)
@@ -146,9 +153,9 @@ def send_manual(
     lose it. The log row and its job are written together."""
     guest = guest or (reservation.guest if reservation else None)
     if guest is None or not guest.phone_e164:
-        raise NothingToSend("This guest has no phone number.")
+        raise NothingToSend(gettext_noop("This guest has no phone number."))
     if guest.opted_out_at:
-        raise NothingToSend("This guest opted out of WhatsApp messages.")
+        raise NothingToSend(gettext_noop("This guest opted out of WhatsApp messages."))
     composed = compose(
         tenant,
         reservation=reservation,

@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hotel.models import Guest, Reservation
@@ -38,8 +40,11 @@ def _trigger(value: str | None) -> str:
 @member_required
 def templates_page(request: MemberRequest) -> HttpResponse:
     trigger = _trigger(request.GET.get("trigger"))
-    template, _ = MessageTemplate.objects.get_or_create(
-        tenant=request.tenant, trigger=trigger, defaults={"name": Trigger(trigger).label}
+    # The stored name is data, not screen text: in English, whoever opens the page first.
+    with translation.override("en"):
+        name = str(Trigger(trigger).label)
+    template, _created = MessageTemplate.objects.get_or_create(
+        tenant=request.tenant, trigger=trigger, defaults={"name": name}
     )
     return render(request, "messaging/templates.html", _templates_context(request, template))
 
@@ -84,7 +89,9 @@ def save_variant(request: MemberRequest, public_id: str) -> HttpResponse:
     form = VariantForm(request.POST, instance=variant, trigger=variant.template.trigger)
     if form.is_valid():
         form.save()
-        messages.success(request, f"The {variant.language_code} text was saved.")
+        messages.success(
+            request, _("The %(language)s text was saved.") % {"language": variant.language_code}
+        )
         return redirect(f"/settings/templates/?trigger={variant.template.trigger}")
     return render(
         request,
@@ -103,7 +110,9 @@ def add_variant(request: MemberRequest, public_id: str) -> HttpResponse:
         variant = form.save(commit=False)
         variant.template = template
         variant.save()
-        messages.success(request, f"Added the {variant.language_code} text.")
+        messages.success(
+            request, _("Added the %(language)s text.") % {"language": variant.language_code}
+        )
         return redirect(f"/settings/templates/?trigger={template.trigger}")
     return render(
         request,
@@ -121,7 +130,9 @@ def delete_variant(request: MemberRequest, public_id: str) -> HttpResponse:
     )
     trigger = variant.template.trigger
     variant.delete()
-    messages.success(request, f"Deleted the {variant.language_code} text.")
+    messages.success(
+        request, _("Deleted the %(language)s text.") % {"language": variant.language_code}
+    )
     return redirect(f"/settings/templates/?trigger={trigger}")
 
 
@@ -131,8 +142,11 @@ def toggle_template(request: MemberRequest, public_id: str) -> HttpResponse:
     template = get_for_member(request, MessageTemplate, public_id=public_id)
     template.is_active = not template.is_active
     template.save(update_fields=["is_active", "updated_at"])
-    state = "on" if template.is_active else "off"
-    messages.success(request, f"{template.name}: automatic sending is {state}.")
+    if template.is_active:
+        text = _("%(template)s: automatic sending is on.")
+    else:
+        text = _("%(template)s: automatic sending is off.")
+    messages.success(request, text % {"template": template.name})
     return redirect(f"/settings/templates/?trigger={template.trigger}")
 
 
@@ -220,8 +234,9 @@ def send_message(request: MemberRequest) -> HttpResponse:
             free_text=request.POST.get("text", ""),
         )
     except (services.NothingToSend, renderer.TemplateError) as problem:
-        if wants_json:
-            return JsonResponse({"error": str(problem)}, status=400)
+        if wants_json:  # API answers stay English, whatever the caller's screen language
+            with translation.override("en"):
+                return JsonResponse({"error": str(problem)}, status=400)
         messages.error(request, str(problem))
         return _back(request)
     if wants_json:
@@ -236,7 +251,7 @@ def send_message(request: MemberRequest) -> HttpResponse:
         )
     messages.success(
         request,
-        "Message queued: it goes out in a moment. Its delivery shows in the message log.",
+        _("Message queued: it goes out in a moment. Its delivery shows in the message log."),
     )
     return _back(request)
 
@@ -274,7 +289,7 @@ def message_log(request: MemberRequest) -> HttpResponse:
         {
             "page": page,
             "statuses": MessageStatus.choices,
-            "origins": [("inbound", "From guests"), *MessageOrigin.choices],
+            "origins": [("inbound", _("From guests")), *MessageOrigin.choices],
             "filters": {"status": status, "origin": origin, "q": query},
         },
     )

@@ -1,21 +1,25 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from pms.adapters import ADAPTERS
 from pms.models import PMSConfiguration
 
+if TYPE_CHECKING:  # dev-only stubs package: the alias is for mypy
+    from django_stubs_ext import StrOrPromise
+
 MEWS_HOSTS = {"api.mews.com", "api.mews-demo.com"}
 
 # Which secrets each provider needs; never shown back in full.
-CREDENTIAL_FIELDS: dict[str, list[tuple[str, str]]] = {
+CREDENTIAL_FIELDS: dict[str, list[tuple[str, StrOrPromise]]] = {
     "demo": [],
-    "mews": [("client_token", "Client token"), ("access_token", "Access token")],
-    "qloapps": [("api_key", "Webservice key")],
+    "mews": [("client_token", _("Client token")), ("access_token", _("Access token"))],
+    "qloapps": [("api_key", _("Webservice key"))],
 }
 
 
@@ -44,31 +48,35 @@ def _host(url: str) -> str:
 
 
 class PMSForm(forms.Form):
-    provider = forms.ChoiceField(label="PMS", choices=_provider_choices)
+    provider = forms.ChoiceField(label=_("PMS"), choices=_provider_choices)
     base_url = forms.URLField(
-        label="Address of the PMS API",
+        label=_("Address of the PMS API"),
         required=False,
         assume_scheme="https",
-        help_text=(
+        help_text=_(
             "Mews: https://api.mews.com (or https://api.mews-demo.com). "
             "QloApps: https://your-hotel.example/api. Not needed for the demo."
         ),
     )
-    client_token = forms.CharField(label="Client token", required=False, widget=forms.PasswordInput)
-    access_token = forms.CharField(label="Access token", required=False, widget=forms.PasswordInput)
-    api_key = forms.CharField(label="Webservice key", required=False, widget=forms.PasswordInput)
+    client_token = forms.CharField(
+        label=_("Client token"), required=False, widget=forms.PasswordInput
+    )
+    access_token = forms.CharField(
+        label=_("Access token"), required=False, widget=forms.PasswordInput
+    )
+    api_key = forms.CharField(label=_("Webservice key"), required=False, widget=forms.PasswordInput)
 
     def __init__(self, *args: Any, existing: PMSConfiguration | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.existing = existing
         stored = existing.get_credentials() if existing and existing.credentials_encrypted else {}
         for fields in CREDENTIAL_FIELDS.values():
-            for name, _ in fields:
+            for name, _label in fields:
                 if stored.get(name):
                     ending = str(stored[name])[-4:]
-                    self.fields[
-                        name
-                    ].help_text = f"Saved (ends in …{ending}). Leave empty to keep it."
+                    self.fields[name].help_text = _(
+                        "Saved (ends in …%(ending)s). Leave empty to keep it."
+                    ) % {"ending": ending}
 
     def clean_base_url(self) -> str:
         url = self.cleaned_data["base_url"].strip()
@@ -76,13 +84,15 @@ class PMSForm(forms.Form):
             return ""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
-            raise forms.ValidationError("Use an http:// or https:// address.")
+            raise forms.ValidationError(_("Use an http:// or https:// address."))
         if parts.username or parts.password:
-            raise forms.ValidationError("Put credentials in their own fields, not in the address.")
+            raise forms.ValidationError(
+                _("Put credentials in their own fields, not in the address.")
+            )
         if _is_internal(parts.hostname or ""):
             # Innbox would send the hotel's PMS secrets there, from inside its own network.
             raise forms.ValidationError(
-                "This address points at the Innbox server itself; use the PMS's address."
+                _("This address points at the Innbox server itself; use the PMS's address.")
             )
         return url.rstrip("/")
 
@@ -91,7 +101,7 @@ class PMSForm(forms.Form):
         provider = cleaned.get("provider", "")
         base_url = cleaned.get("base_url") or ""
         if provider in ("mews", "qloapps") and not base_url and "base_url" not in self.errors:
-            self.add_error("base_url", "The address of the PMS API is required.")
+            self.add_error("base_url", _("The address of the PMS API is required."))
         if (
             provider == "mews"
             and base_url
@@ -99,7 +109,7 @@ class PMSForm(forms.Form):
         ):
             self.add_error(
                 "base_url",
-                "Mews is https://api.mews.com (or https://api.mews-demo.com for its demo).",
+                _("Mews is https://api.mews.com (or https://api.mews-demo.com for its demo)."),
             )
         cleaned["credentials"] = self._credentials(cleaned, provider, base_url)
         return cleaned
@@ -121,7 +131,7 @@ class PMSForm(forms.Form):
         for name, label in CREDENTIAL_FIELDS.get(provider, []):
             value = (cleaned.get(name) or "").strip() or stored.get(name, "")
             if not value:
-                self.add_error(name, f"{label} is required for this PMS.")
+                self.add_error(name, _("%(field)s is required for this PMS.") % {"field": label})
             credentials[name] = value
         # Settings an adapter keeps beside its secrets (e.g. QloApps' cancelled order states).
         extras = {k: v for k, v in stored.items() if k not in credentials}

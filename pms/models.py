@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from innbox import crypto
 from innbox.models import PublicIdMixin, TimestampedModel
@@ -12,15 +13,15 @@ from tenancy.models import TenantScopedModel
 
 
 class PMSProvider(models.TextChoices):
-    DEMO = "demo", "Demo hotel"
+    DEMO = "demo", _("Demo hotel")
     QLOAPPS = "qloapps", "QloApps"
     MEWS = "mews", "Mews"
 
 
 class ConnectionHealth(models.TextChoices):
-    UNKNOWN = "unknown", "Not tested yet"
-    HEALTHY = "healthy", "Healthy"
-    FAILING = "failing", "Failing"
+    UNKNOWN = "unknown", _("Not tested yet")
+    HEALTHY = "healthy", _("Healthy")
+    FAILING = "failing", _("Failing")
 
 
 class PMSConfiguration(TenantScopedModel, TimestampedModel):
@@ -69,9 +70,9 @@ class PMSConfiguration(TenantScopedModel, TimestampedModel):
 
 
 class SyncStatus(models.TextChoices):
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
 
 
 class SyncRun(PublicIdMixin, TenantScopedModel):

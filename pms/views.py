@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -39,7 +40,7 @@ def pms_settings(request: MemberRequest) -> HttpResponse:
         config.set_credentials(form.cleaned_data["credentials"])
         config.is_active = True
         config.save()
-        messages.success(request, "PMS connection saved. Test it, then sync.")
+        messages.success(request, _("PMS connection saved. Test it, then sync."))
         return redirect("pms_settings")
     history = tenant_queryset(request, SyncRun).order_by("-started_at")[:HISTORY_LENGTH]
     return render(
@@ -66,11 +67,12 @@ def pms_settings(request: MemberRequest) -> HttpResponse:
 def rotate_webhook_secret(request: MemberRequest) -> HttpResponse:
     config = services.configuration_for(request.tenant)
     if config is None:
-        messages.error(request, "Connect a PMS first.")
+        messages.error(request, _("Connect a PMS first."))
     else:
         pms_webhook.rotate_secret(config)
         messages.success(
-            request, "New signing secret created. Give it to your PMS; the old one no longer works."
+            request,
+            _("New signing secret created. Give it to your PMS; the old one no longer works."),
         )
     return redirect("pms_settings")
 
@@ -81,9 +83,9 @@ def test_connection(request: MemberRequest) -> HttpResponse:
     try:
         result = services.test_connection(request.tenant)
     except (IntegrationError, services.NotConnected) as problem:
-        messages.error(request, f"Connection failed: {problem}")
+        messages.error(request, _("Connection failed: %(problem)s") % {"problem": problem})
     else:
-        messages.success(request, f"Connection works. {result}")
+        messages.success(request, _("Connection works. %(result)s") % {"result": result})
     return redirect("pms_settings")
 
 
@@ -98,7 +100,7 @@ def sync_now(request: MemberRequest) -> HttpResponse:
     else:
         if queue.pending(request.tenant, JobKind.PMS_SYNC) is None:
             queue.enqueue(request.tenant, JobKind.PMS_SYNC, {"trigger": "manual"})
-        messages.info(request, "Sync started. Its progress shows below.")
+        messages.info(request, _("Sync started. Its progress shows below."))
     if request.htmx:  # type: ignore[attr-defined]
         return sync_status(request)
     return back_to(request, "next", "dashboard:home")
@@ -124,7 +126,7 @@ def advance_demo(request: MemberRequest) -> HttpResponse:
     except services.NotConnected as problem:
         messages.error(request, str(problem))
     else:
-        _announce(request, run, prefix="The demo moved on one day. ")
+        _announce(request, run, prefix=_("The demo moved on one day.") + " ")
     return redirect("pms_settings")
 
 
@@ -132,8 +134,17 @@ def _announce(request: MemberRequest, run: SyncRun, prefix: str = "") -> None:
     if run.status == SyncStatus.SUCCEEDED:
         messages.success(
             request,
-            f"{prefix}Sync finished: {run.created} new, {run.updated} updated, "
-            f"{run.unchanged} unchanged, {run.transitions} status changes.",
+            prefix
+            + _(
+                "Sync finished: %(created)d new, %(updated)d updated, %(unchanged)d unchanged, "
+                "%(transitions)d status changes."
+            )
+            % {
+                "created": run.created,
+                "updated": run.updated,
+                "unchanged": run.unchanged,
+                "transitions": run.transitions,
+            },
         )
     else:
-        messages.error(request, f"{prefix}Sync failed: {run.error}")
+        messages.error(request, prefix + _("Sync failed: %(error)s") % {"error": run.error})

@@ -43,27 +43,28 @@ def language_choices() -> list[tuple[str, str]]:
 class EmailLoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "Email or password is incorrect",
+        "invalid_login": _("Email or password is incorrect"),
     }
 
     username = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
 
 class SignupForm(forms.Form):
     email = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     password1 = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters; not only digits, not a common password.",
+        help_text=_("At least 8 characters; not only digits, not a common password."),
     )
     password2 = forms.CharField(
-        label="Confirm password",
+        label=_("Confirm password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -75,7 +76,7 @@ class SignupForm(forms.Form):
             # the invited address cannot be swapped for another on the server side either.
             self.fields["email"].initial = invited_email
             self.fields["email"].disabled = True
-            self.fields["email"].help_text = "Your invitation is for this address."
+            self.fields["email"].help_text = _("Your invitation is for this address.")
             self.fields["email"].widget.attrs.pop("autofocus", None)
             self.fields["password1"].widget.attrs["autofocus"] = True
 
@@ -83,7 +84,7 @@ class SignupForm(forms.Form):
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(
-                "An account with this email already exists. Log in instead."
+                _("An account with this email already exists. Log in instead.")
             )
         return email
 
@@ -91,7 +92,7 @@ class SignupForm(forms.Form):
         cleaned = super().clean() or {}
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
-            self.add_error("password2", "The two passwords do not match.")
+            self.add_error("password2", _("The two passwords do not match."))
         elif password1 and cleaned.get("email"):
             try:
                 password_validation.validate_password(password1, User(email=cleaned["email"]))
@@ -102,20 +103,20 @@ class SignupForm(forms.Form):
 
 class HotelForm(forms.Form):
     name = forms.CharField(
-        label="Hotel name",
+        label=_("Hotel name"),
         min_length=3,
         max_length=100,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "organization"}),
-        help_text="3–100 characters: letters, numbers, spaces and . , ' & - ( ) /",
+        help_text=_("3–100 characters: letters, numbers, spaces and . , ' & - ( ) /"),
     )
     time_zone = forms.ChoiceField(
-        label="Time zone", initial="Asia/Jakarta", choices=time_zone_choices
+        label=_("Time zone"), initial="Asia/Jakarta", choices=time_zone_choices
     )
     default_language = forms.ChoiceField(
-        label="Default guest language",
+        label=_("Default guest language"),
         initial="en",
         choices=language_choices,
-        help_text="Used for guests whose language we do not know.",
+        help_text=_("Used for guests whose language we do not know."),
     )
     room_count = forms.IntegerField(
         label=_("Number of rooms"),
@@ -128,19 +129,19 @@ class HotelForm(forms.Form):
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
         if len(name) < 3:
-            raise forms.ValidationError("Use at least 3 characters.")
+            raise forms.ValidationError(_("Use at least 3 characters."))
         if not HOTEL_NAME_PATTERN.match(name) or "_" in name:
             raise forms.ValidationError(
-                "Use letters, numbers, spaces and common punctuation (. , ' & - ( ) /) only."
+                _("Use letters, numbers, spaces and common punctuation (. , ' & - ( ) /) only.")
             )
         if not any(character.isalpha() for character in name):
-            raise forms.ValidationError("A hotel name needs at least one letter.")
+            raise forms.ValidationError(_("A hotel name needs at least one letter."))
         return name
 
 
 class InviteForm(forms.Form):
     email = forms.EmailField(
-        label="Staff email", widget=forms.EmailInput(attrs={"placeholder": "name@hotel.com"})
+        label=_("Staff email"), widget=forms.EmailInput(attrs={"placeholder": "name@hotel.com"})
     )
 
 

@@ -22,13 +22,15 @@ from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from innbox.i18n import TranslatedError
 from innbox.logs import ErrorCategory, get_logger
 from tenancy.db import acting_for_tenant, enforces_rls
 from tenancy.models import Invitation, InvitationStatus, Membership, Role, Tenant, User
 
 INVITATION_LIFETIME = dt.timedelta(days=7)
-EXPIRED_MESSAGE = "Link expired. Ask your hotel owner to re-invite you."
+EXPIRED_MESSAGE = gettext_noop("Link expired. Ask your hotel owner to re-invite you.")
 
 log = get_logger(__name__)
 
@@ -46,8 +48,8 @@ def accept_url(token: str) -> str:
     return f"{settings.APP_URL}{reverse('accept_invite')}?{urlencode({'token': token})}"
 
 
-class InvitationError(Exception):
-    """A refusal to show the person, in words they can act on."""
+class InvitationError(TranslatedError):
+    """A refusal to show the person, in words they can act on (and in their language)."""
 
 
 # --- owner actions (run inside the owner's request, so RLS already names the tenant) ---------
@@ -56,11 +58,18 @@ class InvitationError(Exception):
 def invite_staff(tenant: Tenant, invited_by: User, email: str) -> Invitation:
     email = email.strip().lower()
     if Membership.objects.filter(tenant=tenant, user__email__iexact=email).exists():
-        raise InvitationError(f"{email} is already a member of {tenant.name}.")
+        raise InvitationError(
+            gettext_noop("%(email)s is already a member of %(hotel)s."),
+            email=email,
+            hotel=tenant.name,
+        )
     if Invitation.objects.filter(
         tenant=tenant, invited_email__iexact=email, status=InvitationStatus.PENDING
     ).exists():
-        raise InvitationError(f"{email} already has an invitation. Use Resend to send it again.")
+        raise InvitationError(
+            gettext_noop("%(email)s already has an invitation. Use Resend to send it again."),
+            email=email,
+        )
     token, token_hash = _new_token()
     try:
         # The row and the email stand or fall together: no invitation nobody was told about.
@@ -75,7 +84,8 @@ def invite_staff(tenant: Tenant, invited_by: User, email: str) -> Invitation:
             _send_email(invitation, token)
     except IntegrityError:  # a second click raced the first
         raise InvitationError(
-            f"{email} already has an invitation. Use Resend to send it again."
+            gettext_noop("%(email)s already has an invitation. Use Resend to send it again."),
+            email=email,
         ) from None
     log.info("invitation_sent", invitation_id=str(invitation.public_id))
     return invitation
@@ -99,12 +109,13 @@ def resend(invitation: Invitation) -> Invitation:
                 updated_at=timezone.now(),
             )
             if not renewed:
-                raise InvitationError("This invitation was already accepted.")
+                raise InvitationError(gettext_noop("This invitation was already accepted."))
             invitation.refresh_from_db()
             _send_email(invitation, token)
     except IntegrityError:
         raise InvitationError(
-            f"{invitation.invited_email} already has a newer invitation."
+            gettext_noop("%(email)s already has a newer invitation."),
+            email=invitation.invited_email,
         ) from None
     log.info("invitation_resent", invitation_id=str(invitation.public_id))
     return invitation
@@ -115,15 +126,17 @@ def revoke(invitation: Invitation) -> None:
         status=InvitationStatus.REVOKED, updated_at=timezone.now()
     )
     if not revoked:
-        raise InvitationError("Only pending invitations can be revoked; this one is not pending.")
+        raise InvitationError(
+            gettext_noop("Only pending invitations can be revoked; this one is not pending.")
+        )
     log.info("invitation_revoked", invitation_id=str(invitation.public_id))
 
 
 def remove_member(membership: Membership, removed_by: User) -> None:
     if membership.user_id == removed_by.pk:
-        raise InvitationError("You cannot remove yourself.")
+        raise InvitationError(gettext_noop("You cannot remove yourself."))
     if membership.role == Role.OWNER:
-        raise InvitationError("The owner cannot be removed.")
+        raise InvitationError(gettext_noop("The owner cannot be removed."))
     membership.delete()
     log.info("member_removed", member_id=str(membership.public_id))
 
@@ -138,8 +151,11 @@ def _send_email(invitation: Invitation, token: str) -> None:
             error_category=ErrorCategory.INTEGRATION,
         )
         raise InvitationError(
-            f"The email to {invitation.invited_email} could not be sent, so nothing was saved. "
-            "Try again in a moment."
+            gettext_noop(
+                "The email to %(email)s could not be sent, so nothing was saved. "
+                "Try again in a moment."
+            ),
+            email=invitation.invited_email,
         ) from None
 
 
@@ -221,12 +237,18 @@ def accept(token: str, user: User) -> Membership:
     invitation = opened.invitation
     if invitation.invited_email.lower() != user.email.lower():
         raise InvitationError(
-            f"This invitation is for {invitation.invited_email}, but you are logged in as "
-            f"{user.email}. Log out, then open the link again."
+            gettext_noop(
+                "This invitation is for %(invited)s, but you are logged in as %(user)s. "
+                "Log out, then open the link again."
+            ),
+            invited=invitation.invited_email,
+            user=user.email,
         )
     if Membership.objects.filter(user=user).exists():
         raise InvitationError(
-            "Your account already belongs to a hotel, and an account can belong to only one."
+            gettext_noop(
+                "Your account already belongs to a hotel, and an account can belong to only one."
+            )
         )
     try:
         with acting_for_tenant(invitation.tenant_id):
@@ -251,7 +273,9 @@ def accept(token: str, user: User) -> Membership:
     except IntegrityError:
         log.info("invitation_accept_refused", error_category=ErrorCategory.VALIDATION)
         raise InvitationError(
-            "Your account already belongs to a hotel, and an account can belong to only one."
+            gettext_noop(
+                "Your account already belongs to a hotel, and an account can belong to only one."
+            )
         ) from None
     log.info("invitation_accepted", invitation_id=str(invitation.public_id))
     return membership

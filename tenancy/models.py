@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from innbox.models import PublicIdMixin, TimestampedModel
 
@@ -133,8 +134,8 @@ class TenantScopedModel(models.Model):
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    STAFF = "staff", "Staff"
+    OWNER = "owner", _("Owner")
+    STAFF = "staff", _("Staff")
 
 
 class Membership(PublicIdMixin, TenantScopedModel):
@@ -165,10 +166,10 @@ class Membership(PublicIdMixin, TenantScopedModel):
 
 
 class InvitationStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    ACCEPTED = "accepted", "Accepted"
-    REVOKED = "revoked", "Revoked"
-    EXPIRED = "expired", "Expired"
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
 
 
 class Invitation(PublicIdMixin, TenantScopedModel, TimestampedModel):

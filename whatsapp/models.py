@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from innbox.models import TimestampedModel
 from tenancy.models import TenantScopedModel
@@ -12,15 +13,15 @@ from tenancy.models import TenantScopedModel
 class SessionStatus(models.TextChoices):
     """WAHA's session states (api-facts.md §1.3), as WAHA last reported them."""
 
-    STOPPED = "STOPPED", "Disconnected"
-    STARTING = "STARTING", "Starting"
-    SCAN_QR_CODE = "SCAN_QR_CODE", "Scan the QR code"
-    WORKING = "WORKING", "Connected"
-    FAILED = "FAILED", "Failed"
-    PASSKEY_REQUIRED = "PASSKEY_REQUIRED", "Passkey required"
-    PASSKEY_CONFIRMATION_REQUIRED = "PASSKEY_CONFIRMATION_REQUIRED", "Confirm the passkey"
+    STOPPED = "STOPPED", _("Disconnected")
+    STARTING = "STARTING", _("Starting")
+    SCAN_QR_CODE = "SCAN_QR_CODE", _("Scan the QR code")
+    WORKING = "WORKING", _("Connected")
+    FAILED = "FAILED", _("Failed")
+    PASSKEY_REQUIRED = "PASSKEY_REQUIRED", _("Passkey required")
+    PASSKEY_CONFIRMATION_REQUIRED = "PASSKEY_CONFIRMATION_REQUIRED", _("Confirm the passkey")
     # A state this version of Innbox does not know yet: treated as "not ready".
-    UNKNOWN = "UNKNOWN", "Unknown"
+    UNKNOWN = "UNKNOWN", _("Unknown")
 
     @classmethod
     def from_waha(cls, value: str) -> SessionStatus:

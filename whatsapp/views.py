@@ -12,11 +12,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from pydantic import ValidationError
 
+from innbox.i18n import TranslatedError
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
 from tenancy.access import MemberRequest, member_required, owner_required
@@ -34,10 +38,10 @@ MAX_SENDS_PER_MINUTE = 30
 
 class SendingPaceForm(forms.ModelForm):
     sends_per_minute = forms.IntegerField(
-        label="Messages per minute",
+        label=_("Messages per minute"),
         min_value=1,
         max_value=MAX_SENDS_PER_MINUTE,
-        help_text=(
+        help_text=_(
             "Automated and manual messages together. Above it they wait their turn; none is "
             "dropped. WhatsApp bans numbers that send in bursts, so keep it low."
         ),
@@ -66,7 +70,7 @@ def waha_settings(request: MemberRequest) -> HttpResponse:
 def save_sending_pace(request: MemberRequest) -> HttpResponse:
     config = sessions.configuration_for(request.tenant)
     if config is None:
-        messages.error(request, "Connect WhatsApp first; then you can set its sending pace.")
+        messages.error(request, _("Connect WhatsApp first; then you can set its sending pace."))
         return redirect("waha_settings")
     form = SendingPaceForm(request.POST, instance=config)
     if not form.is_valid():
@@ -77,7 +81,9 @@ def save_sending_pace(request: MemberRequest) -> HttpResponse:
     config = form.save(commit=False)
     config.save(update_fields=["sends_per_minute", "updated_at"])
     messages.success(
-        request, f"Sending pace saved: at most {config.sends_per_minute} messages per minute."
+        request,
+        _("Sending pace saved: at most %(pace)d messages per minute.")
+        % {"pace": config.sends_per_minute},
     )
     return redirect("waha_settings")
 
@@ -130,14 +136,17 @@ def api_logout(request: MemberRequest) -> HttpResponse:
 
 
 def _status_context(
-    request: MemberRequest, *, refresh: bool = False, problem: str = ""
+    request: MemberRequest, *, refresh: bool = False, problem: str | TranslatedError = ""
 ) -> dict[str, Any]:
     config: WahaConfiguration | None = sessions.configuration_for(request.tenant)
     if refresh and config is not None and not problem:
         try:
             config = sessions.refresh(request.tenant)
         except IntegrationError as exc:
-            problem = f"The WhatsApp server did not answer: {exc.message}"
+            # Translated where shown: the page in the person's language, the JSON answer in English.
+            problem = TranslatedError(
+                gettext_noop("The WhatsApp server did not answer: %(error)s"), error=exc.message
+            )
         except sessions.Sandbox:
             pass
     health = config.health if config else "disconnected"
@@ -167,10 +176,15 @@ def _status_response(
             "session": config.session_name if config else None,
             "phone": config.phone_number if config else "",
             "name": config.push_name if config else "",
-            "error": context["problem"] or None,
+            "error": _in_english(context["problem"]) or None,
         },
         status=status,
     )
+
+
+def _in_english(problem: str | TranslatedError) -> str:
+    with translation.override("en"):
+        return str(problem)
 
 
 def _click_to_chat(phone: str, hotel_name: str) -> dict[str, str]:

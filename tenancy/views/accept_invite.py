@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from tenancy import invitations
 from tenancy.access import TenantRequest
@@ -24,7 +25,7 @@ def accept_invite(request: TenantRequest) -> HttpResponse:
     if opened.state is invitations.LinkState.ACCEPTED:
         return redirect("login")
     if not opened.usable or opened.invitation is None:
-        return _problem(request, invitations.EXPIRED_MESSAGE, status=410)
+        return _problem(request, _(invitations.EXPIRED_MESSAGE), status=410)
     invitation = opened.invitation
 
     if not request.user.is_authenticated:
@@ -34,8 +35,11 @@ def accept_invite(request: TenantRequest) -> HttpResponse:
     if request.user.email.lower() != invitation.invited_email.lower():
         return _problem(
             request,
-            f"This invitation is for {invitation.invited_email}, but you are logged in as "
-            f"{request.user.email}. Log out, then open the link again.",
+            _(
+                "This invitation is for %(invited)s, but you are logged in as %(user)s. "
+                "Log out, then open the link again."
+            )
+            % {"invited": invitation.invited_email, "user": request.user.email},
             status=403,
         )
 
@@ -44,7 +48,7 @@ def accept_invite(request: TenantRequest) -> HttpResponse:
             invitations.accept(token, request.user)
         except invitations.InvitationError as refusal:
             return _problem(request, str(refusal), status=409)
-        messages.success(request, f"Welcome to {invitation.tenant.name}!")
+        messages.success(request, _("Welcome to %(hotel)s!") % {"hotel": invitation.tenant.name})
         return redirect("dashboard:home")
 
     return render(

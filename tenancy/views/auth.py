@@ -12,6 +12,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from innbox.logs import ErrorCategory, get_logger
@@ -22,7 +23,7 @@ from tenancy.models import User
 
 log = get_logger(__name__)
 
-TOO_MANY_ATTEMPTS = "Too many login attempts, try again later"
+TOO_MANY_ATTEMPTS = gettext_lazy("Too many login attempts, try again later")
 
 
 def _accept_invite_url(token: str) -> str:
@@ -84,7 +85,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "tenancy/invite_problem.html",
-                {"message": invitations.EXPIRED_MESSAGE},
+                {"message": gettext(invitations.EXPIRED_MESSAGE)},
                 status=410,
             )
         invited_email = opened.invitation.invited_email
@@ -99,7 +100,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             # The invited person proved the address by opening the link: straight on to accept.
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect(_accept_invite_url(token))
-        messages.success(request, "Your account is ready. Log in to continue.")
+        messages.success(request, gettext("Your account is ready. Log in to continue."))
         return redirect("login")
     return render(
         request,

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from innbox.logs import ErrorCategory, get_logger
 from messaging.defaults import seed_default_templates
@@ -29,7 +30,10 @@ def onboarding(request: TenantRequest) -> HttpResponse:
 def create_tenant(request: TenantRequest) -> HttpResponse:
     if request.tenant is not None:
         # Staff and owners alike: one account, one hotel.
-        messages.error(request, f"Your account already belongs to {request.tenant.name}.")
+        messages.error(
+            request,
+            _("Your account already belongs to %(hotel)s.") % {"hotel": request.tenant.name},
+        )
         return redirect("dashboard:home")
     form = HotelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -43,11 +47,13 @@ def create_tenant(request: TenantRequest) -> HttpResponse:
             )
         except IntegrityError:  # another tab created a hotel first; the database refused
             log.info("second_tenant_refused", error_category=ErrorCategory.VALIDATION)
-            messages.error(request, "Your account already belongs to a hotel.")
+            messages.error(request, _("Your account already belongs to a hotel."))
             return redirect("dashboard:home")
         with acting_for_tenant(tenant.id, role="owner"):
             seed_default_templates(tenant)
         log.info("tenant_created", tenant_id=str(tenant.id))
-        messages.success(request, f"{tenant.name} is ready. Welcome to Innbox!")
+        messages.success(
+            request, _("%(hotel)s is ready. Welcome to Innbox!") % {"hotel": tenant.name}
+        )
         return redirect("dashboard:home")
     return render(request, "tenancy/create_tenant.html", {"form": form})

@@ -7,6 +7,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenancy import invitations
@@ -24,7 +25,9 @@ def team(request: MemberRequest) -> HttpResponse:
         except invitations.InvitationError as refusal:
             form.add_error("email", str(refusal))
         else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
             return redirect("team")
     return render(request, "tenancy/team.html", _team_context(request, form))
 
@@ -72,7 +75,10 @@ def resend_invitation(request: MemberRequest, public_id: str) -> HttpResponse:
     except invitations.InvitationError as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, f"A new invitation link was sent to {invitation.invited_email}.")
+        messages.success(
+            request,
+            _("A new invitation link was sent to %(email)s.") % {"email": invitation.invited_email},
+        )
     return redirect("team")
 
 
@@ -85,7 +91,10 @@ def revoke_invitation(request: MemberRequest, public_id: str) -> HttpResponse:
     except invitations.InvitationError as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, f"The invitation for {invitation.invited_email} was revoked.")
+        messages.success(
+            request,
+            _("The invitation for %(email)s was revoked.") % {"email": invitation.invited_email},
+        )
     return redirect("team")
 
 
@@ -100,5 +109,8 @@ def remove_member(request: MemberRequest, public_id: str) -> HttpResponse:
     except invitations.InvitationError as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, f"{membership.user.email} no longer has access to this hotel.")
+        messages.success(
+            request,
+            _("%(email)s no longer has access to this hotel.") % {"email": membership.user.email},
+        )
     return redirect("team")
