@@ -143,3 +143,39 @@ def test_a_worker_killed_while_waha_holds_its_message_completes_the_job_exactly_
         assert len(fake.sent_texts) == 1
     finally:
         fake.stop()
+
+
+@pytest.mark.slow
+def test_once_runs_everything_that_is_due_then_exits(tmp_path: Path) -> None:
+    """What a cron-only installation relies on: one `run_worker --once` empties the queue, not
+    just the first handful of jobs."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"INNBOX_TEST_DB", "DJANGO_SETTINGS_MODULE", "RUN_MAIN", "WAHA_BASE_URL"}
+    }
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'once.sqlite3'}"
+    assert manage(env, "migrate", "--no-input").returncode == 0
+    queued = manage(
+        env,
+        "shell",
+        "-c",
+        "from messaging import services; from tests import factories; "
+        "hotel = factories.make_hotel('Hotel Cron'); "
+        "[services.send_manual(hotel.tenant, reservation=hotel.reservation, guest=None, "
+        "free_text=f'Note {n}') for n in range(25)]",
+    )
+    assert queued.returncode == 0, queued.stderr[-2000:]
+
+    worker = manage(env, "run_worker", "--once")
+
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    done = manage(
+        env,
+        "shell",
+        "-c",
+        "from messaging.models import MessageLog; "
+        "print(sorted(set(MessageLog.objects.values_list('status', flat=True))), "
+        "MessageLog.objects.count())",
+    )
+    assert done.stdout.strip().splitlines()[-1] == "['sent'] 25", done.stdout

@@ -22,7 +22,11 @@ class Command(BaseCommand):
     help = "Run background jobs (syncs, messages, schedules) until stopped."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--once", action="store_true", help="run what is due, then exit")
+        parser.add_argument(
+            "--once",
+            action="store_true",
+            help="run everything that is due now, then exit (for cron and benchmarks)",
+        )
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
         parser.add_argument("--concurrency", type=int, default=1, help="worker processes to run")
 
@@ -55,8 +59,8 @@ class Command(BaseCommand):
                 scheduler.tick()
                 next_tick = time.monotonic() + settings.AUTOMATION_SCHEDULER_SECONDS
             ran = queue.run_once()
-            if once:
-                break
+            if once and not ran:
+                break  # nothing due any more: a cron run ends here
             if not ran:
                 time.sleep(interval)
         log.info("worker_stopped", worker=queue.worker_id())
