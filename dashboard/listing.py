@@ -25,6 +25,8 @@ PER_PAGE = 50
 # Past this many matches a list says "10,000+": counting the rest would cost a scan of every row
 # for a number nobody pages through.
 COUNT_CAP = 10_000
+# Fifty million rows: far past any hotel, far below a 64-bit OFFSET.
+MAX_PAGE = 1_000_000
 # Offsets below this load the rows directly; above it the primary keys are read first, so the
 # skipped rows are read from an index only and never joined (the guest of a reservation).
 DEFERRED_JOIN_OFFSET = 1_000
@@ -193,8 +195,10 @@ def page_of(
 ) -> BoundedPage[M]:
     """Rows of page `number` of an ordered queryset; `total` is (count, exact)."""
     count, exact = total
-    if exact:  # the last page is known: ?page=999 of 3 pages shows page 3
-        number = min(number, max(1, -(-count // per_page)))
+    # Counted: ?page=999 of 3 pages shows page 3. Uncounted: any page may exist, but an absurd
+    # one must not overflow the OFFSET.
+    last_page = max(1, -(-count // per_page)) if exact else MAX_PAGE
+    number = min(number, last_page)
     offset = (number - 1) * per_page
     if offset < DEFERRED_JOIN_OFFSET:
         rows = list(queryset[offset : offset + per_page + 1])

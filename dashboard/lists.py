@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from dashboard import listing
 from dashboard.listing import Column
 from hotel.models import Guest, Reservation, ReservationStatus
+from innbox.search import search_text
 from tenancy.access import MemberRequest, member_required, tenant_queryset
 
 if TYPE_CHECKING:  # dev-only stubs package: the alias is for mypy
@@ -106,7 +107,7 @@ def guest_matches(query: str) -> Q:
 
 @member_required
 def guest_list(request: MemberRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
+    query = search_text(request.GET)
     sorting = listing.parse_sort(request.GET.get("sort", ""), GUEST_COLUMNS, "name")
     guests = tenant_queryset(request, Guest)
     if query:
@@ -204,7 +205,7 @@ def tab_counts(reservations: QuerySet[Reservation]) -> dict[str, int]:
 
 @member_required
 def reservation_list(request: MemberRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
+    query = search_text(request.GET)
     tab = next((t for t in TABS if t.key == request.GET.get("status")), TABS[0])
     sorting = listing.parse_sort(request.GET.get("sort", ""), RESERVATION_COLUMNS, tab.default_sort)
     dates = date_filter(request.GET)

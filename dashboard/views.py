@@ -137,7 +137,7 @@ def automations_for(request: MemberRequest, reservation: Reservation) -> QuerySe
         tenant_queryset(request, AutomationJob)
         .filter(Q(reservation=reservation) | Q(idempotency_key__in=keys))
         # Staff's own sends are in the message timeline, not among the automations.
-        .exclude(payload__trigger="manual")
+        .exclude(payload__has_key="message")
         .order_by("-run_at", "-pk")
     )
 

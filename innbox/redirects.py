@@ -6,8 +6,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def back_to(request: HttpRequest, field: str, fallback: str) -> HttpResponseRedirect:
-    """Redirect to the page named in a form field, if it is on this site; else to `fallback`."""
+    """Redirect to the page named in a form field, if it is a path on this site; else to
+    `fallback` (a URL name). Only absolute paths count: "guests" or "logout" would otherwise be
+    taken for URL names by redirect()."""
     target = request.POST.get(field, "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
+    if (
+        target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    ):
+        return HttpResponseRedirect(target)
     return redirect(fallback)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from hotel.models import Guest, Reservation
 from innbox.redirects import back_to
+from innbox.search import search_text
 from messaging import formatting, renderer, services
 from messaging.forms import NewVariantForm, VariantForm
 from messaging.models import (
@@ -268,7 +269,7 @@ def message_log(request: MemberRequest) -> HttpResponse:
     entries = tenant_queryset(request, MessageLog).select_related("guest", "reservation")
     status = request.GET.get("status", "")
     origin = request.GET.get("origin", "")
-    query = request.GET.get("q", "").strip()
+    query = search_text(request.GET)
     if status in MessageStatus.values:
         entries = entries.filter(status=status)
     if origin == "inbound":

@@ -21,7 +21,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
 from innbox.i18n import TranslatedError
@@ -160,6 +160,12 @@ def _send_email(invitation: Invitation, token: str) -> None:
 
 
 def _compose_email(invitation: Invitation, token: str) -> EmailMultiAlternatives:
+    # Emails are in English (docs/ui.md), whatever language the inviting owner's screens use.
+    with translation.override("en"):
+        return _render_email(invitation, token)
+
+
+def _render_email(invitation: Invitation, token: str) -> EmailMultiAlternatives:
     context = {
         "hotel_name": invitation.tenant.name,
         "inviter": invitation.invited_by.email if invitation.invited_by else "The owner",

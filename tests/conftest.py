@@ -205,3 +205,19 @@ def parsed_logs() -> Iterator[Callable[[], list[dict]]]:
         yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line]
     finally:
         root.removeHandler(handler)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """SQLite tests use a database file in WAL mode, as `make run` does, not shared-cache memory:
+    the browser tests' live server answers the page's parallel HTMX requests in threads, and a
+    shared-cache in-memory database refuses those ("database table is locked") where the file
+    waits its turn."""
+    from django.conf import settings as django_settings
+
+    database = django_settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        test_file = tmp_path_factory.mktemp("database") / "innbox-test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(test_file)

@@ -160,3 +160,25 @@ def test_it_walks_the_lists_and_details(live_server, page, screenshot, who, size
     page.get_by_role("button", name="Send message").click()
     page.get_by_role("dialog").get_by_role("button", name="Send now").wait_for()
     screenshot("7-send-dialog")
+
+
+def test_keyboard_users_keep_their_place_and_hear_the_new_count(live_server, page) -> None:
+    hotel = factories.make_hotel("Hotel Nusantara")
+    furnish(hotel)
+    page.context.add_cookies(_session_cookie(live_server.url, hotel.staff))
+    page.goto(f"{live_server.url}/reservations/")
+
+    tab = page.get_by_role("link", name="Pre-arrival 2", exact=True)
+    tab.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/reservations/?status=pre-arrival")
+    page.locator("#list-results").get_by_text("1–2 of 2 reservations").wait_for()
+
+    # Focus stays on the tab just chosen (a new element after the swap), not the page's top.
+    page.wait_for_function("document.activeElement.getAttribute('aria-current') === 'page'")
+    assert "Pre-arrival" in page.evaluate("document.activeElement.textContent")
+    announced = page.locator("#list-announcer")
+    assert announced.get_attribute("role") == "status"
+    page.wait_for_function(
+        "document.getElementById('list-announcer').textContent.includes('1–2 of 2')"
+    )

@@ -119,3 +119,24 @@ document.addEventListener("input", (event) => {
     own.dispatchEvent(new Event("change", { bubbles: true }));
   }
 });
+
+// Guests and reservations: HTMX replaces the results on a sort, a tab or a page. Keyboard users
+// keep their place (the same link, or else the count above the table) instead of landing at the
+// top of the page, and screen readers hear the new count from a region that is never replaced.
+let listFocus = null;
+document.addEventListener("htmx:beforeRequest", () => {
+  const results = document.getElementById("list-results");
+  const active = document.activeElement;
+  listFocus = results && active && results.contains(active) ? active.getAttribute("href") || "" : null;
+});
+document.addEventListener("htmx:afterSettle", () => {
+  const results = document.getElementById("list-results");
+  if (!results) return;
+  const summary = results.querySelector(".list-summary");
+  const announcer = document.getElementById("list-announcer");
+  if (announcer && summary) announcer.textContent = summary.textContent.trim().replace(/\s+/g, " ");
+  if (listFocus === null) return;
+  const sameLink = listFocus && results.querySelector(`a[href="${CSS.escape(listFocus)}"]`);
+  (sameLink || summary)?.focus();
+  listFocus = null;
+});
