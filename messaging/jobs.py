@@ -15,7 +15,7 @@ found, it is sent. That is the difference between at-least-once and a guest gree
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db.models import Max
 from django.utils import timezone
@@ -163,18 +163,18 @@ def _search_from(tenant: Tenant, message: MessageLog, started: dt.datetime) -> d
     return since
 
 
-def _unverifiable(tenant: Tenant, message: MessageLog, problem: IntegrationError) -> dict[str, Any]:
+def _unverifiable(tenant: Tenant, message: MessageLog, problem: IntegrationError) -> NoReturn:
     """WAHA cannot show the chat: a person looks at the hotel's phone. The attempt is forgotten,
-    so Retry sends the message (the reason says so)."""
-    message.send_started_at = None
-    with acting_for_tenant(tenant.id):
-        message.save(update_fields=["send_started_at", "updated_at"])
-    raise IntegrationError(
+    so Retry sends the message (the reason says so, on the job and on the message)."""
+    advice = (
         "Could not check whether an earlier attempt reached the guest "
-        f"({problem.message}). Look at the chat on the hotel's phone; Retry sends it again.",
-        retryable=False,
-        code="unverifiable",
+        f"({problem.message}). Look at the chat on the hotel's phone; Retry sends it again."
     )
+    message.send_started_at = None
+    message.status, message.failure_reason = MessageStatus.FAILED, advice
+    with acting_for_tenant(tenant.id):
+        message.save(update_fields=["send_started_at", "status", "failure_reason", "updated_at"])
+    raise IntegrationError(advice, retryable=False, code="unverifiable")
 
 
 def _wait_for_token(tenant: Tenant, now: dt.datetime | None = None) -> None:

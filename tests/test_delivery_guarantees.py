@@ -282,6 +282,8 @@ def test_a_chat_history_waha_cannot_show_fails_with_advice_and_retry_sends(
 
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and "Look at the chat" in job.last_error
+    message = MessageLog.objects.get(direction="outbound")
+    assert message.status == MessageStatus.FAILED and "Look at the chat" in message.failure_reason
     assert fake_waha.sent_texts == []
     staff = Client()
     staff.force_login(hotel_a.staff)
