@@ -23,7 +23,7 @@ from uuid import UUID
 
 import structlog
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -33,7 +33,7 @@ from hotel.models import Reservation
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
 from messaging.models import MessageLog, MessageStatus
-from tenancy.db import acting_for_tenant, enforces_rls
+from tenancy.db import acting_for_tenant, enforces_rls, working_for_tenant
 from tenancy.models import Tenant
 
 LEASE_SECONDS = 300
@@ -130,13 +130,15 @@ def pending(tenant: Tenant, kind: str) -> AutomationJob | None:
 
 def claim_due_jobs(limit: int = 10, *, worker: str | None = None) -> list[tuple[int, UUID]]:
     worker = worker or worker_id()
+    # The worker's clock, the one every run_at was computed with (a deferral to 09:00, a backoff).
+    now = timezone.now()
     if enforces_rls():
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT * FROM app_claim_due_jobs(%s, %s, %s)", [worker, LEASE_SECONDS, limit]
+                "SELECT * FROM app_claim_due_jobs(%s, %s, %s, %s)",
+                [worker, LEASE_SECONDS, limit, now],
             )
             return [(row[0], row[1]) for row in cursor.fetchall()]
-    now = timezone.now()
     with transaction.atomic():
         due = list(
             AutomationJob.objects.filter(
@@ -156,54 +158,71 @@ def claim_due_jobs(limit: int = 10, *, worker: str | None = None) -> list[tuple[
 
 
 def run_job(job_id: int, tenant_id: UUID, *, worker: str | None = None) -> AutomationJob:
-    """Run one claimed job for its tenant and record the outcome on the job."""
-    with acting_for_tenant(tenant_id):
+    """Run one claimed job for its tenant and record the outcome on the job.
+
+    Everything from loading the job to writing its outcome happens for the job's hotel
+    (tenancy.db.working_for_tenant), and the outcome is written only while we still hold the
+    lease: a worker that lost the job to another one writes nothing."""
+    with working_for_tenant(tenant_id):
         job = AutomationJob.objects.get(pk=job_id)
+        if job.status != JobStatus.RUNNING or job.locked_by != (worker or worker_id()):
+            return job  # cancelled, or taken over by another worker, since our claim
         tenant = Tenant.objects.get(pk=tenant_id)
-    if job.status != JobStatus.RUNNING or job.locked_by != (worker or worker_id()):
-        return job  # cancelled, or taken over by another worker, since our claim
-    # Every line of the job carries what an operator searches by, including the request that
-    # caused it (a PMS webhook, a staff click).
-    with structlog.contextvars.bound_contextvars(
-        job_id=str(job.public_id),
-        tenant_id=str(tenant_id),
-        reservation_id=job.reservation_id,
-        request_id=job.request_id or None,
-    ):
-        try:
-            # Jobs of one claim run one after the other; a late one may have lost its lease.
-            keep_lease(job)
-            if job.kind not in HANDLERS:
-                raise IntegrationError(f"no handler for {job.kind} jobs", retryable=False)
-            # The handler opens its own transactions (a sync commits page by page, so its
-            # progress is visible while it runs).
-            result = import_string(HANDLERS[job.kind])(job, tenant)
-        except LeaseLost as lost:
-            log.warning("job_lease_lost", kind=job.kind, detail=str(lost))
-            return job
-        except Defer as wait:
-            return _defer(job, wait)
-        except IntegrationError as exc:
-            return _failed(job, exc)
-        except Exception as exc:
-            log.exception("job_crashed", kind=job.kind, error_category=ErrorCategory.FATAL)
-            return _finish(
-                job, JobStatus.FAILED, error=f"Unexpected error: {exc.__class__.__name__}"
-            )
-        return _finish(job, JobStatus.SUCCEEDED, result=result)
+        # Every line of the job carries what an operator searches by, including the request
+        # that caused it (a PMS webhook, a staff click).
+        with structlog.contextvars.bound_contextvars(
+            job_id=str(job.public_id),
+            reservation_id=job.reservation_id,
+            request_id=job.request_id or None,
+        ):
+            return _run_handler(job, tenant)
+
+
+def _run_handler(job: AutomationJob, tenant: Tenant) -> AutomationJob:
+    try:
+        # Jobs of one claim run one after the other; a late one may have lost its lease.
+        keep_lease(job)
+        if job.kind not in HANDLERS:
+            raise IntegrationError(f"no handler for {job.kind} jobs", retryable=False)
+        # The handler opens its own transactions (a sync commits page by page, so its
+        # progress is visible while it runs).
+        result = import_string(HANDLERS[job.kind])(job, tenant)
+    except LeaseLost as lost:
+        log.warning("job_lease_lost", kind=job.kind, detail=str(lost))
+        return job
+    except Defer as wait:
+        return _defer(job, wait)
+    except IntegrationError as exc:
+        return _failed(job, exc)
+    except Exception as exc:
+        log.exception("job_crashed", kind=job.kind, error_category=ErrorCategory.FATAL)
+        return _finish(job, JobStatus.FAILED, error=f"Unexpected error: {exc.__class__.__name__}")
+    return _finish(job, JobStatus.SUCCEEDED, result=result)
+
+
+def _write_if_still_ours(job: AutomationJob, values: dict[str, Any]) -> bool:
+    """Write the job's outcome only while the lease is ours (the same fence as keep_lease)."""
+    with acting_for_tenant(job.tenant_id):
+        written = AutomationJob.objects.filter(
+            pk=job.pk, status=JobStatus.RUNNING, locked_by=job.locked_by
+        ).update(**values, updated_at=timezone.now())
+    if not written:
+        log.warning("job_lease_lost", kind=job.kind, detail="outcome not written")
+        return False
+    for name, value in values.items():
+        setattr(job, name, value)
+    return True
 
 
 def _defer(job: AutomationJob, wait: Defer) -> AutomationJob:
-    with acting_for_tenant(job.tenant_id):
-        AutomationJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.QUEUED,
-            run_at=wait.until,
-            locked_by="",
-            locked_until=None,
-            updated_at=timezone.now(),
-        )
-    log.info("job_deferred", kind=job.kind, until=wait.until.isoformat(), reason=wait.reason)
-    job.refresh_from_db()
+    deferred = {
+        "status": JobStatus.QUEUED,
+        "run_at": wait.until,
+        "locked_by": "",
+        "locked_until": None,
+    }
+    if _write_if_still_ours(job, deferred):
+        log.info("job_deferred", kind=job.kind, until=wait.until.isoformat(), reason=wait.reason)
     return job
 
 
@@ -231,39 +250,69 @@ def _finish(
     run_at: dt.datetime | None = None,
 ) -> AutomationJob:
     now = timezone.now()
-    job.status = status
-    job.attempts = min(job.attempts + 1, job.max_attempts)
-    job.finished_at = None if run_at else now
-    job.locked_by, job.locked_until = "", None
-    fields = ["status", "attempts", "finished_at", "locked_by", "locked_until", "updated_at"]
+    attempts = min(job.attempts + 1, job.max_attempts)
+    outcome: dict[str, Any] = {
+        "status": status,
+        "attempts": attempts,
+        "finished_at": None if run_at else now,
+        "locked_by": "",
+        "locked_until": None,
+    }
     if run_at is not None:
-        job.run_at = run_at
-        fields.append("run_at")
+        outcome["run_at"] = run_at
     if error:
-        job.last_error = error
-        job.error_history = [
+        outcome["last_error"] = error
+        outcome["error_history"] = [
             *job.error_history,
-            {
-                "attempt": job.attempts,
-                "at": now.isoformat(),
-                "error": error,
-                "retryable": retryable,
-            },
+            {"attempt": attempts, "at": now.isoformat(), "error": error, "retryable": retryable},
         ]
-        fields += ["last_error", "error_history"]
     if result is not None:
-        job.payload = {**job.payload, "result": result}
-        fields.append("payload")
-    with acting_for_tenant(job.tenant_id):
-        job.save(update_fields=fields)
-    log.info("job_finished", kind=job.kind, status=status, error=error or None)
+        outcome["payload"] = {**job.payload, "result": result}
+    if _write_if_still_ours(job, outcome):
+        log.info("job_finished", kind=job.kind, status=status, error=error or None)
     return job
 
 
-def run_once(limit: int = 10) -> int:
-    """Claim what is due and run it; returns how many jobs ran (the worker's loop step)."""
+def release(claimed: list[tuple[int, UUID]], worker: str) -> int:
+    """Hand jobs we claimed but will not run back to the queue at once (a worker stopping)
+    rather than let them wait for the lease to run out."""
+    by_tenant: dict[UUID, list[int]] = {}
+    for job_id, tenant_id in claimed:
+        by_tenant.setdefault(tenant_id, []).append(job_id)
+    released = 0
+    for tenant_id, job_ids in by_tenant.items():
+        with acting_for_tenant(tenant_id):
+            released += AutomationJob.objects.filter(
+                pk__in=job_ids, status=JobStatus.RUNNING, locked_by=worker
+            ).update(
+                status=Case(
+                    When(attempts__gt=0, then=Value(JobStatus.RETRYING)),
+                    default=Value(JobStatus.QUEUED),
+                ),
+                locked_by="",
+                locked_until=None,
+                updated_at=timezone.now(),
+            )
+    log.info("jobs_released", count=released)
+    return released
+
+
+def run_once(limit: int = 10, *, should_stop: Callable[[], bool] = lambda: False) -> int:
+    """Claim what is due and run it; returns how many jobs were claimed (the worker's loop step).
+
+    One job's failure, whatever it is, stays that job's: the rest of the claim still runs. When
+    `should_stop` turns true (SIGTERM), the job in hand finishes and the rest go back."""
     worker = worker_id()
     claimed = claim_due_jobs(limit, worker=worker)
-    for job_id, tenant_id in claimed:
-        run_job(job_id, tenant_id, worker=worker)
+    for position, (job_id, tenant_id) in enumerate(claimed):
+        if should_stop():
+            release(claimed[position:], worker)
+            break
+        try:
+            run_job(job_id, tenant_id, worker=worker)
+        except Exception:
+            # Typically the database went away mid-job: the lease brings the job back later.
+            log.exception("job_runner_failed", job_pk=job_id, error_category=ErrorCategory.FATAL)
+            if connection.connection is not None and not connection.is_usable():
+                connection.close()
     return len(claimed)

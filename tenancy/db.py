@@ -13,18 +13,23 @@ from typing import Literal
 from uuid import UUID
 
 import structlog
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 DbRole = Literal["owner", "staff", "system"]
 _SETTINGS = ("app.tenant_id", "app.role", "app.user_id")
 
 
-def _set_all(values: list[str]) -> None:
-    """All three settings in one round trip: every request and job sets them, often twice."""
+def _set_all(values: list[str], *, local: bool = True) -> None:
+    """All three settings in one round trip: every request and job sets them, often twice.
+    `local` (SET LOCAL) ends with the transaction; otherwise they last for the session."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT set_config(%s, %s, true), set_config(%s, %s, true), set_config(%s, %s, true)",
-            [part for pair in zip(_SETTINGS, values, strict=True) for part in pair],
+            "SELECT set_config(%s, %s, %s), set_config(%s, %s, %s), set_config(%s, %s, %s)",
+            [
+                part
+                for name, value in zip(_SETTINGS, values, strict=True)
+                for part in (name, value, local)
+            ],
         )
 
 
@@ -80,3 +85,39 @@ def acting_for_tenant(tenant_id: UUID, role: DbRole = "system") -> Iterator[None
             yield
         if previous is not None and not unchanged:
             _set_all(previous)
+
+
+@contextmanager
+def working_for_tenant(tenant_id: UUID) -> Iterator[None]:
+    """One background job, from its claim to its outcome, for its hotel only.
+
+    A job spans several transactions (a sync commits page by page, a send records its attempt
+    before calling WAHA), and each of them opens `acting_for_tenant`. Between them, though, the
+    queue still reads and writes the job itself; outside a tenant context RLS hides every row and
+    the worker died on the first deferral. So the worker's connection carries the job's tenant
+    as a session setting for the whole job, and drops it afterwards, before the next job of
+    possibly another hotel. The web never uses this: its context is per transaction.
+    """
+    if not enforces_rls():
+        with structlog.contextvars.bound_contextvars(tenant_id=str(tenant_id)):
+            yield
+        return
+    if connection.in_atomic_block:
+        raise RuntimeError("a job's tenant context is set outside any transaction")
+    _set_all([str(tenant_id), "system", ""], local=False)
+    try:
+        with structlog.contextvars.bound_contextvars(tenant_id=str(tenant_id)):
+            yield
+    finally:
+        _forget_session_context()
+
+
+def _forget_session_context() -> None:
+    """Clear the session's tenant; a connection that cannot be cleared is closed instead, so no
+    later job of another hotel can inherit the setting."""
+    try:
+        if connection.in_atomic_block or connection.needs_rollback:
+            raise DatabaseError("left inside a transaction")
+        _set_all(["", "", ""], local=False)
+    except DatabaseError:
+        connection.close()

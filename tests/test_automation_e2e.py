@@ -4,13 +4,17 @@ webhook → delivered."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 
 from automation import pms_webhook, queue
@@ -23,13 +27,16 @@ from tests import factories
 from tests.test_pms_webhook import EVENT, post
 from whatsapp import sessions
 
+MIDDAY_IN_JAKARTA = dt.datetime.combine(dt.date.today(), dt.time(12), ZoneInfo("Asia/Jakarta"))
 CHECKED_IN = {**EVENT, "reservation": {**EVENT["reservation"], "status": "on-stay"}}
 
 
 @pytest.fixture(autouse=True)
-def no_quiet_hours(settings: Any) -> None:
-    # These tests run at whatever time it is; quiet hours have their own (time-travel) tests.
-    settings.AUTOMATION_QUIET_HOURS_END = settings.AUTOMATION_QUIET_HOURS_START = "00:00"
+def midday_at_the_hotel() -> Iterator[None]:
+    # Quiet hours stay on, as in production (and their own tests travel into them): these
+    # tests run at noon in the hotel's and the guests' time zone, whatever the clock says.
+    with time_machine.travel(MIDDAY_IN_JAKARTA, tick=True):
+        yield
 
 
 def connect_whatsapp(hotel: factories.Hotel, fake: Any, settings: Any) -> None:

@@ -179,3 +179,76 @@ def test_once_runs_everything_that_is_due_then_exits(tmp_path: Path) -> None:
         "MessageLog.objects.count())",
     )
     assert done.stdout.strip().splitlines()[-1] == "['sent'] 25", done.stdout
+
+
+@pytest.mark.slow
+def test_sigterm_stops_after_the_job_in_hand_and_hands_back_the_rest(tmp_path: Path) -> None:
+    """An orchestrator sends SIGTERM and waits a few seconds before SIGKILL: the worker finishes
+    the send in hand and gives the rest of its claim back to the queue, instead of working
+    through all of it."""
+    import signal
+    import sqlite3
+    import time
+
+    from whatsapp.fake_waha import FakeWaha, Session
+
+    fake = FakeWaha(api_key="term-test-key").start()
+    fake.send_latency = 2.0
+    try:
+        fake.sessions["default"] = Session(name="default", config={})
+        fake.pair("default")
+        database = tmp_path / "term.sqlite3"
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in {"INNBOX_TEST_DB", "DJANGO_SETTINGS_MODULE", "RUN_MAIN"}
+        }
+        env.update(
+            DATABASE_URL=f"sqlite:///{database}",
+            WAHA_BASE_URL=fake.url,
+            WAHA_API_KEY="term-test-key",
+            WAHA_MIN_GAP_SECONDS="0",
+            WAHA_MAX_GAP_SECONDS="0",
+            WAHA_MAX_TYPING_SECONDS="0",
+        )
+        assert manage(env, "migrate", "--no-input").returncode == 0
+        setup = manage(
+            env,
+            "shell",
+            "-c",
+            "from messaging import services; from tests import factories; "
+            "from whatsapp.models import WahaConfiguration; "
+            "hotel = factories.make_hotel('Hotel Term'); "
+            "WahaConfiguration.objects.create(tenant=hotel.tenant, session_name='default', "
+            "status='WORKING'); "
+            "[services.send_manual(hotel.tenant, reservation=hotel.reservation, guest=None, "
+            "free_text=f'Note {n}') for n in range(5)]",
+        )
+        assert setup.returncode == 0, setup.stderr[-2000:]
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "run_worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while not fake.requests_to("/api/sendText"):
+            assert time.monotonic() < deadline, "the worker never sent"
+            time.sleep(0.05)
+
+        asked_to_stop = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+        took = time.monotonic() - asked_to_stop
+
+        assert worker.returncode == 0
+        assert took < 5, f"the worker took {took:.1f} s to stop"
+        assert len(fake.sent_texts) == 1
+        with sqlite3.connect(database) as db:
+            states = sorted(row[0] for row in db.execute("SELECT status FROM automation_jobs"))
+        assert states == ["queued", "queued", "queued", "queued", "succeeded"]
+        assert "jobs_released" in (worker.stderr.read() if worker.stderr else "")
+    finally:
+        fake.stop()

@@ -91,6 +91,8 @@ class FakeWaha:
         self.not_on_whatsapp: set[str] = set()  # digits
         self.lids: dict[str, str] = {}  # "123@lid" -> "628...@c.us"
         self.webhook_responses: list[httpx.Response] = []
+        # Seconds WhatsApp takes to accept each message (a slow WAHA under load).
+        self.send_latency = 0.0
         self._failures: list[Failure] = []
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", port), _handler_for(self))
@@ -327,6 +329,8 @@ def _handler_for(fake: FakeWaha) -> type[BaseHTTPRequestHandler]:
             )
             if self.headers.get("X-Api-Key") != fake.api_key:
                 return self._json(401, {"message": "Unauthorized", "statusCode": 401})
+            if (method, path) == ("POST", "/api/sendText"):
+                time.sleep(fake.send_latency)
             failure = fake._take_failure(method, path)
             if failure is not None and failure.after_delivery:
                 with contextlib.suppress(KeyError):

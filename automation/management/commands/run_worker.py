@@ -1,5 +1,7 @@
 """The background worker: claim due jobs, run them, repeat. Stops cleanly on SIGTERM/SIGINT,
-after the job in hand. `--concurrency N` runs N worker processes that share the queue."""
+after the job in hand, handing the rest of its claim back to the queue at once (an orchestrator
+waits seconds, not minutes, before it kills). `--concurrency N` runs N worker processes that
+share the queue. Nothing a job or the database does ends the loop: it logs, waits, goes on."""
 
 from __future__ import annotations
 
@@ -11,9 +13,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections, connection
 
 from automation import queue, scheduler
-from innbox.logs import get_logger
+from innbox.logs import ErrorCategory, get_logger
 
 log = get_logger(__name__)
 
@@ -55,13 +58,24 @@ class Command(BaseCommand):
         log.info("worker_started", worker=queue.worker_id())
         next_tick = 0.0
         while not stopping:
-            if time.monotonic() >= next_tick:
-                scheduler.tick()
-                next_tick = time.monotonic() + settings.AUTOMATION_SCHEDULER_SECONDS
-            ran = queue.run_once()
+            # As Django does around each request: a connection the database dropped, or one
+            # past its CONN_MAX_AGE, is replaced before the round uses it. (Never inside a
+            # transaction: only a test calls the command inside one.)
+            if not connection.in_atomic_block:
+                close_old_connections()
+            try:
+                if time.monotonic() >= next_tick:
+                    scheduler.tick()
+                    next_tick = time.monotonic() + settings.AUTOMATION_SCHEDULER_SECONDS
+                ran = queue.run_once(should_stop=lambda: stopping)
+            except Exception:
+                # The database restarting, a network blip: the next round tries again.
+                log.exception("worker_round_failed", error_category=ErrorCategory.RETRYABLE)
+                connection.close()
+                ran = 0
             if once and not ran:
                 break  # nothing due any more: a cron run ends here
-            if not ran:
+            if not ran and not stopping:
                 time.sleep(interval)
         log.info("worker_stopped", worker=queue.worker_id())
 
