@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BIN := $(VENV)/bin
 
-.PHONY: run test test-sqlite test-postgres lint lock clean
+.PHONY: run serve test test-sqlite test-postgres lint lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
 	PATH="$(abspath $(BIN)):$$PATH" exec $(BIN)/honcho start -f Procfile.dev
+
+# Production on one host (docs/runbook.md): migrate as the owner, collect static files, then
+# gunicorn as the app role and the worker as the worker role, with the environment you set.
+serve: $(VENV)/.installed-run
+	PYTHON=$(abspath $(BIN))/python deploy/innbox start
 
 # The whole suite: everything on SQLite, then the PostgreSQL tests on the local server.
 test: $(VENV)/.installed-dev
