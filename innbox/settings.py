@@ -70,7 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "innbox.context_processors.innbox",
+                "dashboard.context_processors.innbox",
             ],
         },
     },

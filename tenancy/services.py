@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from django.db import transaction
 
-from tenancy.db import set_db_context
+from tenancy.db import acting_for_tenant, set_db_context
 from tenancy.models import Membership, Role, Tenant, User
+
+# What a hotel created on the onboarding page gets set up with, by the apps above tenancy that
+# own it (messaging's default templates), registered in their AppConfig.ready: tenancy imports
+# none of them (architecture.md's layers).
+NEW_HOTEL_SETUP: list[Callable[[Tenant], None]] = []
+
+
+def register_new_hotel_setup(step: Callable[[Tenant], None]) -> None:
+    if step not in NEW_HOTEL_SETUP:
+        NEW_HOTEL_SETUP.append(step)
+
+
+def set_up_new_hotel(tenant: Tenant) -> None:
+    """Run every registered set-up step for a hotel its owner just created."""
+    with acting_for_tenant(tenant.id, role="owner"):
+        for step in NEW_HOTEL_SETUP:
+            step(tenant)
 
 
 def create_tenant_with_owner(

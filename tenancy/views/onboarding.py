@@ -10,11 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from innbox.logs import ErrorCategory, get_logger
-from messaging.defaults import seed_default_templates
 from tenancy.access import TenantRequest
-from tenancy.db import acting_for_tenant
 from tenancy.forms import HotelForm
-from tenancy.services import create_tenant_with_owner
+from tenancy.services import create_tenant_with_owner, set_up_new_hotel
 
 log = get_logger(__name__)
 
@@ -49,8 +47,7 @@ def create_tenant(request: TenantRequest) -> HttpResponse:
             log.info("second_tenant_refused", error_category=ErrorCategory.VALIDATION)
             messages.error(request, _("Your account already belongs to a hotel."))
             return redirect("dashboard:home")
-        with acting_for_tenant(tenant.id, role="owner"):
-            seed_default_templates(tenant)
+        set_up_new_hotel(tenant)
         log.info("tenant_created", tenant_id=str(tenant.id))
         messages.success(
             request, _("%(hotel)s is ready. Welcome to Innbox!") % {"hotel": tenant.name}

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from automation.models import AutomationJob, JobStatus
 from tenancy.models import UILanguage
 
 
@@ -25,8 +26,6 @@ def dead_job_count(request: HttpRequest) -> int:
         return 0
     cached: int | None = getattr(request, "_innbox_dead_jobs", None)
     if cached is None:
-        from automation.models import AutomationJob, JobStatus
-
         cached = AutomationJob.objects.filter(tenant=tenant, status=JobStatus.DEAD).count()
         request._innbox_dead_jobs = cached  # type: ignore[attr-defined]
     return cached
