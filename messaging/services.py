@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -11,7 +12,6 @@ from django.utils.translation import gettext_noop
 
 from automation import queue
 from automation.models import JobKind
-from feedback import services as feedback_services
 from hotel.models import Guest, Reservation
 from innbox.i18n import TranslatedError
 from innbox.integrations import IntegrationError
@@ -89,6 +89,15 @@ class NothingToSend(TranslatedError):
     """Why staff's message cannot go out; translated when shown (innbox.i18n)."""
 
 
+# Who makes a stay's feedback link: the feedback app, above messaging, registers it in its
+# AppConfig.ready (messaging imports no app above it). Empty: the link renders as "".
+FEEDBACK_LINK_ISSUER: list[Callable[[Reservation], str]] = []
+
+
+def register_feedback_link_issuer(issue_link: Callable[[Reservation], str]) -> None:
+    FEEDBACK_LINK_ISSUER[:] = [issue_link]
+
+
 def compose(
     tenant: Tenant,
     *,
@@ -130,8 +139,8 @@ def compose(
             raise NothingToSend(
                 gettext_noop("A feedback link belongs to a stay: choose the reservation.")
             )
-        else:
-            feedback_link = feedback_services.issue_link(reservation)
+        elif FEEDBACK_LINK_ISSUER:
+            feedback_link = FEEDBACK_LINK_ISSUER[0](reservation)
     values = values_for(tenant, reservation, guest, variant.language_code, feedback_link)
     return Composed(
         text=renderer.render(variant.content, values),
