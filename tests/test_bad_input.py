@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from automation.models import AutomationJob, JobKind
-from dashboard import listing
+from dashboard import paging
 from hotel.models import Guest
 from tests import factories
 
@@ -45,7 +45,7 @@ def test_a_search_with_a_nul_character_still_answers_on_postgres(url: str) -> No
 def test_an_absurd_page_number_past_an_uncounted_list_answers(
     hotel_a, staff_a, monkeypatch
 ) -> None:
-    monkeypatch.setattr(listing, "COUNT_CAP", 5)  # the list is too long to count exactly
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)  # the list is too long to count exactly
     Guest.objects.bulk_create(
         Guest(tenant=hotel_a.tenant, first_name="Guest", last_name=str(n)) for n in range(8)
     )

@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dashboard import listing
+from dashboard import paging
 from hotel.models import Guest, Reservation
 from messaging.models import Direction, MessageLog, MessageStatus
 from tenancy.db import acting_for_tenant
@@ -116,9 +116,9 @@ def test_it_sorts_by_whitelisted_columns_with_aria_sort(
 def test_it_pages_through_guests_keeping_search_and_sort_in_the_url(
     staff: Client, hotel_a: factories.Hotel
 ) -> None:
-    add_guests(hotel_a, listing.PER_PAGE + 5)
+    add_guests(hotel_a, paging.PER_PAGE + 5)
     first = staff.get("/guests/", {"q": "bulk", "sort": "-joined"}).content.decode()
-    assert len(names(first)) == listing.PER_PAGE
+    assert len(names(first)) == paging.PER_PAGE
     assert "1–50 of 55 guests" in first
     assert "Page 1 of 2" in first
     assert 'href="?q=bulk&amp;sort=-joined&amp;page=2"' in first
@@ -134,8 +134,8 @@ def test_it_pages_through_guests_keeping_search_and_sort_in_the_url(
 def test_it_pages_beyond_the_count_cap(
     staff: Client, hotel_a: factories.Hotel, monkeypatch
 ) -> None:
-    monkeypatch.setattr(listing, "COUNT_CAP", 20)
-    monkeypatch.setattr(listing, "DEFERRED_JOIN_OFFSET", 10)
+    monkeypatch.setattr(paging, "COUNT_CAP", 20)
+    monkeypatch.setattr(paging, "DEFERRED_JOIN_OFFSET", 10)
     add_guests(hotel_a, 70)
     first = staff.get("/guests/", {"q": "bulk"}).content.decode()
     assert "1–50 of 20+ guests" in first

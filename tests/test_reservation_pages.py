@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from automation.models import AutomationJob, JobKind, JobStatus
-from dashboard import listing
+from dashboard import paging
 from hotel.models import Guest, Reservation, ReservationStatus
 from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus
 from tenancy.db import acting_for_tenant
@@ -171,7 +171,7 @@ def test_it_filters_stays_overlapping_dates_or_arriving_between_them(
 
 
 def test_it_pages_through_reservations(staff: Client, hotel_a: factories.Hotel) -> None:
-    add_many(hotel_a, listing.PER_PAGE + 10)
+    add_many(hotel_a, paging.PER_PAGE + 10)
     params = {"status": "checked-out", "sort": "arrival"}
     first = staff.get("/reservations/", params).content.decode()
     assert "1–50 of 60 reservations" in first

@@ -18,8 +18,8 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 
-from dashboard import listing
-from dashboard.listing import Column
+from dashboard import paging
+from dashboard.paging import Column
 from hotel.models import Guest, Reservation, ReservationStatus
 from innbox.search import search_text
 from tenancy.access import MemberRequest, member_required, tenant_queryset
@@ -108,21 +108,21 @@ def guest_matches(query: str) -> Q:
 @member_required
 def guest_list(request: MemberRequest) -> HttpResponse:
     query = search_text(request.GET)
-    sorting = listing.parse_sort(request.GET.get("sort", ""), GUEST_COLUMNS, "name")
+    sorting = paging.parse_sort(request.GET.get("sort", ""), GUEST_COLUMNS, "name")
     guests = tenant_queryset(request, Guest)
     if query:
         guests = guests.filter(guest_matches(query))
-    page = listing.page_of(
+    page = paging.page_of(
         guests.order_by(*sorting.order_by),
-        listing.page_number(request.GET.get("page")),
-        total=listing.capped_count(guests),
+        paging.page_number(request.GET.get("page")),
+        total=paging.capped_count(guests),
     )
     context = {
         "page": page,
         "query": query,
         "sorting": sorting,
-        "headers": listing.headers(GUEST_HEADERS, GUEST_COLUMNS, sorting),
-        "sort_options": listing.sort_options(GUEST_COLUMNS),
+        "headers": paging.headers(GUEST_HEADERS, GUEST_COLUMNS, sorting),
+        "sort_options": paging.sort_options(GUEST_COLUMNS),
         "filtered": bool(query),
     }
     return _page_or_partial(request, "dashboard/guests.html", "guest_results.html", context)
@@ -207,7 +207,7 @@ def tab_counts(reservations: QuerySet[Reservation]) -> dict[str, int]:
 def reservation_list(request: MemberRequest) -> HttpResponse:
     query = search_text(request.GET)
     tab = next((t for t in TABS if t.key == request.GET.get("status")), TABS[0])
-    sorting = listing.parse_sort(request.GET.get("sort", ""), RESERVATION_COLUMNS, tab.default_sort)
+    sorting = paging.parse_sort(request.GET.get("sort", ""), RESERVATION_COLUMNS, tab.default_sort)
     dates = date_filter(request.GET)
     reservations = dates.apply(tenant_queryset(request, Reservation))
     for word in query.split()[:MAX_SEARCH_WORDS]:  # every word must match: "Ana 101"
@@ -215,9 +215,9 @@ def reservation_list(request: MemberRequest) -> HttpResponse:
     counts = tab_counts(reservations)
     if tab.statuses:
         reservations = reservations.filter(status__in=tab.statuses)
-    page = listing.page_of(
+    page = paging.page_of(
         reservations.select_related("guest").order_by(*sorting.order_by),
-        listing.page_number(request.GET.get("page")),
+        paging.page_number(request.GET.get("page")),
         total=(counts[tab.key], True),
     )
     context = {
@@ -228,8 +228,8 @@ def reservation_list(request: MemberRequest) -> HttpResponse:
         "dates": dates,
         "date_modes": DATE_MODES,
         "sorting": sorting,
-        "headers": listing.headers(RESERVATION_HEADERS, RESERVATION_COLUMNS, sorting),
-        "sort_options": listing.sort_options(RESERVATION_COLUMNS),
+        "headers": paging.headers(RESERVATION_HEADERS, RESERVATION_COLUMNS, sorting),
+        "sort_options": paging.sort_options(RESERVATION_COLUMNS),
         "filtered": bool(query) or dates.active,
     }
     return _page_or_partial(
@@ -240,7 +240,7 @@ def reservation_list(request: MemberRequest) -> HttpResponse:
 def _page_or_partial(
     request: MemberRequest, page_template: str, partial: str, context: dict[str, Any]
 ) -> HttpResponse:
-    template = f"dashboard/partials/{partial}" if listing.wants_partial(request) else page_template
+    template = f"dashboard/partials/{partial}" if paging.wants_partial(request) else page_template
     response = render(request, template, context)
     # The same URL answers a page or a fragment: caches must keep them apart.
     patch_vary_headers(response, ["HX-Request"])
