@@ -16,6 +16,9 @@ class Guest(PublicIdMixin, TenantScopedModel, TimestampedModel):
     last_name = models.CharField(max_length=100, blank=True)
     # E.164 (+6281234567890); WhatsApp's chat id is derived from it.
     phone_e164 = models.CharField(max_length=20, blank=True)
+    # The number as the PMS sent it: kept when it cannot be normalised, so staff can see and fix
+    # it in the PMS instead of wondering why the guest gets no messages.
+    phone_raw = models.CharField(max_length=64, blank=True)
     email = models.EmailField(max_length=254, blank=True)
     country_code = models.CharField(max_length=2, blank=True)
     # ISO 639-1; empty means "use the hotel's default language".
@@ -61,6 +64,11 @@ class Guest(PublicIdMixin, TenantScopedModel, TimestampedModel):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def phone_unusable(self) -> bool:
+        """The PMS gave a number, but none WhatsApp can reach: messages to this guest can't go."""
+        return bool(self.phone_raw.strip()) and not self.phone_e164
 
 
 class ReservationStatus(models.TextChoices):
