@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -87,11 +89,19 @@ class FeedbackStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
 
 
+def new_chat_token() -> str:
+    """96 random bits in 16 URL-safe characters: short enough for a chat, too many to guess."""
+    return secrets.token_urlsafe(12)
+
+
 class Reservation(PublicIdMixin, TenantScopedModel, TimestampedModel):
     guest = models.ForeignKey(Guest, on_delete=models.PROTECT, related_name="reservations")
     pms_reservation_id = models.CharField(max_length=64)
-    # What the guest quotes on WhatsApp to link their chat to this stay.
+    # The PMS's code, for staff. Not proof of who writes: PMS codes are short or sequential.
     booking_code = models.CharField(max_length=32, blank=True)
+    # In this stay's click-to-chat link: the guest who sends it back has their chat linked to
+    # the stay (whatsapp/click_to_chat.py).
+    chat_token = models.CharField(max_length=16, unique=True, default=new_chat_token)
     room_number = models.CharField(max_length=16, blank=True)
     room_type = models.CharField(max_length=100, blank=True)
     check_in = models.DateField()

@@ -94,6 +94,7 @@ def test_it_shows_a_reservation_in_indonesian(client: Client, hotel: factories.H
             ">Kirim pesan<",
             "Dalam antrean",
             "1 dewasa",
+            "Tautan WhatsApp tamu",
         ),
         (
             "Room 101",
@@ -103,6 +104,7 @@ def test_it_shows_a_reservation_in_indonesian(client: Client, hotel: factories.H
             ">Queued<",
             "Stay<",
             " adult",
+            "WhatsApp link",
         ),
     )
 
