@@ -18,7 +18,7 @@ from pms import services as pms_services
 from pms.models import PMSConfiguration
 from pms.views import sync_status_context
 from tenancy.access import MemberRequest, get_for_member, member_required, tenant_queryset
-from whatsapp import inbound, sessions
+from whatsapp import click_to_chat, inbound, sessions
 from whatsapp.models import SessionStatus, WahaConfiguration
 
 UNREAD_SHOWN = 5
@@ -117,8 +117,17 @@ def reservation_detail(request: MemberRequest, public_id: str) -> HttpResponse:
             "sending": _sending(timeline),
             "jobs": automations_for(request, reservation)[:JOBS_SHOWN],
             "triggers": Trigger.choices,
+            "chat_link": _chat_link(request, reservation),
         },
     )
+
+
+def _chat_link(request: MemberRequest, reservation: Reservation) -> dict[str, str] | None:
+    """The guest's own click-to-chat link, once the hotel's WhatsApp number is known."""
+    config = sessions.configuration_for(request.tenant)
+    if config is None or not config.phone_number:
+        return None
+    return click_to_chat.for_stay(config.phone_number, request.tenant.name, reservation.chat_token)
 
 
 def _sending(timeline: list[MessageLog]) -> bool:

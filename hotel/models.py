@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +18,9 @@ class Guest(PublicIdMixin, TenantScopedModel, TimestampedModel):
     last_name = models.CharField(max_length=100, blank=True)
     # E.164 (+6281234567890); WhatsApp's chat id is derived from it.
     phone_e164 = models.CharField(max_length=20, blank=True)
+    # The number as the PMS sent it: kept when it cannot be normalised, so staff can see and fix
+    # it in the PMS instead of wondering why the guest gets no messages.
+    phone_raw = models.CharField(max_length=64, blank=True)
     email = models.EmailField(max_length=254, blank=True)
     country_code = models.CharField(max_length=2, blank=True)
     # ISO 639-1; empty means "use the hotel's default language".
@@ -62,6 +67,11 @@ class Guest(PublicIdMixin, TenantScopedModel, TimestampedModel):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    @property
+    def phone_unusable(self) -> bool:
+        """The PMS gave a number, but none WhatsApp can reach: messages to this guest can't go."""
+        return bool(self.phone_raw.strip()) and not self.phone_e164
+
 
 class ReservationStatus(models.TextChoices):
     """The internal lifecycle every PMS status maps to (docs/status-mapping.md)."""
@@ -79,11 +89,19 @@ class FeedbackStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
 
 
+def new_chat_token() -> str:
+    """96 random bits in 16 URL-safe characters: short enough for a chat, too many to guess."""
+    return secrets.token_urlsafe(12)
+
+
 class Reservation(PublicIdMixin, TenantScopedModel, TimestampedModel):
     guest = models.ForeignKey(Guest, on_delete=models.PROTECT, related_name="reservations")
     pms_reservation_id = models.CharField(max_length=64)
-    # What the guest quotes on WhatsApp to link their chat to this stay.
+    # The PMS's code, for staff. Not proof of who writes: PMS codes are short or sequential.
     booking_code = models.CharField(max_length=32, blank=True)
+    # In this stay's click-to-chat link: the guest who sends it back has their chat linked to
+    # the stay (whatsapp/click_to_chat.py).
+    chat_token = models.CharField(max_length=16, unique=True, default=new_chat_token)
     room_number = models.CharField(max_length=16, blank=True)
     room_type = models.CharField(max_length=100, blank=True)
     check_in = models.DateField()

@@ -91,6 +91,8 @@ class SyncRun(PublicIdMixin, TenantScopedModel):
     unchanged = models.PositiveIntegerField(default=0)
     transitions = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    # Guests whose phone, as the PMS has it, WhatsApp can't use: a warning for the hotel to fix.
+    unusable_phones = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
 
     class Meta:

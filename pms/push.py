@@ -99,7 +99,8 @@ def apply_push(tenant: Tenant, event: PushEvent) -> Counts:
     """Upsert the pushed reservation through the same path as a sync, transitions included."""
     counts = Counts()
     with acting_for_tenant(tenant.id):
-        apply_page(
+        unusable_phones = apply_page(
             tenant, Page(reservations=[to_pms_reservation(event)]), counts, run=None, source="push"
         )
+    counts.unusable_phones = len(unusable_phones)
     return counts

@@ -27,7 +27,7 @@ from pms.adapters.base import Page, PMSAdapter, PMSGuest, PMSReservation
 from pms.models import ConnectionHealth, PMSConfiguration, SyncRun, SyncStatus
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
-from whatsapp.phones import InvalidPhoneNumber, to_e164
+from whatsapp.phones import InvalidPhoneNumber, chat_id_for, to_e164
 
 log = get_logger(__name__)
 
@@ -36,6 +36,7 @@ GUEST_FIELDS = [
     "last_name",
     "email",
     "phone_e164",
+    "phone_raw",
     "country_code",
     "language",
     "tier",
@@ -57,6 +58,8 @@ class Counts:
     unchanged: int = 0
     transitions: int = 0
     skipped: int = 0
+    # Guests whose PMS phone WhatsApp can't use (each counted once per run).
+    unusable_phones: int = 0
 
 
 def sync_reservations(
@@ -77,10 +80,13 @@ def sync_reservations(
             range_end=end,
         )
     counts = Counts()
+    unusable_phones: set[str] = set()  # a guest with stays on two pages is one guest
     try:
         for page in adapter.pull_reservations(start, end):
             with acting_for_tenant(tenant.id):
-                apply_page(tenant, page, counts, run=run, source=f"sync:{adapter.provider}")
+                unusable_phones |= apply_page(
+                    tenant, page, counts, run=run, source=f"sync:{adapter.provider}"
+                )
             run.pages += 1
     except IntegrationError as exc:
         run.status, run.error = SyncStatus.FAILED, exc.message
@@ -97,6 +103,7 @@ def sync_reservations(
         )
     else:
         run.status = SyncStatus.SUCCEEDED
+    counts.unusable_phones = len(unusable_phones)
     for name, value in counts.__dict__.items():
         setattr(run, name, value)
     run.finished_at = timezone.now()
@@ -115,19 +122,29 @@ def sync_reservations(
 
 def apply_page(
     tenant: Tenant, page: Page, counts: Counts, *, run: SyncRun | None, source: str
-) -> None:
+) -> set[str]:
+    """Write one page; returns the PMS ids of its guests whose phone WhatsApp can't use."""
     with transaction.atomic():
         guests = _upsert_guests(tenant, [r.guest for r in page.reservations])
         _upsert_reservations(tenant, page.reservations, guests, counts, run=run, source=source)
+    return {pms_id for pms_id, guest in guests.items() if guest.phone_unusable}
 
 
-def _phone(tenant: Tenant, raw: str) -> str:
-    if not raw.strip():
-        return ""
-    try:
-        return to_e164(raw, tenant.country_code)
-    except InvalidPhoneNumber:
-        return ""  # kept out rather than stored wrong; the guest can still write to us
+def _phone(tenant: Tenant, raw: str, known: Guest | None) -> str:
+    """The PMS's number in E.164; "" when it has none WhatsApp can use (phone_raw keeps its text),
+    unless the guest already wrote to us from a number, which then stays."""
+    if raw.strip():
+        try:
+            return to_e164(raw, tenant.country_code)
+        except InvalidPhoneNumber:
+            pass  # not stored wrong: phone_raw keeps the text and the guest is flagged
+    if known is not None and _confirmed_on_whatsapp(known):
+        return known.phone_e164
+    return ""
+
+
+def _confirmed_on_whatsapp(guest: Guest) -> bool:
+    return bool(guest.phone_e164) and guest.whatsapp_chat_id == chat_id_for(guest.phone_e164)
 
 
 def _upsert_guests(tenant: Tenant, incoming: list[PMSGuest]) -> dict[str, Guest]:
@@ -137,17 +154,18 @@ def _upsert_guests(tenant: Tenant, incoming: list[PMSGuest]) -> dict[str, Guest]
     }
     to_create, to_update = [], []
     for pms_id, data in latest.items():
+        guest = known.get(pms_id)
         values = {
             "first_name": data.first_name[:100],
             "last_name": data.last_name[:100],
             "email": data.email[:254],
-            "phone_e164": _phone(tenant, data.phone),
+            "phone_e164": _phone(tenant, data.phone, guest),
+            "phone_raw": data.phone.strip()[:64],
             "country_code": data.country_code[:2].upper(),
             "language": data.language[:8].lower(),
             "tier": data.tier[:32],
             "points": max(0, data.points),
         }
-        guest = known.get(pms_id)
         if guest is None:
             to_create.append(Guest(tenant=tenant, pms_guest_id=pms_id, **values))
         elif not data.complete:

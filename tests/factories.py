@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from agent.models import HousekeepingRequest, HousekeepingType, RoomServiceOrder
 from automation.models import AutomationJob, EventSource, InboundEvent, JobKind
-from hotel.models import Guest, Reservation, StatusTransition
+from hotel.models import Guest, Reservation, ReservationStatus, StatusTransition
 from messaging.models import (
     Direction,
     MessageLog,
@@ -22,6 +22,8 @@ from messaging.models import (
     MessageTemplateVariant,
     Trigger,
 )
+from pms.adapters.base import Page, PMSGuest, PMSReservation
+from pms.adapters.demo import DemoAdapter
 from pms.models import PMSConfiguration, PMSProvider, SyncRun
 from tenancy.db import acting_for_tenant
 from tenancy.models import Invitation, Membership, Role, Tenant, User
@@ -144,3 +146,28 @@ def fill_every_table(hotel: Hotel) -> None:
             room_number="101",
             request_type=HousekeepingType.TOWELS,
         )
+
+
+def pms_stay(pms_id: str, guest_id: str, *, phone: str = "", name: str = "Rina") -> PMSReservation:
+    """A stay as an adapter hands it to the sync, with the guest's phone as the PMS has it."""
+    today = timezone.localdate()
+    return PMSReservation(
+        pms_id=pms_id,
+        guest=PMSGuest(pms_id=guest_id, first_name=name, last_name=guest_id, phone=phone),
+        status=ReservationStatus.PRE_ARRIVAL,
+        pms_status="booked",
+        check_in=today + dt.timedelta(days=3),
+        check_out=today + dt.timedelta(days=5),
+    )
+
+
+class StaysAdapter(DemoAdapter):
+    """A PMS whose pull returns exactly the given pages of stays."""
+
+    def __init__(self, *pages: list[PMSReservation]) -> None:
+        super().__init__()
+        self.pages = pages
+
+    def pull_reservations(self, start: dt.date, end: dt.date):  # type: ignore[no-untyped-def]
+        for stays in self.pages:
+            yield Page(reservations=stays)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from dashboard import paging
 from hotel.models import Guest, Reservation
 from messaging.models import Direction, MessageLog, MessageStatus
+from pms.sync import sync_reservations
 from tenancy.db import acting_for_tenant
 from tests import factories
 
@@ -222,6 +223,23 @@ def test_it_shows_contact_consent_stays_and_messages(
         'data-open-dialog="send-dialog"',
     ):
         assert text in html, text
+
+
+def test_it_marks_a_phone_the_pms_sent_that_whatsapp_cannot_use(
+    staff: Client, hotel_a: factories.Hotel
+) -> None:
+    pms = factories.StaysAdapter([factories.pms_stay("Q1", "QG1", phone="12345", name="Wulan")])
+    today = timezone.localdate()
+    sync_reservations(hotel_a.tenant, pms, today, today + dt.timedelta(days=30))
+    guest = Guest.objects.get(tenant=hotel_a.tenant, pms_guest_id="QG1")
+
+    html = staff.get(f"/guests/{guest.public_id}/").content.decode()
+    stay = staff.get(f"/reservations/{guest.reservations.get().public_id}/").content.decode()
+
+    assert "Phone not usable" in html and "The PMS has “12345”" in html
+    assert "Phone not usable" in stay
+    good = staff.get(f"/guests/{hotel_a.guest.public_id}/").content.decode()
+    assert "Phone not usable" not in good
 
 
 def test_it_shows_an_opted_out_guest_as_such(staff: Client, hotel_a: factories.Hotel) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from hotel.models import Guest
+from pms.models import SyncRun
 from tests import factories
 
 PO_FILE = Path(__file__).resolve().parent.parent / "locale" / "id" / "LC_MESSAGES" / "django.po"
@@ -92,6 +94,7 @@ def test_it_shows_a_reservation_in_indonesian(client: Client, hotel: factories.H
             ">Kirim pesan<",
             "Dalam antrean",
             "1 dewasa",
+            "Tautan WhatsApp tamu",
         ),
         (
             "Room 101",
@@ -101,6 +104,7 @@ def test_it_shows_a_reservation_in_indonesian(client: Client, hotel: factories.H
             ">Queued<",
             "Stay<",
             " adult",
+            "WhatsApp link",
         ),
     )
 
@@ -113,6 +117,32 @@ def test_it_shows_a_guest_in_indonesian(client: Client, hotel: factories.Hotel) 
         ("Kontak", "Persetujuan WhatsApp", "Riwayat menginap", "tamu sejak", "Dalam antrean"),
         ("Contact<", "WhatsApp consent", "Stays<", "guest since", ">Queued<", "No consent"),
     )
+
+
+def test_it_marks_a_phone_whatsapp_cannot_use_in_indonesian(
+    client: Client, hotel: factories.Hotel
+) -> None:
+    Guest.objects.filter(pk=hotel.guest.pk).update(phone_e164="", phone_raw="12345")
+
+    html = page_of(client, hotel.staff, f"/guests/{hotel.guest.public_id}/")
+
+    assert_indonesian(
+        html,
+        hotel.guest.full_name,
+        ("Nomor tidak bisa dipakai", "PMS mencatat “12345”"),
+        ("Phone not usable", "The PMS has", "no messages"),
+    )
+
+
+def test_it_counts_phones_whatsapp_cannot_use_on_the_pms_page_in_indonesian(
+    client: Client, hotel: factories.Hotel
+) -> None:
+    SyncRun.objects.filter(tenant=hotel.tenant).update(unusable_phones=3)
+
+    html = page_of(client, hotel.owner, "/settings/pms/")
+
+    assert "3 tamu memiliki nomor telepon yang tidak bisa dipakai untuk WhatsApp" in html
+    assert "can't be used" not in html
 
 
 def test_it_shows_the_message_log_in_indonesian(client: Client, hotel: factories.Hotel) -> None:

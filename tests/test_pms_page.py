@@ -242,3 +242,26 @@ def test_a_failing_sync_job_is_reported(staff: Client, owner: Client, hotel_a, m
     assert "Last sync failed: The PMS is down (503)" in staff.get("/").content.decode()
     job = AutomationJob.objects.get(kind="pms_sync")
     assert job.status == "failed" and job.error_history[0]["error"] == "The PMS is down (503)"
+
+
+def test_a_sync_that_met_phones_whatsapp_cannot_use_says_how_many(
+    staff: Client, owner: Client, hotel_a, monkeypatch
+) -> None:
+    from pms.adapters.demo import DemoAdapter
+
+    pms = factories.StaysAdapter(
+        [
+            factories.pms_stay("Q1", "QG1", phone="12345"),
+            factories.pms_stay("Q2", "QG2", phone="0812"),
+            factories.pms_stay("Q3", "QG3", phone="+6281234567890"),
+        ]
+    )
+    owner.post("/settings/pms/", {"provider": "demo"})
+    monkeypatch.setattr(DemoAdapter, "pull_reservations", pms.pull_reservations)
+    staff.post("/api/pms/sync/")
+    queue.run_once()
+
+    warning = "2 guests have a phone number that can't be used for WhatsApp"
+    assert SyncRun.objects.get(tenant=hotel_a.tenant).unusable_phones == 2
+    assert warning in staff.get("/api/pms/sync/status/").content.decode()
+    assert owner.get("/settings/pms/").content.decode().count(warning) == 2  # latest + history

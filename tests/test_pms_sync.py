@@ -188,3 +188,61 @@ def test_amounts_with_many_decimals_are_unchanged_the_second_time(tenant) -> Non
     sync_reservations(tenant, Precise(), *WINDOW)
     again = sync_reservations(tenant, Precise(), *WINDOW)
     assert (again.updated, again.unchanged) == (0, 1)
+
+
+# --- phone numbers WhatsApp can't use ----------------------------------------------------------
+
+
+def test_a_rejected_phone_is_kept_as_sent_flagged_and_counted_once(tenant) -> None:
+    rejected = "12345"  # libphonenumber: not a number anywhere
+    pms = factories.StaysAdapter(
+        [
+            factories.pms_stay("Q1", "QG1", phone=rejected),
+            factories.pms_stay("Q2", "QG2", phone="0812-3456-7890"),
+        ],
+        [factories.pms_stay("Q3", "QG1", phone=rejected)],  # the same guest, on the next page
+    )
+
+    run = sync_reservations(tenant, pms, *WINDOW)
+
+    assert run.status == SyncStatus.SUCCEEDED and run.created == 3
+    assert run.unusable_phones == 1
+    flagged = Guest.objects.get(tenant=tenant, pms_guest_id="QG1")
+    assert (flagged.phone_raw, flagged.phone_e164, flagged.phone_unusable) == (rejected, "", True)
+    fine = Guest.objects.get(tenant=tenant, pms_guest_id="QG2")
+    assert (fine.phone_raw, fine.phone_e164) == ("0812-3456-7890", "+6281234567890")
+    assert not fine.phone_unusable
+
+
+def test_a_corrected_phone_clears_the_flag(tenant) -> None:
+    sync_reservations(
+        tenant, factories.StaysAdapter([factories.pms_stay("Q1", "QG1", phone="12345")]), *WINDOW
+    )
+
+    fixed = factories.StaysAdapter([factories.pms_stay("Q1", "QG1", phone="+6281234567890")])
+    run = sync_reservations(tenant, fixed, *WINDOW)
+
+    guest = Guest.objects.get(tenant=tenant, pms_guest_id="QG1")
+    assert (guest.phone_e164, guest.phone_unusable, run.unusable_phones) == (
+        "+6281234567890",
+        False,
+        0,
+    )
+
+
+def test_a_number_the_guest_wrote_from_stays_when_the_pms_has_none_usable(tenant) -> None:
+    sync_reservations(
+        tenant, factories.StaysAdapter([factories.pms_stay("Q1", "QG1", phone="12345")]), *WINDOW
+    )
+    # The guest wrote through their stay's WhatsApp link from +6287700001234.
+    Guest.objects.filter(tenant=tenant, pms_guest_id="QG1").update(
+        phone_e164="+6287700001234", whatsapp_chat_id="6287700001234@c.us"
+    )
+
+    run = sync_reservations(
+        tenant, factories.StaysAdapter([factories.pms_stay("Q1", "QG1", phone="12345")]), *WINDOW
+    )
+
+    guest = Guest.objects.get(tenant=tenant, pms_guest_id="QG1")
+    assert (guest.phone_e164, guest.phone_raw) == ("+6287700001234", "12345")
+    assert not guest.phone_unusable and run.unusable_phones == 0

@@ -169,3 +169,17 @@ def test_a_check_in_queues_one_on_stay_message_and_a_first_sighting_none(
     reservation = Reservation.objects.get(pms_reservation_id="R-1042")
     assert list(jobs.values_list("idempotency_key", flat=True)) == [f"{reservation.pk}:on-stay"]
     assert StatusTransition.objects.filter(reservation=reservation).count() == 2
+
+
+def test_a_pushed_phone_whatsapp_cannot_use_is_kept_flagged_and_counted(
+    client: Client, hotel_a, secret
+) -> None:
+    event = json.loads(json.dumps(EVENT))
+    event["reservation"]["guest"]["phone"] = "0812"  # too short to be anyone's number
+
+    response = post(client, hotel_a, secret, event)
+
+    assert response.status_code == 200
+    assert (response.json()["created"], response.json()["unusable_phones"]) == (1, 1)
+    guest = Reservation.objects.get(tenant=hotel_a.tenant, pms_reservation_id="R-1042").guest
+    assert (guest.phone_raw, guest.phone_e164, guest.phone_unusable) == ("0812", "", True)

@@ -289,6 +289,30 @@ def test_it_shows_the_stay_its_messages_and_scheduled_automations(
     assert "Post-stay message" not in html
 
 
+def test_it_offers_the_guest_their_own_whatsapp_link_once_whatsapp_is_connected(
+    staff: Client, hotel_a: factories.Hotel, hotel_b: factories.Hotel
+) -> None:
+    from whatsapp.models import SessionStatus, WahaConfiguration
+
+    url = f"/reservations/{hotel_a.reservation.public_id}/"
+    before = staff.get(url).content.decode()
+    with acting_for_tenant(hotel_a.tenant.id, role="owner"):
+        WahaConfiguration.objects.create(
+            tenant=hotel_a.tenant, status=SessionStatus.WORKING, phone_number="+6281100001111"
+        )
+    other_stay = add_stay(hotel_a, "Budi")
+
+    html = staff.get(url).content.decode()
+
+    assert "Connect the hotel's WhatsApp" in before and "wa.me" not in before
+    token = hotel_a.reservation.chat_token
+    assert (
+        f"https://wa.me/6281100001111?text=Hi%20Hotel%20Alpha%21%20%28ref%3A%20{token}%29" in html
+    )
+    assert 'src="data:image/svg+xml' in html  # its QR code
+    assert other_stay.chat_token not in html and hotel_b.reservation.chat_token not in html
+
+
 def test_it_says_when_nothing_is_scheduled(staff: Client, hotel_a: factories.Hotel) -> None:
     html = staff.get(f"/reservations/{hotel_a.reservation.public_id}/").content.decode()
     assert "Nothing scheduled for this stay." in html

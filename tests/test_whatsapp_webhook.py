@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
+import html
 import json
+import re
 import secrets
 import time
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
@@ -213,20 +217,103 @@ def fake_waha_session(name: str, status: str):
     return Session(name=name, config={}, status=status)
 
 
-def test_a_booking_code_links_the_chat_to_the_reservation(client: Client, hotel) -> None:
-    stranger_phone = "6287700001234@c.us"  # not the phone the PMS gave us
+def stay_link_text(client: Client, hotel: factories.Hotel) -> str:
+    """The text the guest's WhatsApp opens with, as a member finds it on the reservation page."""
+    WahaConfiguration.objects.filter(tenant=hotel.tenant).update(phone_number="+6281100001111")
+    client.force_login(hotel.staff)
+    page = client.get(f"/reservations/{hotel.reservation.public_id}/").content.decode()
+    client.logout()
+    link = re.search(r'href="(https://wa\.me/6281100001111\?text=[^"]+)"', page)
+    assert link, "the reservation page offers the guest's own WhatsApp link"
+    return parse_qs(urlsplit(html.unescape(link.group(1))).query)["text"][0]
+
+
+def test_a_booking_code_from_an_unknown_number_reaches_staff_but_links_nothing(
+    client: Client, hotel
+) -> None:
+    stranger = "6287700001234@c.us"  # not the phone the PMS gave us
     code = hotel.reservation.booking_code
 
-    post(
-        client,
-        envelope("message", message(stranger_phone, f"Hi! My booking code is {code.lower()}")),
+    response = post(
+        client, envelope("message", message(stranger, f"Hi! My booking code is {code.lower()}"))
     )
+
+    assert response.status_code == 200 and response.json()["status"] == "stored"
+    stored = MessageLog.objects.get()
+    assert (stored.direction, stored.chat_id) == (Direction.INBOUND, stranger)
+    assert code.lower() in stored.body
+    assert (stored.guest, stored.reservation) == (None, None)
+    guest = Guest.objects.get(pk=hotel.guest.pk)
+    assert guest.phone_e164 == hotel.guest.phone_e164
+    assert (guest.whatsapp_chat_id, guest.consent_at, guest.consent_source) == ("", None, "")
+
+
+def test_the_stays_link_links_an_unknown_number_to_the_reservation(client: Client, hotel) -> None:
+    stranger = "6287700001234@c.us"
+    text = stay_link_text(client, hotel)
+    assert hotel.reservation.chat_token in text
+
+    post(client, envelope("message", message(stranger, text)))
 
     stored = MessageLog.objects.get()
     assert (stored.reservation, stored.guest) == (hotel.reservation, hotel.guest)
     guest = Guest.objects.get(pk=hotel.guest.pk)
-    assert guest.whatsapp_chat_id == stranger_phone
-    assert guest.consent_at is not None and guest.consent_source == "whatsapp_booking_code"
+    assert guest.whatsapp_chat_id == stranger
+    assert guest.phone_e164 == hotel.guest.phone_e164  # the PMS's number is not replaced
+    assert guest.consent_at is not None and guest.consent_source == "whatsapp_chat_token"
+
+
+def test_another_hotels_chat_token_links_nothing(client: Client, hotel, hotel_b) -> None:
+    token = hotel_b.reservation.chat_token
+    post(client, envelope("message", message("6287700001234@c.us", f"Hi! (ref: {token})")))
+
+    stored = MessageLog.objects.get()
+    assert (stored.tenant, stored.guest, stored.reservation) == (hotel.tenant, None, None)
+    other = Guest.objects.get(pk=hotel_b.guest.pk)
+    assert (other.whatsapp_chat_id, other.consent_at) == ("", None)
+
+
+def one_off(token: str) -> str:
+    return token[:-1] + ("A" if token[-1] != "A" else "B")
+
+
+@pytest.mark.parametrize(
+    "guess",
+    [
+        lambda stay: f"ref: {stay.chat_token[:8]}",
+        lambda stay: f"ref: {stay.chat_token[:-1]}",
+        lambda stay: f"ref: {one_off(stay.chat_token)}",
+        lambda stay: f"ref: {stay.chat_token.swapcase()}",
+        lambda stay: f"ref: {secrets.token_urlsafe(12)}",
+        lambda stay: f"ref: {stay.booking_code}",
+    ],
+    ids=["short", "truncated", "one-off", "swapped-case", "random", "booking-code"],
+)
+def test_a_guessed_chat_token_links_nothing(client: Client, hotel, guess) -> None:
+    text = guess(hotel.reservation)
+    post(client, envelope("message", message("6287700001234@c.us", f"Hi! ({text})")))
+
+    stored = MessageLog.objects.get()
+    assert (stored.guest, stored.reservation) == (None, None)
+    guest = Guest.objects.get(pk=hotel.guest.pk)
+    assert (guest.whatsapp_chat_id, guest.consent_at) == ("", None)
+
+
+def test_a_known_guest_quoting_a_booking_code_files_it_on_that_stay(client: Client, hotel) -> None:
+    later = Reservation.objects.create(
+        tenant=hotel.tenant,
+        guest=hotel.guest,
+        pms_reservation_id="R-LATER",
+        booking_code="LATER42",
+        check_in=hotel.reservation.check_in + dt.timedelta(days=30),
+        check_out=hotel.reservation.check_in + dt.timedelta(days=32),
+    )
+    own_chat = f"{hotel.guest.phone_e164.lstrip('+')}@c.us"
+
+    post(client, envelope("message", message(own_chat, "About booking later42, please")))
+
+    stored = MessageLog.objects.get()
+    assert (stored.guest, stored.reservation) == (hotel.guest, later)
 
 
 def test_a_wrong_booking_code_links_nothing(client: Client, hotel) -> None:
@@ -400,11 +487,13 @@ def test_a_late_status_event_does_not_undo_a_newer_one(client: Client, hotel) ->
     assert WahaConfiguration.objects.get().status == SessionStatus.WORKING
 
 
-def test_a_booking_code_does_not_move_a_guest_who_already_has_a_chat(client: Client, hotel) -> None:
+def test_a_forwarded_stay_link_does_not_move_a_guest_who_already_has_a_chat(
+    client: Client, hotel
+) -> None:
     Guest.objects.filter(pk=hotel.guest.pk).update(whatsapp_chat_id="6281200000000@c.us")
-    code = hotel.reservation.booking_code
+    text = stay_link_text(client, hotel)
 
-    post(client, envelope("message", message("6287700001234@c.us", f"My code is {code}")))
+    post(client, envelope("message", message("6287700001234@c.us", text)))
 
     guest = Guest.objects.get(pk=hotel.guest.pk)
     assert guest.whatsapp_chat_id == "6281200000000@c.us" and guest.consent_at is None

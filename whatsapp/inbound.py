@@ -23,7 +23,7 @@ from innbox.logs import ErrorCategory, get_logger
 from messaging.models import Direction, MessageLog, MessageStatus
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
-from whatsapp import sessions
+from whatsapp import click_to_chat, sessions
 from whatsapp.models import WahaConfiguration
 from whatsapp.phones import e164_from_chat_id
 from whatsapp.schemas import AckPayload, Envelope, MessagePayload, SessionStatusPayload
@@ -106,12 +106,12 @@ def _guest_message(tenant: Tenant, envelope: Envelope) -> MessageLog | None:
     chat_id = _phone_chat_id(envelope.session, payload.from_)
     phone = e164_from_chat_id(chat_id) if chat_id else None
     body = payload.body or ("[media]" if payload.has_media else "")
-    reservation = _reservation_by_booking_code(tenant, body)
+    reservation = _reservation_by_chat_token(tenant, body)
     guest = reservation.guest if reservation else _guest_by_phone(tenant, phone)
     if reservation is not None:
         _link_chat(reservation.guest, chat_id or payload.from_, phone, envelope.session)
     elif guest is not None:
-        reservation = _current_reservation(guest)
+        reservation = _reservation_by_booking_code(guest, body) or _current_reservation(guest)
     message, created = MessageLog.objects.get_or_create(
         tenant=tenant,
         waha_message_id=payload.id,
@@ -143,14 +143,27 @@ def _phone_chat_id(session: str, sender: str) -> str | None:
         return None
 
 
-def _reservation_by_booking_code(tenant: Tenant, text: str) -> Reservation | None:
+def _reservation_by_chat_token(tenant: Tenant, text: str) -> Reservation | None:
+    """The stay whose click-to-chat link the message came from: its token proves the link was
+    handed to this guest, as a guessable booking code cannot."""
+    tokens = click_to_chat.chat_tokens_in(text)
+    if not tokens:
+        return None
+    return (
+        Reservation.objects.filter(tenant=tenant, chat_token__in=tokens)
+        .select_related("guest")
+        .first()
+    )
+
+
+def _reservation_by_booking_code(guest: Guest, text: str) -> Reservation | None:
+    """Which of a known guest's own stays they quote; it proves nothing about who writes."""
     candidates = {match.upper() for match in _BOOKING_CODE_CANDIDATE.findall(text or "")}
     if not candidates:
         return None
     return (
-        Reservation.objects.filter(tenant=tenant, booking_code__in=candidates)
+        Reservation.objects.filter(guest=guest, booking_code__in=candidates)
         .exclude(booking_code="")
-        .select_related("guest")
         .order_by("-check_in")
         .first()
     )
@@ -184,14 +197,14 @@ def _current_reservation(guest: Guest) -> Reservation | None:
 
 
 def _link_chat(guest: Guest, chat_id: str, phone: str | None, session: str) -> None:
-    """The guest wrote first and quoted their booking code: their chat and their consent.
+    """The guest wrote first through their stay's link: their chat and their consent.
 
-    Only a guest with no chat yet, or one writing from their own number, is linked: a booking
-    code can be guessed or forwarded, and must not move an existing guest's chat elsewhere. The
-    message itself still reaches staff on the reservation."""
+    Only a guest with no chat yet, or one writing from their own number, is linked: a link can
+    be forwarded, and must not move an existing guest's chat elsewhere. The message itself still
+    reaches staff on the reservation."""
     if guest.whatsapp_chat_id and guest.whatsapp_chat_id != chat_id and guest.phone_e164 != phone:
         log.warning(
-            "booking_code_from_another_chat",
+            "chat_token_from_another_chat",
             reservation_guest=guest.pk,
             session=session,
             error_category=ErrorCategory.VALIDATION,
@@ -204,7 +217,7 @@ def _link_chat(guest: Guest, chat_id: str, phone: str | None, session: str) -> N
         fields.append("phone_e164")
     if guest.consent_at is None:
         guest.consent_at = timezone.now()
-        guest.consent_source = "whatsapp_booking_code"
+        guest.consent_source = "whatsapp_chat_token"
         fields += ["consent_at", "consent_source"]
     guest.save(update_fields=fields)
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
 
-import segno
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -24,7 +22,7 @@ from innbox.i18n import TranslatedError
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
 from tenancy.access import MemberRequest, member_required, owner_required
-from whatsapp import inbound, sessions, webhooks
+from whatsapp import click_to_chat, inbound, sessions, webhooks
 from whatsapp.models import WahaConfiguration
 from whatsapp.schemas import Envelope
 
@@ -188,16 +186,9 @@ def _in_english(problem: str | TranslatedError) -> str:
 
 
 def _click_to_chat(phone: str, hotel_name: str) -> dict[str, str]:
-    digits = phone.lstrip("+")
-    front_desk = f"https://wa.me/{digits}?text={quote(f'Hi {hotel_name}!')}"
-    email_template = (
-        f"https://wa.me/{digits}?text={quote('Hi! My booking code is ')}{{booking_code}}"
-    )
-    return {
-        "front_desk": front_desk,
-        "email_template": email_template,
-        "qr_svg": segno.make(front_desk, error="m").svg_data_uri(scale=5, dark="#1d2330"),
-    }
+    """The hotel's general link: it links no stay (each reservation's page has its own)."""
+    front_desk = click_to_chat.link(phone, f"Hi {hotel_name}!")
+    return {"front_desk": front_desk, "qr_svg": click_to_chat.qr_svg(front_desk)}
 
 
 def _log_integration_error(event: str, exc: IntegrationError) -> None:
