@@ -25,12 +25,12 @@ from automation.models import AutomationJob
 from hotel.models import Guest, Reservation, ReservationStatus
 from innbox.integrations import IntegrationError
 from innbox.logs import get_logger
+from innbox.phones import e164_from_chat_id
 from messaging import services
 from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
 from whatsapp import sender
-from whatsapp.phones import e164_from_chat_id
 
 DONE = {MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ}
 # An attempt is looked up in WAHA's history only once it cannot still be on its way: WAHA's own

@@ -16,6 +16,7 @@ from hotel.models import Guest, Reservation
 from innbox.i18n import TranslatedError
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
+from innbox.phones import chat_id_for, to_e164
 from messaging import renderer
 from messaging.models import (
     Direction,
@@ -28,7 +29,6 @@ from messaging.models import (
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
 from whatsapp import sender
-from whatsapp.phones import chat_id_for, to_e164
 
 log = get_logger(__name__)
 

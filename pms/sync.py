@@ -23,11 +23,11 @@ from automation import triggers
 from hotel.models import Guest, Reservation, StatusTransition
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
+from innbox.phones import InvalidPhoneNumber, chat_id_for, to_e164
 from pms.adapters.base import Page, PMSAdapter, PMSGuest, PMSReservation
 from pms.models import ConnectionHealth, PMSConfiguration, SyncRun, SyncStatus
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
-from whatsapp.phones import InvalidPhoneNumber, chat_id_for, to_e164
 
 log = get_logger(__name__)
 

@@ -8,10 +8,10 @@ import pytest
 from django.test import Client
 
 from innbox.integrations import IntegrationError
+from innbox.phones import InvalidPhoneNumber, chat_id_for, e164_from_chat_id, to_e164
 from tests import factories
 from whatsapp import sender, sessions
 from whatsapp.models import SessionStatus, WahaConfiguration
-from whatsapp.phones import InvalidPhoneNumber, chat_id_for, e164_from_chat_id, to_e164
 
 pytestmark = pytest.mark.django_db
 

@@ -20,12 +20,12 @@ from automation.models import EventSource, InboundEvent
 from hotel.models import Guest, Reservation, ReservationStatus
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
+from innbox.phones import e164_from_chat_id
 from messaging.models import Direction, MessageLog, MessageStatus
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
 from whatsapp import click_to_chat, sessions
 from whatsapp.models import WahaConfiguration
-from whatsapp.phones import e164_from_chat_id
 from whatsapp.schemas import AckPayload, Envelope, MessagePayload, SessionStatusPayload
 from whatsapp.waha import SessionState, parse_me
 

@@ -24,12 +24,12 @@ from django.utils import timezone
 
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
+from innbox.phones import chat_id_for, to_e164
 from messaging.models import MessageLog
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
 from whatsapp import sessions
 from whatsapp.models import SessionStatus, WahaConfiguration
-from whatsapp.phones import chat_id_for, to_e164
 from whatsapp.waha import WahaClient, WahaError
 
 log = get_logger(__name__)
