@@ -22,8 +22,8 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from django.db import connection, transaction
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db import connection
+from django.db.models import Case, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -33,7 +33,8 @@ from hotel.models import Reservation
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
 from messaging.models import MessageLog, MessageStatus
-from tenancy.db import acting_for_tenant, enforces_rls, working_for_tenant
+from tenancy import lookups
+from tenancy.db import acting_for_tenant, working_for_tenant
 from tenancy.models import Tenant
 
 LEASE_SECONDS = 300
@@ -131,30 +132,7 @@ def pending(tenant: Tenant, kind: str) -> AutomationJob | None:
 def claim_due_jobs(limit: int = 10, *, worker: str | None = None) -> list[tuple[int, UUID]]:
     worker = worker or worker_id()
     # The worker's clock, the one every run_at was computed with (a deferral to 09:00, a backoff).
-    now = timezone.now()
-    if enforces_rls():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT * FROM app_claim_due_jobs(%s, %s, %s, %s)",
-                [worker, LEASE_SECONDS, limit, now],
-            )
-            return [(row[0], row[1]) for row in cursor.fetchall()]
-    with transaction.atomic():
-        due = list(
-            AutomationJob.objects.filter(
-                Q(status__in=[JobStatus.QUEUED, JobStatus.RETRYING], run_at__lte=now)
-                | Q(status=JobStatus.RUNNING, locked_until__lt=now)  # a dead worker's lease
-            )
-            .order_by("run_at")
-            .values_list("pk", "tenant_id")[:limit]
-        )
-        AutomationJob.objects.filter(pk__in=[pk for pk, _ in due]).update(
-            status=JobStatus.RUNNING,
-            locked_by=worker,
-            locked_until=now + dt.timedelta(seconds=LEASE_SECONDS),
-            updated_at=now,
-        )
-    return due
+    return lookups.claim_due_jobs(worker, LEASE_SECONDS, limit, timezone.now())
 
 
 def run_job(job_id: int, tenant_id: UUID, *, worker: str | None = None) -> AutomationJob:

@@ -8,12 +8,12 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from hotel.models import FeedbackStatus, Reservation
-from tenancy.db import acting_for_tenant, enforces_rls
+from tenancy import lookups
+from tenancy.db import acting_for_tenant
 
 EDIT_WINDOW = dt.timedelta(days=1)  # a guest may change their answer for a day
 LINK_LIFETIME = dt.timedelta(days=30)  # after checkout
@@ -37,19 +37,12 @@ def find(token: str) -> Reservation | None:
     if not token or len(token) > 64:
         return None
     digest = _hash(token)
-    if enforces_rls():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT * FROM app_reservation_by_feedback_token(%s)", [digest])
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        with acting_for_tenant(row[1]):
-            return Reservation.objects.select_related("guest", "tenant").get(pk=row[0])
-    return (
-        Reservation.objects.select_related("guest", "tenant")
-        .filter(feedback_token_hash=digest)
-        .first()
-    )
+    found = lookups.reservation_by_feedback_token(digest)
+    if found is None:
+        return None
+    reservation_id, tenant_id = found
+    with acting_for_tenant(tenant_id):
+        return Reservation.objects.select_related("guest", "tenant").get(pk=reservation_id)
 
 
 @dataclass(frozen=True)

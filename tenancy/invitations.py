@@ -14,11 +14,10 @@ import smtplib
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlencode
-from uuid import UUID
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -26,7 +25,8 @@ from django.utils.translation import gettext_noop
 
 from innbox.i18n import TranslatedError
 from innbox.logs import ErrorCategory, get_logger
-from tenancy.db import acting_for_tenant, enforces_rls
+from tenancy import lookups
+from tenancy.db import acting_for_tenant
 from tenancy.models import Invitation, InvitationStatus, Membership, Role, Tenant, User
 
 INVITATION_LIFETIME = dt.timedelta(days=7)
@@ -201,23 +201,12 @@ class OpenedInvitation:
         return self.state is LinkState.PENDING
 
 
-def _tenant_of_token(token_hash: str) -> UUID | None:
-    if enforces_rls():
-        # RLS hides every invitation before the hotel is known; see migration 0003.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT app_invitation_tenant(%s)", [token_hash])
-            return cursor.fetchone()[0]
-    return (
-        Invitation.objects.filter(token_hash=token_hash).values_list("tenant_id", flat=True).first()
-    )
-
-
 def open_link(token: str | None) -> OpenedInvitation:
     """What an invitation link leads to, read in the issuing hotel's context."""
     if not token or len(token) > 128:
         return OpenedInvitation(LinkState.INVALID)
     token_hash = hash_token(token)
-    tenant_id = _tenant_of_token(token_hash)
+    tenant_id = lookups.tenant_of_invitation(token_hash)
     if tenant_id is None:
         return OpenedInvitation(LinkState.INVALID)
     with acting_for_tenant(tenant_id):

@@ -8,12 +8,13 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from innbox.logs import ErrorCategory, get_logger
-from tenancy.db import acting_for_tenant, enforces_rls
+from tenancy import lookups
+from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
 from whatsapp.models import SessionStatus, WahaConfiguration
 from whatsapp.waha import WEBHOOK_EVENTS, SessionState, WahaClient, WahaError
@@ -87,15 +88,8 @@ class SessionOwner:
 
 def session_owner(session_name: str) -> SessionOwner | None:
     """Which hotel holds this session; asked before any hotel is known (webhooks, Core mode)."""
-    if enforces_rls():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT * FROM app_waha_session_owner(%s)", [session_name])
-            row = cursor.fetchone()
-        return SessionOwner(row[0], row[1]) if row else None
-    config = (
-        WahaConfiguration.objects.select_related("tenant").filter(session_name=session_name).first()
-    )
-    return SessionOwner(config.tenant_id, config.tenant.name) if config else None
+    found = lookups.waha_session_owner(session_name)
+    return SessionOwner(*found) if found else None
 
 
 def configuration_for(tenant: Tenant) -> WahaConfiguration | None:
