@@ -30,7 +30,6 @@ OUTBOUND_STATUSES = [
     MessageStatus.SENT,
     MessageStatus.QUEUED,
     MessageStatus.FAILED,
-    MessageStatus.DEAD,
 ]
 
 

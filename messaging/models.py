@@ -89,7 +89,6 @@ class MessageStatus(models.TextChoices):
     DELIVERED = "delivered", _("Delivered")
     READ = "read", _("Read")
     FAILED = "failed", _("Failed")
-    DEAD = "dead", _("Dead")
     RECEIVED = "received", _("Received")  # inbound
 
 
