@@ -9,13 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from innbox import crypto
 from innbox.models import PublicIdMixin, TimestampedModel
+from pms.adapters import ADAPTERS
 from tenancy.models import TenantScopedModel
 
-
-class PMSProvider(models.TextChoices):
-    DEMO = "demo", _("Demo hotel")
-    QLOAPPS = "qloapps", "QloApps"
-    MEWS = "mews", "Mews"
+# The vendors Innbox speaks to, from the one list of adapters (pms/adapters/__init__.py): a new
+# adapter is a new choice, and the check constraint follows in its migration.
+PMSProvider = models.TextChoices(  # type: ignore[call-overload]  # the Enum functional API
+    "PMSProvider",
+    [(name.upper(), (name, adapter.label)) for name, adapter in ADAPTERS.items()],
+)
 
 
 class ConnectionHealth(models.TextChoices):

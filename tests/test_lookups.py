@@ -71,7 +71,7 @@ def check_tenant_of_invitation(role: str | None) -> None:
 
 
 def check_reservation_by_feedback_token(role: str | None) -> None:
-    alpha, bravo = two_hotels()
+    _, bravo = two_hotels()
     with acting_for_tenant(bravo.tenant.id):
         link = feedback_services.issue_link(bravo.reservation)
     token = link.rstrip("/").rsplit("/", 1)[-1]
