@@ -21,10 +21,11 @@ from psycopg import sql
 
 from tenancy.models import Tenant
 from tests import factories
+from tests.helpers import innbox_apps
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-INNBOX_APPS = {"tenancy", "hotel", "pms", "whatsapp", "messaging", "automation", "agent"}
+INNBOX_APPS = innbox_apps()
 SETTINGS_TABLES = {
     "tenants",
     "tenant_users",

@@ -18,8 +18,9 @@ from pms.models import PMSConfiguration
 from tenancy.access import get_for_member, get_for_owner, owner_required, tenant_queryset
 from tenancy.models import Invitation, Membership, Role, Tenant, User
 from tests import factories
+from tests.helpers import innbox_apps
 
-INNBOX_APPS = {"tenancy", "hotel", "pms", "whatsapp", "messaging", "automation", "agent"}
+INNBOX_APPS = innbox_apps()
 # Rows that belong to no hotel. A new model is tenant-scoped unless it is added here on purpose.
 GLOBAL_MODELS = {User}
 
