@@ -136,11 +136,20 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = CONFIG.is_production
 CSRF_COOKIE_SECURE = CONFIG.is_production
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if CONFIG.is_production else None
+# The client's address behind a reverse proxy (innbox/client_address.py); unset: REMOTE_ADDR.
+TRUSTED_PROXY_HEADER = CONFIG.TRUSTED_PROXY_HEADER
+TRUSTED_PROXY_COUNT = CONFIG.TRUSTED_PROXY_COUNT
 
-# Login throttling (django-axes): per account and per IP.
-AXES_FAILURE_LIMIT = 5
+# Login throttling (django-axes, tenancy/throttling.py): an account is locked for one client
+# address after 5 failures from it, and everywhere after 20 failures from any addresses, within the
+# cool-off. The address alone locks nobody: behind a proxy it is every user's.
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = 5
+LOGIN_FAILURE_LIMIT_PER_ACCOUNT = 20
+AXES_HANDLER = "tenancy.throttling.LoginThrottle"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT_PER_ADDRESS
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_CLIENT_IP_CALLABLE = "innbox.client_address.client_address"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
