@@ -107,6 +107,8 @@ DB_APP_ROLE = CONFIG.DB_APP_ROLE
 DB_WORKER_ROLE = CONFIG.DB_WORKER_ROLE
 # Bearer secret of POST /api/cron/automation/ (an external cron's scheduler tick).
 CRON_SECRET = CONFIG.CRON_SECRET
+# PMS hosts or networks that may be private (innbox/netguard.py): the operator's, never a hotel's.
+PMS_ALLOWED_PRIVATE_HOSTS = tuple(filter(None, CONFIG.PMS_ALLOWED_PRIVATE_HOSTS.split(",")))
 
 AUTH_USER_MODEL = "tenancy.User"
 # Emails are unique case-insensitively (constraint users_email_unique_ci), which this check

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import ipaddress
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from innbox import netguard
 from pms.adapters import ADAPTERS
 from pms.models import PMSConfiguration
 
@@ -25,22 +25,6 @@ CREDENTIAL_FIELDS: dict[str, list[tuple[str, StrOrPromise]]] = {
 
 def _provider_choices() -> list[tuple[str, str]]:
     return [(name, adapter.label) for name, adapter in ADAPTERS.items()]
-
-
-def _is_internal(host: str) -> bool:
-    """The Innbox server itself or its cloud metadata service: never a PMS."""
-    if host in ("localhost", "") or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False  # a name: it is resolved when connecting
-    return (
-        address.is_loopback
-        or address.is_link_local
-        or address.is_unspecified
-        or address.is_multicast
-    )
 
 
 def _host(url: str) -> str:
@@ -89,10 +73,16 @@ class PMSForm(forms.Form):
             raise forms.ValidationError(
                 _("Put credentials in their own fields, not in the address.")
             )
-        if _is_internal(parts.hostname or ""):
+        refusal = netguard.refusal_on_save(parts.hostname or "")
+        if refusal:
             # Innbox would send the hotel's PMS secrets there, from inside its own network.
             raise forms.ValidationError(
-                _("This address points at the Innbox server itself; use the PMS's address.")
+                _(
+                    "This address points at the Innbox server itself or its private network "
+                    "(%(address)s); use the PMS's address. If the PMS runs beside Innbox, whoever "
+                    "runs Innbox can allow it."
+                )
+                % {"address": refusal.address}
             )
         return url.rstrip("/")
 

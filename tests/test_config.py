@@ -110,6 +110,12 @@ def test_it_starts_in_development_with_defaults_and_says_which() -> None:
         ({"PMS_WEBHOOK_TOLERANCE_SECONDS": "5"}, "PMS_WEBHOOK_TOLERANCE_SECONDS"),
         ({"LLM_BASE_URL": "http://127.0.0.1:11434/v1"}, "LLM_MODEL: required when LLM_BASE_URL"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        (
+            {"PMS_ALLOWED_PRIVATE_HOSTS": "qloapps.lan, http://10.0.0.5/api"},
+            "PMS_ALLOWED_PRIVATE_HOSTS: 'http://10.0.0.5/api' is neither a host name",
+        ),
+        ({"TRUSTED_PROXY_HEADER": "X-Forwarded-For: 1"}, "TRUSTED_PROXY_HEADER"),
+        ({"TRUSTED_PROXY_COUNT": "0"}, "TRUSTED_PROXY_COUNT"),
     ],
 )
 def test_it_explains_malformed_values(overrides: dict[str, str], expected: str) -> None:
@@ -138,6 +144,15 @@ def test_development_defaults_never_apply_in_production() -> None:
         config.load({"INNBOX_ENV": "production"})
     for name in config.DEV_DEFAULTS:
         assert f"{name}: missing" in caught.value.message
+
+
+def test_the_private_pms_allowlist_takes_names_addresses_and_networks() -> None:
+    loaded = config.load({**PRODUCTION_ENV, "PMS_ALLOWED_PRIVATE_HOSTS": " QloApps.LAN, 10.0.0.5,"})
+    assert loaded.settings.PMS_ALLOWED_PRIVATE_HOSTS == "qloapps.lan,10.0.0.5"
+    networks = config.load(
+        {**PRODUCTION_ENV, "PMS_ALLOWED_PRIVATE_HOSTS": "192.168.1.0/24,fd00::/8"}
+    )
+    assert networks.settings.PMS_ALLOWED_PRIVATE_HOSTS == "192.168.1.0/24,fd00::/8"
 
 
 def test_env_example_documents_every_variable() -> None:

@@ -240,7 +240,11 @@ class QloAppsAdapter(PMSAdapter):
     def _get(self, resource: str, params: dict[str, str]) -> Any:
         key = str(self.credentials.get("api_key", ""))
         with make_client(
-            self.base_url, timeout=30.0, transport=self._transport, auth=(key, "")
+            self.base_url,
+            timeout=30.0,
+            transport=self._transport,
+            guard_addresses=True,
+            auth=(key, ""),
         ) as http:
             response = send(
                 http, "QloApps", "GET", f"/{resource}", params={"output_format": "JSON", **params}
