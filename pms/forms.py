@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from innbox import netguard
 from pms.adapters import ADAPTERS
+from pms.adapters.qloapps import webservice_url
 from pms.models import PMSConfiguration
 
 if TYPE_CHECKING:  # dev-only stubs package: the alias is for mypy
@@ -39,7 +40,8 @@ class PMSForm(forms.Form):
         assume_scheme="https",
         help_text=_(
             "Mews: https://api.mews.com (or https://api.mews-demo.com). "
-            "QloApps: https://your-hotel.example/api. Not needed for the demo."
+            "QloApps: your shop's address, e.g. https://your-hotel.example (Innbox adds /api). "
+            "Not needed for the demo."
         ),
     )
     client_token = forms.CharField(
@@ -92,6 +94,8 @@ class PMSForm(forms.Form):
         base_url = cleaned.get("base_url") or ""
         if provider in ("mews", "qloapps") and not base_url and "base_url" not in self.errors:
             self.add_error("base_url", _("The address of the PMS API is required."))
+        if provider == "qloapps" and base_url:
+            base_url = cleaned["base_url"] = webservice_url(base_url)
         if (
             provider == "mews"
             and base_url

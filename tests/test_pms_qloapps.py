@@ -153,6 +153,16 @@ def test_failures_are_clear(
     assert (caught.value.code, caught.value.retryable) == (code, retryable)
 
 
+def test_a_shop_address_saved_without_api_still_reaches_the_webservice(fake: FakeQloApps) -> None:
+    legacy = QloAppsAdapter(
+        base_url="http://hotel.example:8088/",
+        credentials={"api_key": KEY},
+        transport=httpx.MockTransport(fake),
+    )
+    assert len(pulled(legacy)) == 5
+    assert str(fake.requests[0].url).startswith("http://hotel.example:8088/api/room_bookings?")
+
+
 def test_a_wrong_key_says_so(fake: FakeQloApps) -> None:
     with pytest.raises(IntegrationError) as caught:
         adapter(fake, key="WRONG").test_connection()

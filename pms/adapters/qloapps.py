@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -24,6 +25,15 @@ PAGE_SIZE = 100
 # whose ids differ sets "cancelled_order_states" in its credentials.
 DEFAULT_CANCELLED_ORDER_STATES = (4, 5)
 STATUS_NAMES = {1: "Alloted", 2: "Checked in", 3: "Checked out"}
+
+
+def webservice_url(url: str) -> str:
+    """The webservice lives under /api of the shop: owners may give the shop's own address."""
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    if path.rsplit("/", 1)[-1].lower() != "api":
+        path = f"{path}/api"
+    return urlunsplit(parts._replace(path=path))
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -58,6 +68,8 @@ class QloAppsAdapter(PMSAdapter):
 
     def __init__(self, *, transport: httpx.BaseTransport | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # Addresses saved before the page added /api work too.
+        self.base_url = webservice_url(self.base_url) if self.base_url else ""
         self._transport = transport
         self._languages: dict[int, str] | None = None
 
