@@ -2,7 +2,8 @@
 
 Stays come from `room_bookings` (one row per booked room), their guests from `customers` (the
 phone and email on a room booking are the hotel's, not the guest's), cancellation also from the
-order's state, and languages from `languages`. The key is HTTP Basic's user name, with no password.
+order's state, the currency from the order's `id_currency` (→ `currencies`), and languages from
+`languages`. The key is HTTP Basic's user name, with no password.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class QloAppsAdapter(PMSAdapter):
         self.base_url = webservice_url(self.base_url) if self.base_url else ""
         self._transport = transport
         self._languages: dict[int, str] | None = None
+        self._currencies: dict[int, str] | None = None
 
     # --- status ------------------------------------------------------------------------------
 
@@ -136,6 +138,7 @@ class QloAppsAdapter(PMSAdapter):
 
     def _reservations(self, rows: list[dict[str, Any]]) -> list[PMSReservation]:
         orders = self._orders({_int(row.get("id_order")) for row in rows})
+        currencies = self._currency_codes() if orders else {}
         customers = self._customers({_int(row.get("id_customer")) for row in rows})
         cancelled_states = {
             _int(state)
@@ -175,6 +178,7 @@ class QloAppsAdapter(PMSAdapter):
                     adults=_int(row.get("adults"), 1) or 1,
                     children=_int(row.get("children")),
                     amount=_decimal(row.get("total_price_tax_incl")),
+                    currency=currencies.get(_int(order.get("id_currency")), ""),
                     source=str(order.get("source") or ""),
                 )
             )
@@ -197,7 +201,7 @@ class QloAppsAdapter(PMSAdapter):
         data = self._get(
             "orders",
             {
-                "display": "[id,reference,current_state,source]",
+                "display": "[id,reference,current_state,source,id_currency]",
                 "filter[id]": "[" + "|".join(map(str, sorted(ids))) + "]",
             },
         )
@@ -237,6 +241,16 @@ class QloAppsAdapter(PMSAdapter):
                 for language in self._rows(data, "languages")
             }
         return self._languages
+
+    def _currency_codes(self) -> dict[int, str]:
+        """Every currency of the shop, asked once per sync: orders name theirs by id."""
+        if self._currencies is None:
+            data = self._get("currencies", {"display": "[id,iso_code]"})
+            self._currencies = {
+                _int(currency.get("id")): _text(currency.get("iso_code")).strip().upper()[:3]
+                for currency in self._rows(data, "currencies")
+            }
+        return self._currencies
 
     @staticmethod
     def _rows(data: Any, node: str) -> list[dict[str, Any]]:
