@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from innbox import config
 from innbox.logs import configure_logging
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "csp",
     "tenancy",
     "hotel",
     "pms",
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "innbox.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -138,6 +141,31 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = CONFIG.is_production
 CSRF_COOKIE_SECURE = CONFIG.is_production
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if CONFIG.is_production else None
+# Production: https only. Plain http is redirected (but for the orchestrator's health probe, which
+# talks to the process directly) and browsers remember to use https (HSTS, also for subdomains of
+# Innbox's own host name; "preload" only allows a submission to the browsers' list).
+SECURE_SSL_REDIRECT = CONFIG.is_production and CONFIG.SECURE_SSL_REDIRECT
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = CONFIG.HSTS_SECONDS if CONFIG.is_production else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+# Content-Security-Policy (django-csp): everything Innbox serves is its own, scripts and styles
+# only from files (no inline code, no eval: HTMX is configured without it in base.html); images
+# may be data: URIs (the click-to-chat QR code, Pico's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 # The client's address behind a reverse proxy (innbox/client_address.py); unset: REMOTE_ADDR.
 TRUSTED_PROXY_HEADER = CONFIG.TRUSTED_PROXY_HEADER
 TRUSTED_PROXY_COUNT = CONFIG.TRUSTED_PROXY_COUNT

@@ -28,11 +28,11 @@ PRODUCTION_ENV = {
 }
 
 
-def start(env: dict[str, str], command: str = "check") -> subprocess.CompletedProcess[str]:
+def start(env: dict[str, str], *command: str) -> subprocess.CompletedProcess[str]:
     """The real start-up: manage.py in a fresh process with exactly this environment."""
     clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **env}
     return subprocess.run(
-        [sys.executable, "manage.py", command],
+        [sys.executable, "manage.py", *(command or ["check"])],
         cwd=ROOT,
         env=clean,
         capture_output=True,
@@ -52,6 +52,23 @@ def without(*names: str, **overrides: str) -> dict[str, str]:
 def test_it_starts_in_production_with_a_complete_environment() -> None:
     result = start(PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.slow
+def test_the_deploy_check_finds_nothing_to_warn_about_in_production() -> None:
+    # A secret key as an operator makes one (the check rejects a repetitive one like "ppp…").
+    env = {**PRODUCTION_ENV, "SECRET_KEY": "8vJ$kq2!Zr7@Lm4#Wt9^Xc1&Ny6*Pb3(Hd5)Fg0-Se8+Ua2=Qo7"}
+    result = start(env, "check", "--deploy", "--fail-level", "WARNING")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues" in output
+    assert "WARNING" not in output
+
+
+@pytest.mark.slow
+def test_production_turns_https_off_only_when_the_operator_says_so() -> None:
+    result = start({**PRODUCTION_ENV, "SECURE_SSL_REDIRECT": "false"}, "check", "--deploy")
+    assert "security.W008" in result.stdout + result.stderr
 
 
 @pytest.mark.slow
