@@ -153,15 +153,13 @@ class GuardedTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         host = request.url.host
         port = request.url.port or (443 if request.url.scheme == "https" else 80)
-        addresses = checked_addresses(host, port)
-        failure: httpx.ConnectError | None = None
-        for address in addresses:
+        *earlier, last = checked_addresses(host, port)
+        for address in earlier:
             try:
                 return self._inner.handle_request(_pinned(request, address))
-            except httpx.ConnectError as exc:  # like a normal connect: try the next address
-                failure = exc
-        assert failure is not None  # checked_addresses never returns an empty list
-        raise failure
+            except httpx.ConnectError:  # as a normal connect does: try the next address
+                continue
+        return self._inner.handle_request(_pinned(request, last))
 
     def close(self) -> None:
         self._inner.close()

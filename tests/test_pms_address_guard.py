@@ -241,6 +241,18 @@ def test_the_operators_allowed_host_is_reached_by_its_name(
     assert seen[0]["path"].startswith("/api/room_bookings?")
 
 
+def test_a_name_with_an_unreachable_first_address_is_reached_at_the_next(
+    owner: Client, hotel_a, local_pms, dns, settings
+) -> None:
+    port, seen = local_pms
+    settings.PMS_ALLOWED_PRIVATE_HOSTS = ("127.0.0.0/8",)
+    dns["qloapps.lan"] = ["127.0.0.2", "127.0.0.1"]  # nothing listens on the first
+    stored(hotel_a, f"http://qloapps.lan:{port}/api")
+
+    assert "Connection works" in press_test_connection(owner)
+    assert len(seen) == 1
+
+
 def test_the_connection_goes_to_the_address_that_was_checked(
     owner: Client, hotel_a, local_pms, monkeypatch, settings
 ) -> None:
