@@ -7,7 +7,9 @@ each unset variable gets a safe default, and the defaults used are listed once a
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -66,8 +68,33 @@ def _fernet_keys(value: str) -> str:
     return ",".join(keys)
 
 
+_HOST_NAME = re.compile(
+    r"(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
+)
+
+
+def _private_host_allowlist(value: str) -> str:
+    entries = [entry.strip().lower() for entry in value.split(",") if entry.strip()]
+    for entry in entries:
+        if not (_is_network(entry) or _HOST_NAME.fullmatch(entry)):
+            raise ValueError(
+                f"{entry!r} is neither a host name nor an address or network "
+                "(e.g. qloapps.lan, 192.168.1.20, 10.0.0.0/8)"
+            )
+    return ",".join(entries)
+
+
+def _is_network(entry: str) -> bool:
+    try:
+        ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
 DatabaseUrl = Annotated[str, AfterValidator(_database_url)]
 FernetKeys = Annotated[str, AfterValidator(_fernet_keys)]
+PrivateHostAllowlist = Annotated[str, AfterValidator(_private_host_allowlist)]
 
 
 class Settings(BaseModel):
@@ -79,6 +106,15 @@ class Settings(BaseModel):
     INNBOX_ENV: Mode = Mode.DEVELOPMENT
     APP_URL: AnyHttpUrl
     LOG_LEVEL: str = "INFO"
+    # Behind a reverse proxy: the header it puts the client's address in, and how many proxies
+    # (each appending one address) stand between the client and Innbox. Unset: the address that
+    # connected (REMOTE_ADDR) is the client, and any X-Forwarded-For is ignored as spoofable.
+    TRUSTED_PROXY_HEADER: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,64}$")
+    TRUSTED_PROXY_COUNT: int = Field(default=1, ge=1, le=10)
+    # Production only: plain-HTTP requests are redirected to https, and browsers are told to use
+    # https for this long (HSTS; 0 turns it off, which `check --deploy` reports).
+    SECURE_SSL_REDIRECT: bool = True
+    HSTS_SECONDS: int = Field(default=31_536_000, ge=0)
 
     # Database
     DATABASE_URL: DatabaseUrl
@@ -108,6 +144,9 @@ class Settings(BaseModel):
     PMS_WEBHOOK_TOLERANCE_SECONDS: int = Field(default=300, ge=30, le=3600)
     PMS_WEBHOOK_MAX_BODY_BYTES: int = Field(default=1_048_576, ge=1024)
     CRON_SECRET: str = Field(min_length=16)
+    # PMS addresses on private networks or this server are refused, except these host names,
+    # addresses and networks (comma-separated): the operator's choice, never a hotel owner's.
+    PMS_ALLOWED_PRIVATE_HOSTS: PrivateHostAllowlist = ""
 
     # LLM (any OpenAI-compatible chat-completions endpoint); unset means the agent is off
     LLM_BASE_URL: AnyHttpUrl | None = None

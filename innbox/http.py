@@ -2,7 +2,8 @@
 
 It guarantees a timeout, a User-Agent, the current request_id as X-Request-ID (so the far end's
 logs can be joined with ours), and one log line per call without headers or bodies, which may
-carry secrets.
+carry secrets. A client for an address a tenant entered (`guard_addresses=True`) connects only to
+addresses innbox.netguard allows, checked at every connection.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import structlog
 
 from innbox.integrations import IntegrationError
 from innbox.logs import get_logger
+from innbox.netguard import GuardedTransport
 
 USER_AGENT = "Innbox/0.1 (+https://github.com/innbox)"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -46,14 +48,20 @@ def make_client(
     *,
     headers: dict[str, str] | None = None,
     timeout: float | None = None,
+    guard_addresses: bool = False,
+    transport: httpx.BaseTransport | None = None,
     **kwargs: Any,
 ) -> httpx.Client:
+    # A transport passed in replaces the network (tests' fakes); the guard sits on the real one.
+    if guard_addresses and transport is None:
+        transport = GuardedTransport()
     return httpx.Client(
         base_url=base_url,
         headers={"User-Agent": USER_AGENT, **(headers or {})},
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)) if timeout else DEFAULT_TIMEOUT,
         event_hooks={"request": [_log_request], "response": [_log_response]},
         follow_redirects=False,
+        transport=transport,
         **kwargs,
     )
 

@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from innbox import config
 from innbox.logs import configure_logging
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "csp",
     "tenancy",
     "hotel",
     "pms",
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "innbox.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -107,6 +110,8 @@ DB_APP_ROLE = CONFIG.DB_APP_ROLE
 DB_WORKER_ROLE = CONFIG.DB_WORKER_ROLE
 # Bearer secret of POST /api/cron/automation/ (an external cron's scheduler tick).
 CRON_SECRET = CONFIG.CRON_SECRET
+# PMS hosts or networks that may be private (innbox/netguard.py): the operator's, never a hotel's.
+PMS_ALLOWED_PRIVATE_HOSTS = tuple(filter(None, CONFIG.PMS_ALLOWED_PRIVATE_HOSTS.split(",")))
 
 AUTH_USER_MODEL = "tenancy.User"
 # Emails are unique case-insensitively (constraint users_email_unique_ci), which this check
@@ -136,11 +141,45 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = CONFIG.is_production
 CSRF_COOKIE_SECURE = CONFIG.is_production
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if CONFIG.is_production else None
+# Production: https only. Plain http is redirected (but for the orchestrator's health probe, which
+# talks to the process directly) and browsers remember to use https (HSTS, also for subdomains of
+# Innbox's own host name; "preload" only allows a submission to the browsers' list).
+SECURE_SSL_REDIRECT = CONFIG.is_production and CONFIG.SECURE_SSL_REDIRECT
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = CONFIG.HSTS_SECONDS if CONFIG.is_production else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+# Content-Security-Policy (django-csp): everything Innbox serves is its own, scripts and styles
+# only from files (no inline code, no eval: HTMX is configured without it in base.html); images
+# may be data: URIs (the click-to-chat QR code, Pico's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The client's address behind a reverse proxy (innbox/client_address.py); unset: REMOTE_ADDR.
+TRUSTED_PROXY_HEADER = CONFIG.TRUSTED_PROXY_HEADER
+TRUSTED_PROXY_COUNT = CONFIG.TRUSTED_PROXY_COUNT
 
-# Login throttling (django-axes): per account and per IP.
-AXES_FAILURE_LIMIT = 5
+# Login throttling (django-axes, tenancy/throttling.py): an account is locked for one client
+# address after 5 failures from it, and everywhere after 20 failures from any addresses, within the
+# cool-off. The address alone locks nobody: behind a proxy it is every user's.
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = 5
+LOGIN_FAILURE_LIMIT_PER_ACCOUNT = 20
+AXES_HANDLER = "tenancy.throttling.LoginThrottle"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT_PER_ADDRESS
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_CLIENT_IP_CALLABLE = "innbox.client_address.client_address"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-import ipaddress
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from innbox import netguard
 from pms.adapters import ADAPTERS
+from pms.adapters.qloapps import webservice_url
 from pms.models import PMSConfiguration
 
 if TYPE_CHECKING:  # dev-only stubs package: the alias is for mypy
@@ -27,22 +28,6 @@ def _provider_choices() -> list[tuple[str, str]]:
     return [(name, adapter.label) for name, adapter in ADAPTERS.items()]
 
 
-def _is_internal(host: str) -> bool:
-    """The Innbox server itself or its cloud metadata service: never a PMS."""
-    if host in ("localhost", "") or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False  # a name: it is resolved when connecting
-    return (
-        address.is_loopback
-        or address.is_link_local
-        or address.is_unspecified
-        or address.is_multicast
-    )
-
-
 def _host(url: str) -> str:
     return urlsplit(url).hostname or ""
 
@@ -55,7 +40,8 @@ class PMSForm(forms.Form):
         assume_scheme="https",
         help_text=_(
             "Mews: https://api.mews.com (or https://api.mews-demo.com). "
-            "QloApps: https://your-hotel.example/api. Not needed for the demo."
+            "QloApps: your shop's address, e.g. https://your-hotel.example (Innbox adds /api). "
+            "Not needed for the demo."
         ),
     )
     client_token = forms.CharField(
@@ -89,10 +75,16 @@ class PMSForm(forms.Form):
             raise forms.ValidationError(
                 _("Put credentials in their own fields, not in the address.")
             )
-        if _is_internal(parts.hostname or ""):
+        refusal = netguard.refusal_on_save(parts.hostname or "")
+        if refusal:
             # Innbox would send the hotel's PMS secrets there, from inside its own network.
             raise forms.ValidationError(
-                _("This address points at the Innbox server itself; use the PMS's address.")
+                _(
+                    "This address points at the Innbox server itself or its private network "
+                    "(%(address)s); use the PMS's address. If the PMS runs beside Innbox, whoever "
+                    "runs Innbox can allow it."
+                )
+                % {"address": refusal.address}
             )
         return url.rstrip("/")
 
@@ -102,6 +94,8 @@ class PMSForm(forms.Form):
         base_url = cleaned.get("base_url") or ""
         if provider in ("mews", "qloapps") and not base_url and "base_url" not in self.errors:
             self.add_error("base_url", _("The address of the PMS API is required."))
+        if provider == "qloapps" and base_url:
+            base_url = cleaned["base_url"] = webservice_url(base_url)
         if (
             provider == "mews"
             and base_url

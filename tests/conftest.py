@@ -130,14 +130,55 @@ CHROMIUM_ARGS = [
 ]
 
 
+# Every page a browser test opens reports what the Content-Security-Policy blocked; a browser
+# test fails if anything was (the policy must not break a page, nor a page need a weaker one).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
+});
+"""
+_csp_violations: list[str] = []
+
+
+def _record_csp_violation(message: Any) -> None:
+    if "CSP violation" in message.text or "Content Security Policy" in message.text:
+        _csp_violations.append(f"{message.text} ({message.location.get('url', '')})")
+
+
+class _WatchedBrowser:
+    """The browser, with every context it opens reporting Content-Security-Policy violations."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+
+    def new_context(self, **kwargs: Any) -> Any:
+        context = self._browser.new_context(**kwargs)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", _record_csp_violation)
+        return context
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
+        yield _WatchedBrowser(browser)
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_content_security_policy_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    _csp_violations.clear()
+    yield
+    if request.node.get_closest_marker("browser"):
+        assert not _csp_violations, "the Content-Security-Policy blocked: " + "; ".join(
+            _csp_violations
+        )
 
 
 @pytest.fixture

@@ -28,11 +28,11 @@ PRODUCTION_ENV = {
 }
 
 
-def start(env: dict[str, str], command: str = "check") -> subprocess.CompletedProcess[str]:
+def start(env: dict[str, str], *command: str) -> subprocess.CompletedProcess[str]:
     """The real start-up: manage.py in a fresh process with exactly this environment."""
     clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **env}
     return subprocess.run(
-        [sys.executable, "manage.py", command],
+        [sys.executable, "manage.py", *(command or ["check"])],
         cwd=ROOT,
         env=clean,
         capture_output=True,
@@ -52,6 +52,23 @@ def without(*names: str, **overrides: str) -> dict[str, str]:
 def test_it_starts_in_production_with_a_complete_environment() -> None:
     result = start(PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.slow
+def test_the_deploy_check_finds_nothing_to_warn_about_in_production() -> None:
+    # A secret key as an operator makes one (the check rejects a repetitive one like "ppp…").
+    env = {**PRODUCTION_ENV, "SECRET_KEY": "8vJ$kq2!Zr7@Lm4#Wt9^Xc1&Ny6*Pb3(Hd5)Fg0-Se8+Ua2=Qo7"}
+    result = start(env, "check", "--deploy", "--fail-level", "WARNING")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues" in output
+    assert "WARNING" not in output
+
+
+@pytest.mark.slow
+def test_production_turns_https_off_only_when_the_operator_says_so() -> None:
+    result = start({**PRODUCTION_ENV, "SECURE_SSL_REDIRECT": "false"}, "check", "--deploy")
+    assert "security.W008" in result.stdout + result.stderr
 
 
 @pytest.mark.slow
@@ -110,6 +127,12 @@ def test_it_starts_in_development_with_defaults_and_says_which() -> None:
         ({"PMS_WEBHOOK_TOLERANCE_SECONDS": "5"}, "PMS_WEBHOOK_TOLERANCE_SECONDS"),
         ({"LLM_BASE_URL": "http://127.0.0.1:11434/v1"}, "LLM_MODEL: required when LLM_BASE_URL"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        (
+            {"PMS_ALLOWED_PRIVATE_HOSTS": "qloapps.lan, http://10.0.0.5/api"},
+            "PMS_ALLOWED_PRIVATE_HOSTS: 'http://10.0.0.5/api' is neither a host name",
+        ),
+        ({"TRUSTED_PROXY_HEADER": "X-Forwarded-For: 1"}, "TRUSTED_PROXY_HEADER"),
+        ({"TRUSTED_PROXY_COUNT": "0"}, "TRUSTED_PROXY_COUNT"),
     ],
 )
 def test_it_explains_malformed_values(overrides: dict[str, str], expected: str) -> None:
@@ -138,6 +161,15 @@ def test_development_defaults_never_apply_in_production() -> None:
         config.load({"INNBOX_ENV": "production"})
     for name in config.DEV_DEFAULTS:
         assert f"{name}: missing" in caught.value.message
+
+
+def test_the_private_pms_allowlist_takes_names_addresses_and_networks() -> None:
+    loaded = config.load({**PRODUCTION_ENV, "PMS_ALLOWED_PRIVATE_HOSTS": " QloApps.LAN, 10.0.0.5,"})
+    assert loaded.settings.PMS_ALLOWED_PRIVATE_HOSTS == "qloapps.lan,10.0.0.5"
+    networks = config.load(
+        {**PRODUCTION_ENV, "PMS_ALLOWED_PRIVATE_HOSTS": "192.168.1.0/24,fd00::/8"}
+    )
+    assert networks.settings.PMS_ALLOWED_PRIVATE_HOSTS == "192.168.1.0/24,fd00::/8"
 
 
 def test_env_example_documents_every_variable() -> None:

@@ -185,6 +185,28 @@ def test_addresses_of_the_innbox_server_itself_are_refused(owner: Client, url: s
     assert not PMSConfiguration.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [
+        ("http://qloapps.hotel-alpha.example:8088", "http://qloapps.hotel-alpha.example:8088/api"),
+        ("http://qloapps.hotel-alpha.example:8088/", "http://qloapps.hotel-alpha.example:8088/api"),
+        ("https://hotel-alpha.example/shop", "https://hotel-alpha.example/shop/api"),
+        ("https://hotel-alpha.example/api", "https://hotel-alpha.example/api"),
+        ("https://hotel-alpha.example/api/", "https://hotel-alpha.example/api"),
+        ("hotel-alpha.example/API", "https://hotel-alpha.example/API"),
+    ],
+)
+def test_the_qloapps_shop_address_gets_its_api_path(
+    owner: Client, hotel_a, typed: str, saved: str
+) -> None:
+    response = owner.post(
+        "/settings/pms/", {"provider": "qloapps", "base_url": typed, "api_key": "K" * 32}
+    )
+    assert response.status_code == 302
+    assert PMSConfiguration.objects.get(tenant=hotel_a.tenant).base_url == saved
+    assert f'value="{saved}"' in owner.get("/settings/pms/").content.decode()
+
+
 def test_mews_must_be_mews(owner: Client) -> None:
     response = owner.post(
         "/settings/pms/",

@@ -49,7 +49,7 @@ class FakeQloApps:
             offset, count = (int(part) for part in params.get("limit", "0,1000").split(","))
             chunk = rows[offset : offset + count]
             return httpx.Response(200, json={"bookings": chunk} if chunk else [])
-        if resource in ("orders", "customers", "languages"):
+        if resource in ("orders", "customers", "languages", "currencies"):
             return httpx.Response(200, json=load(f"{resource}.json"))
         return httpx.Response(404)
 
@@ -117,6 +117,30 @@ def test_numbers_as_strings_or_integers_and_multilingual_names_are_read(fake: Fa
     assert stays["15"].adults == 1 and stays["15"].guest.phone == ""  # optional fields missing
 
 
+@pytest.mark.django_db
+def test_every_reservation_has_its_orders_currency(
+    fake: FakeQloApps, hotel_a: factories.Hotel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(qloapps, "PAGE_SIZE", 2)  # three pages, one look-up of the currencies
+    run = sync_reservations(hotel_a.tenant, adapter(fake), START, END)
+
+    assert run.status == SyncStatus.SUCCEEDED
+    orders = {str(order["id"]): order for order in load("orders.json")["orders"]}
+    codes = {str(c["id"]): c["iso_code"] for c in load("currencies.json")["currencies"]}
+    for booking in load("room_bookings.json")["bookings"]:
+        reservation = Reservation.objects.get(
+            tenant=hotel_a.tenant, pms_reservation_id=str(booking["id"])
+        )
+        assert reservation.currency == codes[str(orders[booking["id_order"]]["id_currency"])]
+    assert {r.currency for r in Reservation.objects.filter(tenant=hotel_a.tenant)} >= {"IDR", "USD"}
+    currency_requests = [r for r in fake.requests if r.url.path.endswith("/currencies")]
+    assert len(currency_requests) == 1
+    assert (
+        "id_currency"
+        in next(r for r in fake.requests if r.url.path.endswith("/orders")).url.params["display"]
+    )
+
+
 def test_it_pages_with_limit_until_a_short_page(
     fake: FakeQloApps, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -151,6 +175,16 @@ def test_failures_are_clear(
     with pytest.raises(IntegrationError) as caught:
         pulled(adapter(fake))
     assert (caught.value.code, caught.value.retryable) == (code, retryable)
+
+
+def test_a_shop_address_saved_without_api_still_reaches_the_webservice(fake: FakeQloApps) -> None:
+    legacy = QloAppsAdapter(
+        base_url="http://hotel.example:8088/",
+        credentials={"api_key": KEY},
+        transport=httpx.MockTransport(fake),
+    )
+    assert len(pulled(legacy)) == 5
+    assert str(fake.requests[0].url).startswith("http://hotel.example:8088/api/room_bookings?")
 
 
 def test_a_wrong_key_says_so(fake: FakeQloApps) -> None:

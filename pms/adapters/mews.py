@@ -261,7 +261,9 @@ class MewsAdapter(PMSAdapter):
             **body,
         }
         for attempt in range(RATE_LIMIT_RETRIES + 1):
-            with make_client(self.base_url, timeout=30.0, transport=self._transport) as http:
+            with make_client(
+                self.base_url, timeout=30.0, transport=self._transport, guard_addresses=True
+            ) as http:
                 response = send(http, "Mews", "POST", f"{API}/{operation}", json=payload)
             if response.status_code == 429 and attempt < RATE_LIMIT_RETRIES:
                 self._sleep(_retry_after(response))

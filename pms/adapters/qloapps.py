@@ -2,7 +2,8 @@
 
 Stays come from `room_bookings` (one row per booked room), their guests from `customers` (the
 phone and email on a room booking are the hotel's, not the guest's), cancellation also from the
-order's state, and languages from `languages`. The key is HTTP Basic's user name, with no password.
+order's state, the currency from the order's `id_currency` (→ `currencies`), and languages from
+`languages`. The key is HTTP Basic's user name, with no password.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -24,6 +26,15 @@ PAGE_SIZE = 100
 # whose ids differ sets "cancelled_order_states" in its credentials.
 DEFAULT_CANCELLED_ORDER_STATES = (4, 5)
 STATUS_NAMES = {1: "Alloted", 2: "Checked in", 3: "Checked out"}
+
+
+def webservice_url(url: str) -> str:
+    """The webservice lives under /api of the shop: owners may give the shop's own address."""
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    if path.rsplit("/", 1)[-1].lower() != "api":
+        path = f"{path}/api"
+    return urlunsplit(parts._replace(path=path))
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -58,8 +69,11 @@ class QloAppsAdapter(PMSAdapter):
 
     def __init__(self, *, transport: httpx.BaseTransport | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # Addresses saved before the page added /api work too.
+        self.base_url = webservice_url(self.base_url) if self.base_url else ""
         self._transport = transport
         self._languages: dict[int, str] | None = None
+        self._currencies: dict[int, str] | None = None
 
     # --- status ------------------------------------------------------------------------------
 
@@ -124,6 +138,7 @@ class QloAppsAdapter(PMSAdapter):
 
     def _reservations(self, rows: list[dict[str, Any]]) -> list[PMSReservation]:
         orders = self._orders({_int(row.get("id_order")) for row in rows})
+        currencies = self._currency_codes() if orders else {}
         customers = self._customers({_int(row.get("id_customer")) for row in rows})
         cancelled_states = {
             _int(state)
@@ -163,6 +178,7 @@ class QloAppsAdapter(PMSAdapter):
                     adults=_int(row.get("adults"), 1) or 1,
                     children=_int(row.get("children")),
                     amount=_decimal(row.get("total_price_tax_incl")),
+                    currency=currencies.get(_int(order.get("id_currency")), ""),
                     source=str(order.get("source") or ""),
                 )
             )
@@ -185,7 +201,7 @@ class QloAppsAdapter(PMSAdapter):
         data = self._get(
             "orders",
             {
-                "display": "[id,reference,current_state,source]",
+                "display": "[id,reference,current_state,source,id_currency]",
                 "filter[id]": "[" + "|".join(map(str, sorted(ids))) + "]",
             },
         )
@@ -226,6 +242,16 @@ class QloAppsAdapter(PMSAdapter):
             }
         return self._languages
 
+    def _currency_codes(self) -> dict[int, str]:
+        """Every currency of the shop, asked once per sync: orders name theirs by id."""
+        if self._currencies is None:
+            data = self._get("currencies", {"display": "[id,iso_code]"})
+            self._currencies = {
+                _int(currency.get("id")): _text(currency.get("iso_code")).strip().upper()[:3]
+                for currency in self._rows(data, "currencies")
+            }
+        return self._currencies
+
     @staticmethod
     def _rows(data: Any, node: str) -> list[dict[str, Any]]:
         if data == [] or data == {}:
@@ -240,7 +266,11 @@ class QloAppsAdapter(PMSAdapter):
     def _get(self, resource: str, params: dict[str, str]) -> Any:
         key = str(self.credentials.get("api_key", ""))
         with make_client(
-            self.base_url, timeout=30.0, transport=self._transport, auth=(key, "")
+            self.base_url,
+            timeout=30.0,
+            transport=self._transport,
+            guard_addresses=True,
+            auth=(key, ""),
         ) as http:
             response = send(
                 http, "QloApps", "GET", f"/{resource}", params={"output_format": "JSON", **params}

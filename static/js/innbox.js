@@ -120,6 +120,14 @@ document.addEventListener("input", (event) => {
   }
 });
 
+// Guests and reservations: a filter other than the search box applies as soon as it changes (the
+// search box waits for typing to pause). An hx-trigger filter would need eval, which the
+// Content-Security-Policy forbids.
+document.addEventListener("change", (event) => {
+  const form = event.target.closest?.("form.list-filters");
+  if (form && event.target.type !== "search") htmx.trigger(form, "filters-changed");
+});
+
 // Guests and reservations: HTMX replaces the results on a sort, a tab or a page. Keyboard users
 // keep their place (the same link, or else the count above the table) instead of landing at the
 // top of the page, and screen readers hear the new count from a region that is never replaced.
