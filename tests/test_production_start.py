@@ -203,7 +203,12 @@ def test_innbox_runs_as_an_operator_starts_it(database: dict[str, str], tmp_path
 
         web = processes.start("web", "deploy/innbox", "web")
         worker = processes.start("worker", "deploy/innbox", "worker")
-        http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+        # As the reverse proxy in front of it tells Innbox: the visitor came over HTTPS.
+        http = httpx.Client(
+            base_url=f"http://127.0.0.1:{port}",
+            headers={"X-Forwarded-Proto": "https"},
+            timeout=10,
+        )
         wait_for(lambda: _answers(http), "gunicorn to answer", timeout=30)
 
         # The login page and its stylesheets, as a browser loads them.
