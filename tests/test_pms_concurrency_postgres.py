@@ -29,7 +29,8 @@ CHECKED_IN = {**EVENT, "reservation": {**EVENT["reservation"], "status": "on-sta
 
 
 @pytest.fixture
-def hotel() -> tuple[factories.Hotel, str]:
+def pushing() -> tuple[factories.Hotel, str]:
+    """A hotel whose PMS pushes, and its webhook secret."""
     hotel = factories.make_hotel("Hotel Alpha")
     with acting_for_tenant(hotel.tenant.id, role="owner"):
         seed_default_templates(hotel.tenant)
@@ -46,6 +47,7 @@ def all_at_once(hotel: factories.Hotel, secret: str, bodies: list[Any]) -> list[
 
     def deliver(body: Any) -> tuple[int, str]:
         try:
+            # Each thread opens its own connection: as the web app's role, like gunicorn's.
             connection.settings_dict["USER"] = settings.DB_APP_ROLE
             with connection.cursor() as cursor:
                 cursor.execute("SELECT current_user")
@@ -60,8 +62,8 @@ def all_at_once(hotel: factories.Hotel, secret: str, bodies: list[Any]) -> list[
         return list(pool.map(deliver, bodies))
 
 
-def test_one_check_in_told_by_several_events_at_once_is_recorded_once(hotel) -> None:
-    hotel, secret = hotel
+def test_one_check_in_told_by_several_events_at_once_is_recorded_once(pushing) -> None:
+    hotel, secret = pushing
     with django_connected_as(settings.DB_APP_ROLE):
         assert post(Client(), hotel, secret, EVENT).status_code == 200  # booked
 
@@ -80,8 +82,8 @@ def test_one_check_in_told_by_several_events_at_once_is_recorded_once(hotel) -> 
     assert InboundEvent.objects.count() == 1 + SENDERS
 
 
-def test_a_new_booking_told_by_several_events_at_once_is_created_once(hotel) -> None:
-    hotel, secret = hotel
+def test_a_new_booking_told_by_several_events_at_once_is_created_once(pushing) -> None:
+    hotel, secret = pushing
 
     answers = all_at_once(hotel, secret, [EVENT] * SENDERS)
 
@@ -93,8 +95,8 @@ def test_a_new_booking_told_by_several_events_at_once_is_created_once(hotel) -> 
     assert StatusTransition.objects.filter(reservation=reservation).count() == 1
 
 
-def test_two_rooms_of_a_new_guest_arriving_at_once_make_one_guest(hotel) -> None:
-    hotel, secret = hotel
+def test_two_rooms_of_a_new_guest_arriving_at_once_make_one_guest(pushing) -> None:
+    hotel, secret = pushing
     second_room = {
         **EVENT,
         "reservation": {**EVENT["reservation"], "id": "R-1043", "room_number": "215"},
