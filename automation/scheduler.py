@@ -2,24 +2,25 @@
 
 The periodic PMS sync (every AUTOMATION_PMS_SYNC_MINUTES) of every hotel with a pull PMS, the
 pre-arrival messages at the guest's local send time, and the post-stay thank-you with its feedback
-link the day after checkout. The worker ticks it every minute; installations that prefer an
-external cron POST /api/cron/automation/ instead (automation.views.cron_view).
+link the day after the guest left (early, if they left early). The worker ticks it every minute;
+installations that prefer an external cron POST /api/cron/automation/ instead
+(automation.views.cron_view).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from automation import queue, timing, triggers
-from automation.models import AutomationJob, JobKind
+from automation.models import JobKind
 from hotel.models import Reservation, ReservationStatus
 from innbox.logs import get_logger
 from messaging.models import MessageTemplate, Trigger
@@ -73,17 +74,33 @@ def scheduled_tenants() -> Iterator[Tenant]:
 
 
 def _post_stays(tenant: Tenant, now: dt.datetime) -> int:
-    """The day after checkout (H+1), at the local send time, the thank-you with the feedback link."""
-    hotel_today = now.astimezone(ZoneInfo(tenant.time_zone)).date()
-    departed = Reservation.objects.filter(
+    """The day after the guest left (H+1), at the local send time, the thank-you with the
+    feedback link: the day they actually left when that is known, else the planned day."""
+    zone = ZoneInfo(tenant.time_zone)
+    hotel_today = now.astimezone(zone).date()
+    yesterday = hotel_today - dt.timedelta(days=1)
+    candidates = Reservation.objects.filter(
+        Q(check_out__gte=yesterday, check_out__lte=hotel_today)
+        | Q(
+            departed_at__gte=_midnight(yesterday, zone),
+            departed_at__lt=_midnight(hotel_today + dt.timedelta(days=1), zone),
+        ),
         tenant=tenant,
         status=ReservationStatus.CHECKED_OUT,
-        check_out__gte=hotel_today - dt.timedelta(days=1),
-        check_out__lte=hotel_today,
-    )
+    ).select_related("guest")
+    # Read when the messages are queued, inside the hotel's context.
+    departed = (r for r in candidates if yesterday <= r.departure_day(zone) <= hotel_today)
     return _timed_messages(
-        tenant, Trigger.POST_STAY, departed, lambda r: r.check_out + dt.timedelta(days=1), now
+        tenant,
+        Trigger.POST_STAY,
+        departed,
+        lambda r: r.departure_day(zone) + dt.timedelta(days=1),
+        now,
     )
+
+
+def _midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
 
 
 def _pre_arrivals(tenant: Tenant, now: dt.datetime) -> int:
@@ -96,7 +113,7 @@ def _pre_arrivals(tenant: Tenant, now: dt.datetime) -> int:
         status=ReservationStatus.PRE_ARRIVAL,
         check_in__gt=hotel_today,
         check_in__lte=hotel_today + days_before + dt.timedelta(days=1),
-    )
+    ).select_related("guest")
     return _timed_messages(
         tenant, Trigger.PRE_ARRIVAL, arriving, lambda r: r.check_in - days_before, now
     )
@@ -105,36 +122,24 @@ def _pre_arrivals(tenant: Tenant, now: dt.datetime) -> int:
 def _timed_messages(
     tenant: Tenant,
     trigger: Trigger,
-    reservations: QuerySet[Reservation],
+    reservations: Iterable[Reservation],
     send_day: Callable[[Reservation], dt.date],
     now: dt.datetime,
 ) -> int:
-    """One job per reservation for `trigger`, at the local send time of its day in the guest's
-    zone; the unique idempotency key turns a repeat into nothing."""
+    """One job per trip for `trigger`, at the local send time of its day in the guest's zone
+    (automation.triggers.queue_sends: a repeat is nothing)."""
     with acting_for_tenant(tenant.id):
         if not MessageTemplate.objects.filter(
             tenant=tenant, trigger=trigger, is_active=True
         ).exists():
             return 0
-        jobs = [
-            AutomationJob(
-                tenant=tenant,
-                kind=JobKind.SEND_MESSAGE,
-                idempotency_key=triggers.idempotency_key(reservation.pk, trigger),
-                payload={"reservation": reservation.pk, "trigger": trigger.value},
-                reservation=reservation,
-                run_at=timing.local_send_at(
-                    send_day(reservation),
-                    timing.guest_zone(reservation.guest, tenant.time_zone),
-                    now,
-                ),
-            )
-            for reservation in reservations.select_related("guest")
-        ]
-        before = AutomationJob.objects.filter(tenant=tenant, kind=JobKind.SEND_MESSAGE).count()
-        AutomationJob.objects.bulk_create(jobs, ignore_conflicts=True)
-        return (
-            AutomationJob.objects.filter(tenant=tenant, kind=JobKind.SEND_MESSAGE).count() - before
+        return triggers.queue_sends(
+            tenant,
+            trigger.value,
+            reservations,
+            lambda r: timing.local_send_at(
+                send_day(r), timing.guest_zone(r.guest, tenant.time_zone), now
+            ),
         )
 
 

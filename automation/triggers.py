@@ -1,8 +1,11 @@
 """Status transitions become jobs: the trigger engine.
 
 Called inside the same transaction that stored the transitions (a sync page or a pushed event),
-so a crash loses neither, and the idempotency key `<reservation id>:<trigger>` (unique per hotel)
-makes a duplicate event, a re-sync or two racing workers a no-op: one message per reason.
+so a crash loses neither. One automated message per guest, trip and trigger: the idempotency key
+`trip:<guest id>:<check-in>:<check-out>:<trigger>` (unique per hotel) makes a duplicate event, a
+re-sync, two racing workers, or the second room of a two-room booking a no-op. Jobs written
+before trips existed carry `<reservation id>:<trigger>`; they stay valid, and a trip that has
+one gets no second job.
 
 A reservation seen for the first time (a transition from nothing) sends nothing: connecting a PMS
 must not greet every guest already in the house. Transitions to on-stay send at once; the
@@ -11,36 +14,85 @@ pre-arrival and post-stay messages are timed by the scheduler.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Iterable
+
 import structlog
 from django.utils import timezone
 
 from automation import queue
-from automation.models import AutomationJob, JobKind
-from hotel.models import ReservationStatus, StatusTransition
+from automation.models import AutomationJob, JobKind, JobStatus
+from hotel.models import Reservation, ReservationStatus, StatusTransition
 from messaging.models import MessageTemplate, Trigger
 from tenancy.models import Tenant
 
 SEND_AT_ONCE: dict[str, str] = {ReservationStatus.ON_STAY.value: Trigger.ON_STAY.value}
+CANCELLING = {ReservationStatus.CANCELLED.value, ReservationStatus.NO_SHOW.value}
+TRIP_PREFIX = "trip:"
+WAITING = [JobStatus.QUEUED, JobStatus.RETRYING]
 
 
-def idempotency_key(reservation_id: int, trigger: str) -> str:
+def send_key(reservation: Reservation, trigger: str) -> str:
+    """The reason a message goes out, shared by the rooms a guest booked for the same dates."""
+    return (
+        f"{TRIP_PREFIX}{reservation.guest_id}:{reservation.check_in.isoformat()}:"
+        f"{reservation.check_out.isoformat()}:{trigger}"
+    )
+
+
+def per_reservation_key(reservation_id: int, trigger: str) -> str:
+    """The key of jobs written before trips shared one message."""
     return f"{reservation_id}:{trigger}"
 
 
-CANCELLING = {ReservationStatus.CANCELLED.value, ReservationStatus.NO_SHOW.value}
+def is_trip_job(job: AutomationJob) -> bool:
+    return (job.idempotency_key or "").startswith(TRIP_PREFIX)
+
+
+def queue_sends(
+    tenant: Tenant,
+    trigger: str,
+    reservations: Iterable[Reservation],
+    run_at: Callable[[Reservation], dt.datetime],
+) -> int:
+    """One send job per trip for `trigger`, unless the trip has one (under either key); the
+    unique key turns a concurrent repeat into nothing. Returns how many jobs are new."""
+    batch = sorted(reservations, key=lambda r: r.pk)
+    leads: dict[str, Reservation] = {}
+    for reservation in batch:
+        leads.setdefault(send_key(reservation, trigger), reservation)
+    if not leads:
+        return 0
+    # A job written before trips shared one message, for any room of the trip: it has one.
+    older_keys = {per_reservation_key(r.pk, trigger): send_key(r, trigger) for r in batch}
+    taken = AutomationJob.objects.filter(
+        tenant=tenant, idempotency_key__in=[*leads, *older_keys]
+    ).values_list("idempotency_key", flat=True)
+    has_job = {older_keys.get(key, key) for key in taken if key}
+    request_id = structlog.contextvars.get_contextvars().get("request_id", "")
+    jobs = [
+        AutomationJob(
+            tenant=tenant,
+            kind=JobKind.SEND_MESSAGE,
+            idempotency_key=key,
+            payload={"reservation": lead.pk, "trigger": trigger},
+            reservation=lead,
+            run_at=run_at(lead),
+            request_id=request_id,
+        )
+        # Sorted: two transactions inserting the same keys take them in the same order.
+        for key, lead in sorted(leads.items())
+        if key not in has_job
+    ]
+    AutomationJob.objects.bulk_create(jobs, ignore_conflicts=True)
+    return len(jobs)
 
 
 def jobs_for(tenant: Tenant, transitions: list[StatusTransition]) -> int:
     """Queue the messages these transitions call for; returns how many were new."""
     cancelled = [t.reservation_id for t in transitions if t.to_status in CANCELLING]
     if cancelled:
-        # A guest who cancelled gets no "see you tomorrow".
-        queue.cancel_waiting(
-            AutomationJob.objects.filter(
-                tenant=tenant, reservation_id__in=cancelled, kind=JobKind.SEND_MESSAGE
-            ),
-            "the reservation was cancelled",
-        )
+        _cancel_or_hand_over(tenant, cancelled)
     wanted = [t for t in transitions if t.from_status and t.to_status in SEND_AT_ONCE]
     if not wanted:
         return 0
@@ -49,21 +101,61 @@ def jobs_for(tenant: Tenant, transitions: list[StatusTransition]) -> int:
             "trigger", flat=True
         )
     )
-    request_id = structlog.contextvars.get_contextvars().get("request_id", "")
-    jobs = [
-        AutomationJob(
+    now = timezone.now()
+    queued = 0
+    for trigger in sorted({SEND_AT_ONCE[t.to_status] for t in wanted} & active):
+        reservations = [t.reservation for t in wanted if SEND_AT_ONCE[t.to_status] == trigger]
+        queued += queue_sends(tenant, trigger, reservations, lambda _r: now)
+    return queued
+
+
+def _cancel_or_hand_over(tenant: Tenant, cancelled: list[int]) -> None:
+    """A guest who cancelled gets no "see you tomorrow". A message their trip shares with rooms
+    still booked goes on for those: it moves to one of them instead."""
+    waiting = list(
+        AutomationJob.objects.filter(
             tenant=tenant,
+            reservation_id__in=cancelled,
             kind=JobKind.SEND_MESSAGE,
-            idempotency_key=idempotency_key(t.reservation_id, SEND_AT_ONCE[t.to_status]),
-            payload={"reservation": t.reservation_id, "trigger": SEND_AT_ONCE[t.to_status]},
-            reservation_id=t.reservation_id,
-            run_at=timezone.now(),
-            request_id=request_id,
-        )
-        for t in wanted
-        if SEND_AT_ONCE[t.to_status] in active
-    ]
-    before = AutomationJob.objects.filter(tenant=tenant, kind=JobKind.SEND_MESSAGE).count()
-    # The unique idempotency key turns a repeat into nothing, whoever inserts first.
-    AutomationJob.objects.bulk_create(jobs, ignore_conflicts=True)
-    return AutomationJob.objects.filter(tenant=tenant, kind=JobKind.SEND_MESSAGE).count() - before
+            status__in=WAITING,
+        ).select_related("reservation")
+    )
+    shared = [job for job in waiting if is_trip_job(job) and job.reservation is not None]
+    staying = _rooms_still_booked(tenant, [job.reservation for job in shared if job.reservation])
+    handed_over = set()
+    for job in shared:
+        mate = job.reservation and staying.get(_trip_of(job.reservation))
+        if mate is not None:
+            AutomationJob.objects.filter(pk=job.pk, status__in=WAITING).update(
+                reservation=mate,
+                payload={**job.payload, "reservation": mate.pk},
+                updated_at=timezone.now(),
+            )
+            handed_over.add(job.pk)
+    queue.cancel_waiting(
+        AutomationJob.objects.filter(pk__in=[j.pk for j in waiting if j.pk not in handed_over]),
+        "the reservation was cancelled",
+    )
+
+
+def _rooms_still_booked(
+    tenant: Tenant, reservations: list[Reservation]
+) -> dict[tuple[int, dt.date, dt.date], Reservation]:
+    """For each trip of `reservations`, its first room that is not cancelled, if any."""
+    if not reservations:
+        return {}
+    found: dict[tuple[int, dt.date, dt.date], Reservation] = {}
+    candidates = (
+        Reservation.objects.filter(tenant=tenant, guest_id__in={r.guest_id for r in reservations})
+        .exclude(status__in=CANCELLING)
+        .order_by("pk")
+    )
+    trips = {_trip_of(r) for r in reservations}
+    for candidate in candidates:
+        if _trip_of(candidate) in trips:
+            found.setdefault(_trip_of(candidate), candidate)
+    return found
+
+
+def _trip_of(reservation: Reservation) -> tuple[int, dt.date, dt.date]:
+    return (reservation.guest_id, reservation.check_in, reservation.check_out)

@@ -76,6 +76,10 @@ def pms_webhook_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if counts is None:
         log.info("pms_webhook_duplicate", webhook_id=webhook_id)
         return JsonResponse({"status": "duplicate"})
+    if counts.stale:
+        # Stored all the same: a redelivery of it is a duplicate, not news.
+        log.info("pms_webhook_stale", webhook_id=webhook_id)
+        return JsonResponse({"status": "ignored", "reason": "stale", **counts.__dict__})
     log.info("pms_webhook_applied", webhook_id=webhook_id, **counts.__dict__)
     return JsonResponse({"status": "applied", **counts.__dict__})
 

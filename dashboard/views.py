@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse
@@ -106,11 +108,14 @@ def reservation_detail(request: MemberRequest, public_id: str) -> HttpResponse:
         request, Reservation.objects.select_related("guest"), public_id=public_id
     )
     timeline = list(reservation.messages.order_by("-created_at")[:TIMELINE_LENGTH])
+    left_on = reservation.departure_day(ZoneInfo(request.tenant.time_zone))
     return render(
         request,
         "dashboard/reservation.html",
         {
             "reservation": reservation,
+            # The day the guest left, when it was not the planned one.
+            "left_on": left_on if left_on != reservation.check_out else None,
             "guest": reservation.guest,
             "nights": (reservation.check_out - reservation.check_in).days,
             "timeline": timeline,
@@ -136,12 +141,20 @@ def _sending(timeline: list[MessageLog]) -> bool:
 
 
 def automations_for(request: MemberRequest, reservation: Reservation) -> QuerySet[AutomationJob]:
-    """The automation jobs of one stay: linked to it, or keyed `<reservation id>:<trigger>`.
+    """The automation jobs of one stay: linked to it, or keyed for it or for its trip (one
+    message for the rooms a guest booked for the same dates, linked to one of them).
 
     Jobs carry the reservation as a foreign key (indexed); the idempotency keys are matched
     exactly (the unique index) so a job written with only its key still shows.
     """
-    keys = [triggers.idempotency_key(reservation.pk, trigger) for trigger in Trigger.values]
+    keys = [
+        key
+        for trigger in Trigger.values
+        for key in (
+            triggers.per_reservation_key(reservation.pk, trigger),
+            triggers.send_key(reservation, trigger),
+        )
+    ]
     return (
         tenant_queryset(request, AutomationJob)
         .filter(Q(reservation=reservation) | Q(idempotency_key__in=keys))

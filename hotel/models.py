@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
+from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -116,6 +118,13 @@ class Reservation(PublicIdMixin, TenantScopedModel, TimestampedModel):
     )
     pms_status = models.CharField(max_length=64, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # When the PMS says the last change we applied happened (a push's `updated_at`, an
+    # adapter's modification time): an older event arriving late changes nothing. NULL when
+    # the PMS never told us.
+    pms_changed_at = models.DateTimeField(null=True, blank=True)
+    # When the guest actually left (the change to checked-out); NULL until then, and when the
+    # PMS gave us the stay already checked out.
+    departed_at = models.DateTimeField(null=True, blank=True)
     feedback_status = models.CharField(
         max_length=10, choices=FeedbackStatus.choices, default=FeedbackStatus.NONE
     )
@@ -165,10 +174,19 @@ class Reservation(PublicIdMixin, TenantScopedModel, TimestampedModel):
             # The post-stay follow-up scans pending feedback.
             models.Index(fields=["tenant", "feedback_status"], name="reservations_feedback_idx"),
             models.Index(fields=["tenant", "booking_code"], name="reservations_booking_code_idx"),
+            # The post-stay scheduler finds early departures by when they left.
+            models.Index(fields=["tenant", "departed_at"], name="reservations_departed_idx"),
         ]
 
     def __str__(self) -> str:
         return f"reservation {self.pms_reservation_id} ({self.status})"
+
+    def departure_day(self, zone: ZoneInfo) -> dt.date:
+        """The day the guest left, in `zone`: the planned day unless they left earlier. A
+        check-out we learn of late (a sync that was down) never moves it later."""
+        if self.departed_at is None:
+            return self.check_out
+        return min(self.departed_at.astimezone(zone).date(), self.check_out)
 
 
 class StatusTransition(TenantScopedModel):

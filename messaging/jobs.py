@@ -2,7 +2,9 @@
 
 Two kinds of send_message job:
 - automated (payload `reservation` + `trigger`): composed when it runs, in the guest's language,
-  after the quiet hours and the hotel's rate limit allow it;
+  after the quiet hours and the hotel's rate limit allow it, and only while the stay still fits
+  its trigger (messaging.trigger_rules: a welcome never goes after checkout). A trip's message
+  names the rooms of the trip that still fit;
 - manual (payload `message`): staff composed it already; only the rate limit applies, since a
   person chose to write now.
 
@@ -20,13 +22,13 @@ from typing import Any, NoReturn
 from django.db.models import Max
 from django.utils import timezone
 
-from automation import queue, rate_limit, timing
+from automation import queue, rate_limit, timing, triggers
 from automation.models import AutomationJob
-from hotel.models import Guest, Reservation, ReservationStatus
+from hotel.models import Guest, Reservation
 from innbox.integrations import IntegrationError
 from innbox.logs import get_logger
 from innbox.phones import e164_from_chat_id
-from messaging import services
+from messaging import services, trigger_rules
 from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
@@ -87,6 +89,7 @@ def _send_automated(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
             .first()
         )
         message = MessageLog.objects.filter(tenant=tenant, job=job).first()
+        trip = _trip(tenant, job, reservation) if reservation is not None else []
     if reservation is None:
         raise IntegrationError("The reservation no longer exists", retryable=False)
     guest = reservation.guest
@@ -95,18 +98,46 @@ def _send_automated(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
         if settled is not None:
             return settled
     if guest.opted_out_at:
-        return {"skipped": "the guest opted out"}
-    if trigger == "pre-arrival" and reservation.status != ReservationStatus.PRE_ARRIVAL:
-        return {"skipped": f"the reservation is {reservation.status} now"}
+        return _skip_automated(tenant, message, "the guest opted out")
     now = timezone.now()
+    # Asked again at every attempt: a deferred or retried message may find the stay moved on.
+    fitting = [r for r in trip if trigger_rules.why_not(trigger, r, now, tenant.time_zone) is None]
+    if not fitting:
+        reason = trigger_rules.why_not(trigger, reservation, now, tenant.time_zone)
+        return _skip_automated(tenant, message, reason or "the stay no longer fits")
+    reservation = fitting[0]
     allowed = timing.next_allowed(now, timing.zone_for(reservation, tenant.time_zone))
     if allowed > now:
         raise queue.Defer(allowed, "quiet hours")
     _wait_for_token(tenant, now)
     if not guest.phone_e164:
         raise IntegrationError("The guest has no phone number", retryable=False)
-    message = _compose(job, tenant, reservation, trigger, message)
+    message = _compose(job, tenant, reservation, trigger, message, rooms=_rooms(fitting))
     return _deliver(job, tenant, message, guest, reservation)
+
+
+def _trip(tenant: Tenant, job: AutomationJob, reservation: Reservation) -> list[Reservation]:
+    """The stays this message is for: the guest's rooms booked for the same dates when the job
+    is a trip's (automation.triggers), the job's own reservation first; else that one alone."""
+    if not triggers.is_trip_job(job):
+        return [reservation]
+    rooms = (
+        Reservation.objects.select_related("guest")
+        .filter(
+            tenant=tenant,
+            guest_id=reservation.guest_id,
+            check_in=reservation.check_in,
+            check_out=reservation.check_out,
+        )
+        .order_by("pk")
+    )
+    return sorted(rooms, key=lambda r: r.pk != reservation.pk)
+
+
+def _rooms(reservations: list[Reservation]) -> list[str]:
+    """Room numbers as a guest reads them: each once, 9 before 10."""
+    numbers = {r.room_number for r in reservations if r.room_number}
+    return sorted(numbers, key=lambda number: (len(number), number))
 
 
 def _settled(tenant: Tenant, message: MessageLog, guest: Guest) -> dict[str, Any] | None:
@@ -189,11 +220,17 @@ def _compose(
     reservation: Reservation,
     trigger: str,
     message: MessageLog | None,
+    *,
+    rooms: list[str],
 ) -> MessageLog:
     with acting_for_tenant(tenant.id):
         try:
             composed = services.compose(
-                tenant, reservation=reservation, trigger=trigger, issue_feedback_link=True
+                tenant,
+                reservation=reservation,
+                trigger=trigger,
+                issue_feedback_link=True,
+                room_numbers=rooms,
             )
         except services.NothingToSend as problem:
             raise IntegrationError(str(problem), retryable=False) from None
@@ -210,13 +247,17 @@ def _compose(
                 body=composed.text,
                 status=MessageStatus.QUEUED,
             )
-        # An earlier attempt did not reach the guest: try again with today's text.
+        # An earlier attempt did not reach the guest: try again with today's text, for the
+        # stay it is about now (a room of the trip may have been cancelled meanwhile).
         message.body, message.status, message.failure_reason = (
             composed.text,
             MessageStatus.QUEUED,
             "",
         )
-        message.save(update_fields=["body", "status", "failure_reason", "updated_at"])
+        message.reservation = reservation
+        message.save(
+            update_fields=["body", "status", "failure_reason", "reservation", "updated_at"]
+        )
         return message
 
 
@@ -240,6 +281,15 @@ def _deliver(
         hold=lambda seconds: queue.keep_lease(job, seconds),
     )
     return {"message": str(message.public_id), "waha_message_id": message.waha_message_id}
+
+
+def _skip_automated(tenant: Tenant, message: MessageLog | None, reason: str) -> dict[str, Any]:
+    """Not sent, and rightly so: the job succeeds, its result says why (as does the message, if
+    an earlier attempt wrote one)."""
+    log.info("automated_send_skipped", reason=reason)
+    if message is None:
+        return {"skipped": reason}
+    return _skip(tenant, message, reason)
 
 
 def _skip(tenant: Tenant, message: MessageLog, reason: str) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -56,11 +56,15 @@ def values_for(
     guest: Guest | None,
     language: str,
     feedback_link: str = "",
+    room_numbers: Sequence[str] = (),
 ) -> renderer.Values:
+    """`room_numbers`: the rooms of a trip one message is for ("101, 102"); else the
+    reservation's own."""
     guest = guest or (reservation.guest if reservation else None)
+    room_number = reservation.room_number if reservation else ""
     return renderer.Values(
         guest_name=guest.full_name if guest else "",
-        room_number=reservation.room_number if reservation else "",
+        room_number=", ".join(room_numbers) if room_numbers else room_number,
         check_in=reservation.check_in if reservation else None,
         check_out=reservation.check_out if reservation else None,
         hotel_name=tenant.name,
@@ -106,6 +110,7 @@ def compose(
     trigger: str = "",
     free_text: str = "",
     issue_feedback_link: bool = False,
+    room_numbers: Sequence[str] = (),
 ) -> Composed:
     """The exact text a guest would receive, for a template trigger or staff's own words."""
     guest = guest or (reservation.guest if reservation else None)
@@ -141,7 +146,9 @@ def compose(
             )
         elif FEEDBACK_LINK_ISSUER:
             feedback_link = FEEDBACK_LINK_ISSUER[0](reservation)
-    values = values_for(tenant, reservation, guest, variant.language_code, feedback_link)
+    values = values_for(
+        tenant, reservation, guest, variant.language_code, feedback_link, room_numbers
+    )
     return Composed(
         text=renderer.render(variant.content, values),
         language=variant.language_code,

@@ -11,7 +11,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from django.conf import settings
+from django.utils import timezone
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from hotel.models import ReservationStatus
 from pms.adapters.base import Page, PMSGuest, PMSReservation
@@ -48,12 +50,23 @@ class PushReservation(BaseModel):
     amount: Decimal | None = None
     currency: str = Field(default="", max_length=3)
     source: str = Field(default="", max_length=64)
+    # When the PMS made this change (ISO 8601 with its offset). Optional; when given, an event
+    # older than the last change applied to this reservation changes nothing.
+    updated_at: AwareDatetime | None = None
     guest: PushGuest
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> PushReservation:
         if self.check_out < self.check_in:
             raise ValueError("check_out is before check_in")
+        return self
+
+    @model_validator(mode="after")
+    def _not_from_the_future(self) -> PushReservation:
+        # A clock far ahead would make every later, true change look older, and be ignored.
+        skew = dt.timedelta(seconds=settings.PMS_WEBHOOK_TOLERANCE_SECONDS)
+        if self.updated_at is not None and self.updated_at > timezone.now() + skew:
+            raise ValueError("updated_at is in the future: check the PMS's clock")
         return self
 
 
@@ -92,6 +105,7 @@ def to_pms_reservation(event: PushEvent) -> PMSReservation:
         amount=data.amount,
         currency=data.currency,
         source=data.source or "push",
+        changed_at=data.updated_at,
     )
 
 

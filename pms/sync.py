@@ -7,20 +7,26 @@ the run is marked failed with the reason, and the next sync carries on from ther
 Per page of the adapter: one query to find the guests we know, one to find the reservations, bulk
 inserts and bulk updates, and the status transitions, all in one transaction. A 10,000-reservation
 sync is therefore a few queries per page, not per row (bench/sync_demo.py measures it).
+
+Pages and pushed events that touch the same reservation or guest apply one after the other (on
+PostgreSQL, one statement of advisory locks per page), so two PMS events for one change record
+it once, and two first sightings of a stay create it once. A record the PMS stamped older than
+the change applied last is ignored (Reservation.pms_changed_at).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from automation import triggers
-from hotel.models import Guest, Reservation, StatusTransition
+from hotel.models import Guest, Reservation, ReservationStatus, StatusTransition
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
 from innbox.phones import InvalidPhoneNumber, chat_id_for, to_e164
@@ -46,6 +52,10 @@ RESERVATION_FIELDS = [
     "guest_id", "booking_code", "room_number", "room_type", "check_in", "check_out", "adults",
     "children", "amount", "currency", "source", "status", "pms_status",
 ]  # fmt: skip
+UPDATED_FIELDS = [*RESERVATION_FIELDS, "status_changed_at", "pms_changed_at", "departed_at"]
+# Locks per hotel are taken by stripe of ids, not per id: a Mews page of 500 stays then holds at
+# most this many locks, and two unrelated events share a stripe (and wait) rarely.
+LOCK_STRIPES = 64
 
 
 CENT = Decimal("0.01")
@@ -60,6 +70,8 @@ class Counts:
     skipped: int = 0
     # Guests whose PMS phone WhatsApp can't use (each counted once per run).
     unusable_phones: int = 0
+    # Older than the change applied last to their reservation: ignored.
+    stale: int = 0
 
 
 def sync_reservations(
@@ -104,8 +116,8 @@ def sync_reservations(
     else:
         run.status = SyncStatus.SUCCEEDED
     counts.unusable_phones = len(unusable_phones)
-    for name, value in counts.__dict__.items():
-        setattr(run, name, value)
+    for name in ("created", "updated", "unchanged", "transitions", "skipped", "unusable_phones"):
+        setattr(run, name, getattr(counts, name))
     run.finished_at = timezone.now()
     with acting_for_tenant(tenant.id):
         run.save()
@@ -125,9 +137,37 @@ def apply_page(
 ) -> set[str]:
     """Write one page; returns the PMS ids of its guests whose phone WhatsApp can't use."""
     with transaction.atomic():
+        _apply_one_at_a_time(tenant, page.reservations)
         guests = _upsert_guests(tenant, [r.guest for r in page.reservations])
         _upsert_reservations(tenant, page.reservations, guests, counts, run=run, source=source)
     return {pms_id for pms_id, guest in guests.items() if guest.phone_unusable}
+
+
+def _apply_one_at_a_time(tenant: Tenant, incoming: list[PMSReservation]) -> None:
+    """Wait for any other transaction writing these reservations or guests, and keep them out
+    until this one commits. The locks go in one order (sorted), so two pages never deadlock.
+    SQLite needs none: it lets one writer in at a time."""
+    if connection.vendor != "postgresql" or not incoming:
+        return
+    names = {f"reservation:{r.pms_id}" for r in incoming} | {
+        f"guest:{r.guest.pms_id}" for r in incoming
+    }
+    stripes = sorted({_stripe(name) for name in names})
+    hotel = int.from_bytes(tenant.id.bytes[:4], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(%s, stripe)) FROM unnest(%s::int[]) AS stripe",
+            [hotel, stripes],
+        )
+
+
+def _stripe(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=4).digest()) % LOCK_STRIPES
+
+
+def _older(incoming: dt.datetime | None, applied: dt.datetime | None) -> bool:
+    """Only two stamped changes compare; an unstamped one is applied, as it always was."""
+    return incoming is not None and applied is not None and incoming < applied
 
 
 def _phone(tenant: Tenant, raw: str, known: Guest | None) -> str:
@@ -205,46 +245,47 @@ def _upsert_reservations(
                 "pms_reservation_skipped", pms_id=pms_id, reason="check-out before check-in"
             )
             continue
-        values: dict[str, Any] = {
-            "guest_id": guests[data.guest.pms_id].pk,
-            "booking_code": data.booking_code[:32].upper(),
-            "room_number": data.room_number[:16],
-            "room_type": data.room_type[:100],
-            "check_in": data.check_in,
-            "check_out": data.check_out,
-            "adults": data.adults,
-            "children": data.children,
-            # Stored with 2 decimals: compare what will be stored, or every sync "updates" it.
-            "amount": data.amount.quantize(CENT) if data.amount is not None else None,
-            "currency": data.currency[:3].upper(),
-            "source": data.source[:64],
-            "status": data.status.value,
-            "pms_status": str(data.pms_status)[:64],
-        }
+        values = _stored_values(data, guests)
         reservation = known.get(pms_id)
         if reservation is None:
             to_create.append(
                 Reservation(
-                    tenant=tenant, pms_reservation_id=pms_id, status_changed_at=now, **values
+                    tenant=tenant,
+                    pms_reservation_id=pms_id,
+                    status_changed_at=now,
+                    pms_changed_at=data.changed_at,
+                    **values,
                 )
             )
             counts.created += 1
             continue
+        if _older(data.changed_at, reservation.pms_changed_at):
+            counts.stale += 1
+            log.info(
+                "pms_reservation_stale",
+                pms_id=pms_id,
+                changed_at=str(data.changed_at),
+                last_applied=str(reservation.pms_changed_at),
+            )
+            continue
+        restamped = data.changed_at is not None and data.changed_at != reservation.pms_changed_at
+        if restamped:
+            reservation.pms_changed_at = data.changed_at
         if all(getattr(reservation, name) == value for name, value in values.items()):
             counts.unchanged += 1
+            if restamped:
+                to_update.append(reservation)  # the same news, newer: later ones compare to it
             continue
         if reservation.status != values["status"]:
             transitions.append(
-                StatusTransition(
-                    tenant=tenant,
-                    reservation=reservation,
-                    from_status=reservation.status,
-                    to_status=values["status"],
-                    source=source,
-                    sync_run=run,
-                )
+                _transition(tenant, reservation, values["status"], source=source, run=run)
             )
             reservation.status_changed_at = now
+            reservation.departed_at = (
+                (data.changed_at or now)
+                if values["status"] == ReservationStatus.CHECKED_OUT
+                else None
+            )
         for name, value in values.items():
             setattr(reservation, name, value)
         to_update.append(reservation)
@@ -253,23 +294,56 @@ def _upsert_reservations(
         created = Reservation.objects.bulk_create(to_create)
         # A new reservation is a transition from nothing: the automations may greet it.
         transitions += [
-            StatusTransition(
-                tenant=tenant,
-                reservation=r,
-                from_status="",
-                to_status=r.status,
-                source=source,
-                sync_run=run,
-            )
+            _transition(tenant, r, r.status, source=source, run=run, first_sighting=True)
             for r in created
         ]
     if to_update:
-        Reservation.objects.bulk_update(to_update, [*RESERVATION_FIELDS, "status_changed_at"])
+        Reservation.objects.bulk_update(to_update, UPDATED_FIELDS)
     if transitions:
         StatusTransition.objects.bulk_create(transitions)
         counts.transitions += len(transitions)
         # Same transaction: the jobs exist exactly when the transitions do.
         triggers.jobs_for(tenant, transitions)
+
+
+def _stored_values(data: PMSReservation, guests: dict[str, Guest]) -> dict[str, Any]:
+    """The reservation's fields as they will be stored (so that comparing them finds no change
+    where there is none)."""
+    return {
+        "guest_id": guests[data.guest.pms_id].pk,
+        "booking_code": data.booking_code[:32].upper(),
+        "room_number": data.room_number[:16],
+        "room_type": data.room_type[:100],
+        "check_in": data.check_in,
+        "check_out": data.check_out,
+        "adults": data.adults,
+        "children": data.children,
+        # Stored with 2 decimals: compare what will be stored, or every sync "updates" it.
+        "amount": data.amount.quantize(CENT) if data.amount is not None else None,
+        "currency": data.currency[:3].upper(),
+        "source": data.source[:64],
+        "status": data.status.value,
+        "pms_status": str(data.pms_status)[:64],
+    }
+
+
+def _transition(
+    tenant: Tenant,
+    reservation: Reservation,
+    to_status: str,
+    *,
+    source: str,
+    run: SyncRun | None,
+    first_sighting: bool = False,
+) -> StatusTransition:
+    return StatusTransition(
+        tenant=tenant,
+        reservation=reservation,
+        from_status="" if first_sighting else reservation.status,
+        to_status=to_status,
+        source=source,
+        sync_run=run,
+    )
 
 
 def _record_health(tenant: Tenant, run: SyncRun) -> None:

@@ -275,3 +275,13 @@ def test_a_customer_mews_did_not_return_keeps_the_profile_we_have(
 
     siti = Reservation.objects.get(tenant=hotel_a.tenant, booking_code="52").guest
     assert (siti.first_name, siti.phone_e164) == ("Siti", "+6281234560001")
+
+
+def test_the_time_mews_last_changed_a_reservation_comes_through(fake: FakeMews) -> None:
+    """So that a sync that read Mews before a later change cannot undo it (pms.sync)."""
+    stays = {r.pms_id: r for r in pulled(adapter(fake))}
+
+    assert stays["bfee2c44-1f84-4326-a862-5289598f6e2d"].changed_at == dt.datetime(
+        2026, 11, 20, 10, 0, tzinfo=dt.UTC
+    )
+    assert all(r.changed_at is None or r.changed_at.tzinfo for r in stays.values())

@@ -246,3 +246,38 @@ def test_a_booking_without_a_customer_gets_its_own_guest(monkeypatch: pytest.Mon
     guest_ids = {stay.guest.pms_id for stay in stays.values()}
     assert guest_ids == {f"reservation-{pms_id}" for pms_id in stays}, "no shared guest '0'"
     assert not any(stay.guest.complete for stay in stays.values())
+
+
+@pytest.mark.parametrize(
+    ("order_changed", "expected"),
+    [
+        ("2026-11-28 09:30:00", dt.datetime(2026, 11, 28, 9, 30)),  # cancelled after booking
+        ("2026-11-01 08:00:00", dt.datetime(2026, 11, 10, 10, 0)),  # the booking's own
+        ("0000-00-00 00:00:00", dt.datetime(2026, 11, 10, 10, 0)),  # QloApps' "never"
+    ],
+)
+def test_the_last_change_is_the_later_of_the_room_booking_and_its_order(
+    order_changed: str, expected: dt.datetime
+) -> None:
+    """A check-in changes the room booking's date_upd, a cancellation only its order's: the
+    later of the two is when QloApps last changed the stay (shop time, the hotel's zone)."""
+
+    class OrderChanged(FakeQloApps):
+        def __call__(self, request: httpx.Request) -> httpx.Response:
+            if not request.url.path.endswith("/orders"):
+                return super().__call__(request)
+            orders = load("orders.json")
+            orders["orders"][0]["date_upd"] = order_changed  # order 5, of room booking 11
+            return httpx.Response(200, json=orders)
+
+    hotel = QloAppsAdapter(
+        base_url="https://hotel.example/api",
+        credentials={"api_key": KEY},
+        transport=httpx.MockTransport(OrderChanged()),
+        time_zone="Asia/Jakarta",
+    )
+    stays = pulled(hotel)
+
+    jakarta = dt.timezone(dt.timedelta(hours=7))
+    assert stays["11"].changed_at == expected.replace(tzinfo=jakarta)
+    assert stays["12"].changed_at is None  # QloApps gave no date_upd: ordered as before

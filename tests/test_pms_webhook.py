@@ -167,7 +167,9 @@ def test_a_check_in_queues_one_on_stay_message_and_a_first_sighting_none(
 
     jobs = AutomationJob.objects.filter(tenant=hotel_a.tenant, kind="send_message")
     reservation = Reservation.objects.get(pms_reservation_id="R-1042")
-    assert list(jobs.values_list("idempotency_key", flat=True)) == [f"{reservation.pk}:on-stay"]
+    assert list(jobs.values_list("idempotency_key", flat=True)) == [
+        f"trip:{reservation.guest_id}:2026-12-01:2026-12-04:on-stay"
+    ]
     assert StatusTransition.objects.filter(reservation=reservation).count() == 2
 
 

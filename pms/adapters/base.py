@@ -49,6 +49,9 @@ class PMSReservation:
     amount: Decimal | None = None
     currency: str = ""
     source: str = ""
+    # When the PMS last changed this reservation (timezone-aware), if it says: the sync then
+    # ignores a record older than the change it applied last (out-of-order events, racing syncs).
+    changed_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

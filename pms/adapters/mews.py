@@ -42,6 +42,7 @@ class MewsReservation(BaseModel):
     AssignedResourceId: str | None = None
     ScheduledStartUtc: str
     ScheduledEndUtc: str
+    UpdatedUtc: str | None = None
     Origin: str | None = None
     PersonCounts: list[dict[str, Any]] = []
 
@@ -227,6 +228,7 @@ class MewsAdapter(PMSAdapter):
             room_number=rooms.get(raw.AssignedResourceId or "", ""),
             adults=sum(int(count.get("Count", 0)) for count in raw.PersonCounts) or 1,
             source=raw.Origin or "",
+            changed_at=self._changed_at(raw.UpdatedUtc),
         )
 
     def _utc_midnight(self, day: dt.date) -> str:
@@ -235,13 +237,24 @@ class MewsAdapter(PMSAdapter):
         return local.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def _local_date(self, value: str) -> dt.date:
+        return self._instant(value).astimezone(self._zone).date()
+
+    def _changed_at(self, value: str | None) -> dt.datetime | None:
+        """Only a hint for ordering changes: unreadable, it is left out, not an error."""
+        try:
+            return self._instant(value) if value else None
+        except IntegrationError:
+            return None
+
+    @staticmethod
+    def _instant(value: str) -> dt.datetime:
         try:
             moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             raise IntegrationError(
                 f"Mews sent a date we cannot read: {value!r}", retryable=False, code="malformed"
             ) from None
-        return moment.astimezone(self._zone).date()
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
     def _parse(self, model: type[BaseModel], item: Any) -> Any:
         try:

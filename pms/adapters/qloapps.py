@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -180,9 +181,16 @@ class QloAppsAdapter(PMSAdapter):
                     amount=_decimal(row.get("total_price_tax_incl")),
                     currency=currencies.get(_int(order.get("id_currency")), ""),
                     source=str(order.get("source") or ""),
+                    changed_at=self._changed_at(row.get("date_upd"), order.get("date_upd")),
                 )
             )
         return found
+
+    def _changed_at(self, *stamps: Any) -> dt.datetime | None:
+        """The latest of the room booking's and its order's `date_upd` (shop time): a check-in
+        changes the booking, a cancellation only the order."""
+        moments = [moment for stamp in stamps if (moment := _shop_time(stamp, self.time_zone))]
+        return max(moments, default=None)
 
     @staticmethod
     def _describe(raw: dict[str, Any]) -> str:
@@ -201,7 +209,7 @@ class QloAppsAdapter(PMSAdapter):
         data = self._get(
             "orders",
             {
-                "display": "[id,reference,current_state,source,id_currency]",
+                "display": "[id,reference,current_state,source,id_currency,date_upd]",
                 "filter[id]": "[" + "|".join(map(str, sorted(ids))) + "]",
             },
         )
@@ -276,6 +284,16 @@ class QloAppsAdapter(PMSAdapter):
                 http, "QloApps", "GET", f"/{resource}", params={"output_format": "JSON", **params}
             )
         return _checked(response)
+
+
+def _shop_time(value: Any, zone: str) -> dt.datetime | None:
+    """ "2026-11-10 10:00:00" in the shop's zone (taken to be the hotel's); None when absent or
+    QloApps' "0000-00-00 00:00:00"."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value or ""))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=ZoneInfo(zone)) if moment.tzinfo is None else moment
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -1,0 +1,69 @@
+"""Whether an automated message still fits its stay at the moment it goes out.
+
+A message is queued for a moment of the stay, and may go out hours later (quiet hours, the rate
+limit, retries), by which time the stay may have moved on: a guest who checked in at night and
+left before the 09:00 welcome must not be welcomed after checkout. So every automated send asks
+again, with one rule per trigger: the status the stay must still have, and the days it may go.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from automation import timing
+from hotel.models import Reservation, ReservationStatus
+from messaging.models import Trigger
+
+# (reservation, now, hotel zone) -> why the day is wrong, or None.
+DayCheck = Callable[[Reservation, dt.datetime, ZoneInfo], str | None]
+
+
+@dataclass(frozen=True)
+class Rule:
+    status: ReservationStatus
+    right_day: DayCheck
+
+
+def _before_arrival(reservation: Reservation, now: dt.datetime, hotel: ZoneInfo) -> str | None:
+    # The guest's own day, as the message was timed in it (a guest far west of the hotel gets
+    # it on the eve of arrival by their clock, already arrival day by the hotel's).
+    zone = timing.guest_zone(reservation.guest, str(hotel))
+    if now.astimezone(zone).date() >= reservation.check_in:
+        return f"the arrival day ({reservation.check_in.isoformat()}) has come"
+    return None
+
+
+def _during_the_stay(reservation: Reservation, now: dt.datetime, hotel: ZoneInfo) -> str | None:
+    if now.astimezone(hotel).date() > reservation.check_out:
+        return f"the stay ended on {reservation.check_out.isoformat()}"
+    return None
+
+
+def _after_departure(reservation: Reservation, now: dt.datetime, hotel: ZoneInfo) -> str | None:
+    departure = reservation.departure_day(hotel)
+    if now.astimezone(hotel).date() < departure:
+        return f"the guest leaves on {departure.isoformat()}"
+    return None
+
+
+RULES: dict[str, Rule] = {
+    Trigger.PRE_ARRIVAL.value: Rule(ReservationStatus.PRE_ARRIVAL, _before_arrival),
+    Trigger.ON_STAY.value: Rule(ReservationStatus.ON_STAY, _during_the_stay),
+    Trigger.POST_STAY.value: Rule(ReservationStatus.CHECKED_OUT, _after_departure),
+}
+
+
+def why_not(
+    trigger: str, reservation: Reservation, now: dt.datetime, hotel_zone: str
+) -> str | None:
+    """None when a `trigger` message still fits `reservation` at `now`; else why it does not,
+    in words for the job's result."""
+    rule = RULES.get(trigger)
+    if rule is None:
+        return None
+    if reservation.status != rule.status:
+        return f"the reservation is {reservation.status} now"
+    return rule.right_day(reservation, now, ZoneInfo(hotel_zone))
