@@ -47,6 +47,13 @@ def test_a_limited_job_is_deferred_not_failed(limited, settings) -> None:
 
     settings.AUTOMATION_QUIET_HOURS_END = settings.AUTOMATION_QUIET_HOURS_START = "00:00"
     seed_default_templates(limited.tenant)
+    # A guest in the house: the welcome still fits the stay when it runs (messaging.trigger_rules).
+    limited.reservation.status = "on-stay"
+    limited.reservation.check_in, limited.reservation.check_out = (
+        NOW.date(),
+        NOW.date() + dt.timedelta(days=2),
+    )
+    limited.reservation.save()
     with time_machine.travel(NOW, tick=False):
         for _ in range(2):
             rate_limit.take(limited.tenant)
