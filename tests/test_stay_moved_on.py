@@ -193,9 +193,9 @@ def test_the_worker_role_skips_a_welcome_whose_guest_left_before_it_went(setting
                 post(Client(), hotel, secret, event("P1", "pre-arrival", *stay)).status_code == 200
             )
             assert post(Client(), hotel, secret, event("P1", "on-stay", *stay)).status_code == 200
-        # The 23:00 attempt defers to 09:00. It runs on the test's own connection: a deferral as
-        # the worker role is issue 12's defect 1 (queue._defer), fixed and tested on its own.
-        assert queue.run_once() == 1
+        # The 23:00 attempt defers to 09:00, and the worker lives on.
+        with django_connected_as(settings.DB_WORKER_ROLE):
+            assert queue.run_once() == 1
         traveller.move_to(at(28, 7, year=2026))
         with django_connected_as(settings.DB_APP_ROLE):
             assert (
