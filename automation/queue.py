@@ -28,11 +28,9 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from automation import retry_policy
-from automation.models import AutomationJob, JobKind, JobStatus
-from hotel.models import Reservation
+from automation.models import AutomationJob, JobStatus
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
-from messaging.models import MessageLog, MessageStatus
 from tenancy import lookups
 from tenancy.db import acting_for_tenant, working_for_tenant
 from tenancy.models import Tenant
@@ -41,11 +39,25 @@ LEASE_SECONDS = 300
 log = get_logger(__name__)
 
 Handler = Callable[[AutomationJob, Tenant], dict[str, Any]]
-# One explicit list: which function runs which kind of job.
-HANDLERS: dict[str, str] = {
-    JobKind.PMS_SYNC: "pms.jobs.run_pms_sync",
-    JobKind.SEND_MESSAGE: "messaging.jobs.run_send_message",
-}
+# One explicit list: which function runs which kind of job, as a dotted path (imported when a job
+# of that kind runs). The engine knows no domain app: the app that owns a kind registers its
+# handler in its AppConfig.ready (pms: pms_sync; messaging: send_message).
+HANDLERS: dict[str, str] = {}
+# Called with the ids of jobs just cancelled and why, in the same transaction: what a domain
+# app hangs on a job (messaging: its queued message says why it never went).
+CANCEL_HOOKS: list[Callable[[list[int], str], None]] = []
+
+
+def register_handler(kind: str, handler: str) -> None:
+    """`handler` is the dotted path of a function (job, tenant) -> result dict."""
+    if HANDLERS.get(kind, handler) != handler:
+        raise ValueError(f"{kind} jobs already have a handler: {HANDLERS[kind]}")
+    HANDLERS[kind] = handler
+
+
+def on_cancelled(hook: Callable[[list[int], str], None]) -> None:
+    if hook not in CANCEL_HOOKS:
+        CANCEL_HOOKS.append(hook)
 
 
 class Defer(Exception):
@@ -88,13 +100,13 @@ def enqueue(
     *,
     run_at: dt.datetime | None = None,
     request_id: str = "",
-    reservation: Reservation | None = None,
+    reservation_id: int | None = None,
 ) -> AutomationJob:
     with acting_for_tenant(tenant.id):
         job = AutomationJob.objects.create(
             tenant=tenant,
             kind=kind,
-            reservation=reservation,
+            reservation_id=reservation_id,
             payload=payload or {},
             run_at=run_at or timezone.now(),
             request_id=request_id or structlog.contextvars.get_contextvars().get("request_id", ""),
@@ -104,7 +116,7 @@ def enqueue(
 
 
 def cancel_waiting(jobs: QuerySet[AutomationJob], reason: str) -> int:
-    """Cancel the jobs of `jobs` that have not run yet; their messages say why they never went."""
+    """Cancel the jobs of `jobs` that have not run yet, and tell CANCEL_HOOKS which and why."""
     now = timezone.now()
     waiting = list(
         jobs.filter(status__in=[JobStatus.QUEUED, JobStatus.RETRYING]).values_list("pk", flat=True)
@@ -112,9 +124,9 @@ def cancel_waiting(jobs: QuerySet[AutomationJob], reason: str) -> int:
     cancelled = AutomationJob.objects.filter(
         pk__in=waiting, status__in=[JobStatus.QUEUED, JobStatus.RETRYING]
     ).update(status=JobStatus.CANCELLED, finished_at=now, updated_at=now)
-    MessageLog.objects.filter(job_id__in=waiting, status=MessageStatus.QUEUED).update(
-        status=MessageStatus.FAILED, failure_reason=f"Not sent: {reason}", updated_at=now
-    )
+    if waiting:
+        for hook in CANCEL_HOOKS:
+            hook(waiting, reason)
     return cancelled
 
 

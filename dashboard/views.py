@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from automation import triggers
 from automation.models import AutomationJob
 from dashboard import alerts, charts, stats
 from dashboard.context_processors import dead_job_count
 from hotel.models import Guest, Reservation
+from messaging import triggers
 from messaging.models import Direction, MessageLog, MessageStatus, Trigger
 from pms import services as pms_services
 from pms.models import PMSConfiguration

@@ -5,8 +5,19 @@ class MessagingConfig(AppConfig):
     name = "messaging"
 
     def ready(self) -> None:
+        """What messaging hangs on the apps below it (none of them imports messaging)."""
+        from automation import queue, scheduler
+        from automation.models import JobKind
+        from hotel import transitions
+        from messaging import jobs, schedule, triggers
         from messaging.defaults import seed_default_templates
         from tenancy.services import register_new_hotel_setup
 
+        queue.register_handler(JobKind.SEND_MESSAGE, "messaging.jobs.run_send_message")
+        queue.on_cancelled(jobs.fail_messages_of_cancelled_jobs)
+        scheduler.register_periodic_task(schedule.pre_arrivals)
+        scheduler.register_periodic_task(schedule.post_stays)
+        # A status transition stored by a PMS sync or push queues the messages it calls for.
+        transitions.listen(triggers.jobs_for)
         # A hotel created on the onboarding page starts with the default templates.
         register_new_hotel_setup(seed_default_templates)

@@ -22,17 +22,17 @@ from typing import Any, NoReturn
 from django.db.models import Max
 from django.utils import timezone
 
-from automation import queue, rate_limit, timing, triggers
+from automation import queue
 from automation.models import AutomationJob
 from hotel.models import Guest, Reservation
 from innbox.integrations import IntegrationError
 from innbox.logs import get_logger
 from innbox.phones import e164_from_chat_id
-from messaging import services, trigger_rules
+from messaging import services, timing, trigger_rules, triggers
 from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
-from whatsapp import sender
+from whatsapp import pacing, sender
 
 DONE = {MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ}
 # An attempt is looked up in WAHA's history only once it cannot still be on its way: WAHA's own
@@ -60,6 +60,13 @@ def run_send_message(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
                 updated_at=timezone.now(),
             )
         raise
+
+
+def fail_messages_of_cancelled_jobs(job_ids: list[int], reason: str) -> None:
+    """A cancelled job's queued message says why it never went (automation.queue.on_cancelled)."""
+    MessageLog.objects.filter(job_id__in=job_ids, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.FAILED, failure_reason=f"Not sent: {reason}", updated_at=timezone.now()
+    )
 
 
 def _send_manual(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
@@ -118,7 +125,7 @@ def _send_automated(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
 
 def _trip(tenant: Tenant, job: AutomationJob, reservation: Reservation) -> list[Reservation]:
     """The stays this message is for: the guest's rooms booked for the same dates when the job
-    is a trip's (automation.triggers), the job's own reservation first; else that one alone."""
+    is a trip's (messaging.triggers), the job's own reservation first; else that one alone."""
     if not triggers.is_trip_job(job):
         return [reservation]
     rooms = (
@@ -209,7 +216,7 @@ def _unverifiable(tenant: Tenant, message: MessageLog, problem: IntegrationError
 
 
 def _wait_for_token(tenant: Tenant, now: dt.datetime | None = None) -> None:
-    next_token = rate_limit.take(tenant, now or timezone.now())
+    next_token = pacing.take(tenant, now or timezone.now())
     if next_token is not None:
         raise queue.Defer(next_token, "the hotel's send rate limit")
 
@@ -270,7 +277,7 @@ def _deliver(
 ) -> dict[str, Any]:
     if not guest.phone_e164:
         raise IntegrationError("The guest has no phone number", retryable=False)
-    free_at = sender.busy_until(tenant)
+    free_at = pacing.busy_until(tenant)
     if free_at is not None:
         raise queue.Defer(free_at, "the hotel's number is pacing its messages")
     services.deliver(

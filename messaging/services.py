@@ -197,7 +197,7 @@ def send_manual(
             JobKind.SEND_MESSAGE,
             # "manual" on Automation; the template it used, if any, beside it.
             {"message": message.pk, "trigger": "manual", "template": trigger},
-            reservation=reservation,
+            reservation_id=reservation.pk if reservation else None,
         )
         message.save(update_fields=["job", "updated_at"])
     log.info("manual_send_queued", reservation_id=reservation.pk if reservation else None)

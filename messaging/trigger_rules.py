@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from automation import timing
 from hotel.models import Reservation, ReservationStatus
+from messaging import timing
 from messaging.models import Trigger
 
 # (reservation, now, hotel zone) -> why the day is wrong, or None.

@@ -25,7 +25,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from automation import triggers
+from hotel import transitions as stay_transitions
 from hotel.models import Guest, Reservation, ReservationStatus, StatusTransition
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
@@ -302,8 +302,9 @@ def _upsert_reservations(
     if transitions:
         StatusTransition.objects.bulk_create(transitions)
         counts.transitions += len(transitions)
-        # Same transaction: the jobs exist exactly when the transitions do.
-        triggers.jobs_for(tenant, transitions)
+        # Same transaction: what the listeners write (messaging's jobs) exists exactly when
+        # the transitions do.
+        stay_transitions.recorded(tenant, transitions)
 
 
 def _stored_values(data: PMSReservation, guests: dict[str, Guest]) -> dict[str, Any]:

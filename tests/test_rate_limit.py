@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from automation import rate_limit
 from tests import factories
+from whatsapp import pacing as rate_limit
 from whatsapp.models import WahaConfiguration
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from automation import rate_limit
 from tests import factories
+from whatsapp import pacing as rate_limit
 from whatsapp.models import WahaConfiguration
 
 pytestmark = pytest.mark.django_db

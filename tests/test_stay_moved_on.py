@@ -17,9 +17,10 @@ from django.apps import apps
 from django.db import connection
 from django.test import Client
 
-from automation import pms_webhook, queue, scheduler, triggers
+from automation import pms_webhook, queue, scheduler
 from automation.models import AutomationJob, JobStatus
 from hotel.models import Guest, Reservation, StatusTransition
+from messaging import triggers
 from messaging.defaults import seed_default_templates
 from messaging.models import MessageLog
 from pms.models import PMSConfiguration

@@ -91,7 +91,7 @@ def test_quiet_hours_defer_in_the_guests_zone_before_arrival(hotel) -> None:
 
 
 def test_during_the_stay_the_hotels_quiet_hours_count(hotel) -> None:
-    from automation import triggers
+    from messaging import triggers
     from hotel.models import StatusTransition
 
     # A guest from Berlin, in house in Jakarta: 22:00 at the hotel is 16:00 at home.

@@ -12,10 +12,8 @@ Two transports behind one function:
 from __future__ import annotations
 
 import datetime as dt
-import random
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,15 +26,15 @@ from innbox.phones import chat_id_for, to_e164
 from messaging.models import MessageLog
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
-from whatsapp import sessions
+from whatsapp import pacing, sessions
 from whatsapp.models import SessionStatus, WahaConfiguration
 from whatsapp.waha import WahaClient, WahaError
 
 log = get_logger(__name__)
 
-Sleep = Callable[[float], None]
+Sleep = pacing.Sleep
 # Called with how many seconds the send still needs; raises to stop it (the queue's lease).
-Hold = Callable[[float], None]
+Hold = pacing.Hold
 # Failures that say something about the guest's number, not about the hotel's session.
 GUEST_SIDE_FAILURES = {"not_on_whatsapp", "invalid_number"}
 
@@ -150,52 +148,14 @@ def _send_through_waha(
     # WAHA's chat id, not ours: it corrects numbers WhatsApp knows in another form.
     chat_id = check.chat_id or chat_id_for(e164)
     if settings.WAHA_PACING_ENABLED:
-        _wait_for_gap(config, sleep, hold)
+        pacing.wait_for_gap(config, sleep, hold)
         waha.send_seen(session, chat_id)
         waha.start_typing(session, chat_id)
-        sleep(typing_seconds(text))
+        sleep(pacing.typing_seconds(text))
         waha.stop_typing(session, chat_id)
     hold(0)
     message_id = waha.send_text(session, chat_id, text)
     return SentMessage(message_id=message_id, chat_id=chat_id)
-
-
-def typing_seconds(text: str) -> float:
-    """As long as a person would take, roughly, never the same twice."""
-    base = len(text) / settings.WAHA_TYPING_CHARS_PER_SECOND
-    return min(settings.WAHA_MAX_TYPING_SECONDS, base * random.uniform(0.8, 1.2))  # noqa: S311
-
-
-def busy_until(tenant: Tenant, *, patience: float = 60.0) -> dt.datetime | None:
-    """When the hotel's number is free again, if its queue of paced sends is longer than
-    `patience` seconds: a queued job then waits in the queue, not in a sleeping worker."""
-    if not settings.WAHA_BASE_URL or not settings.WAHA_PACING_ENABLED:
-        return None
-    config = sessions.configuration_for(tenant)
-    if config is None or config.last_sent_at is None:
-        return None
-    free_at = config.last_sent_at + dt.timedelta(seconds=settings.WAHA_MIN_GAP_SECONDS)
-    return free_at if free_at > timezone.now() + dt.timedelta(seconds=patience) else None
-
-
-def _wait_for_gap(config: WahaConfiguration, sleep: Sleep, hold: Hold) -> None:
-    """A random gap after this number's previous message; never a fixed rhythm.
-
-    The slot is reserved under a row lock, so two senders for one hotel queue up instead of
-    reading the same last send and going out together."""
-    now = timezone.now()
-    with acting_for_tenant(config.tenant_id):
-        locked = WahaConfiguration.objects.select_for_update().get(pk=config.pk)
-        slot = now
-        if locked.last_sent_at is not None:
-            gap = random.uniform(settings.WAHA_MIN_GAP_SECONDS, settings.WAHA_MAX_GAP_SECONDS)  # noqa: S311
-            slot = max(now, locked.last_sent_at + dt.timedelta(seconds=gap))
-        locked.last_sent_at = slot
-        locked.save(update_fields=["last_sent_at"])
-    wait = (slot - now).total_seconds()
-    if wait > 0:
-        hold(wait + settings.WAHA_MAX_TYPING_SECONDS + 60)
-        sleep(wait)
 
 
 def _record_success(config: WahaConfiguration) -> None:

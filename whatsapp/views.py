@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -22,7 +21,7 @@ from innbox.i18n import TranslatedError
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
 from tenancy.access import MemberRequest, member_required, owner_required
-from whatsapp import click_to_chat, inbound, sessions, webhooks
+from whatsapp import click_to_chat, inbound, pacing, sessions, webhooks
 from whatsapp.models import WahaConfiguration
 from whatsapp.schemas import Envelope
 
@@ -57,9 +56,9 @@ def waha_settings(request: MemberRequest) -> HttpResponse:
     if config is not None:
         context["pace_form"] = SendingPaceForm(
             instance=config,
-            initial={"sends_per_minute": config.sends_per_minute or _default_pace()},
+            initial={"sends_per_minute": config.sends_per_minute or pacing.default_pace()},
         )
-    context["default_pace"] = _default_pace()
+    context["default_pace"] = pacing.default_pace()
     return render(request, "whatsapp/settings.html", context)
 
 
@@ -73,7 +72,7 @@ def save_sending_pace(request: MemberRequest) -> HttpResponse:
     form = SendingPaceForm(request.POST, instance=config)
     if not form.is_valid():
         context = _status_context(request)
-        context.update(pace_form=form, default_pace=_default_pace())
+        context.update(pace_form=form, default_pace=pacing.default_pace())
         return render(request, "whatsapp/settings.html", context, status=400)
     # Only this field: the row also carries session state that webhooks and senders update.
     config = form.save(commit=False)
@@ -84,10 +83,6 @@ def save_sending_pace(request: MemberRequest) -> HttpResponse:
         % {"pace": config.sends_per_minute},
     )
     return redirect("waha_settings")
-
-
-def _default_pace() -> int:
-    return int(settings.AUTOMATION_SENDS_PER_MINUTE)
 
 
 @never_cache

@@ -1,0 +1,91 @@
+"""The pace of a hotel's WhatsApp number, in one place.
+
+Two layers keep a number from looking like a bot (WAHA's "How to Avoid Blocking"):
+- a token bucket per hotel (`take`): a burst of a few sends, then a steady trickle of the hotel's
+  pace (`sends_per_minute`, set by its owner on /settings/waha/). It lives on the hotel's WhatsApp
+  row, updated under a row lock, so every worker and web process shares it. A send without a
+  token is not refused: it learns when the next token comes, and waits in the queue;
+- like a person (`wait_for_gap`, `typing_seconds`): a random gap after the number's previous
+  message and a typing time that grows with the text. A number already booked more than a minute
+  ahead (`busy_until`) defers its jobs rather than keep a worker asleep.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+
+from django.conf import settings
+from django.utils import timezone
+
+from tenancy.db import acting_for_tenant
+from tenancy.models import Tenant
+from whatsapp import sessions
+from whatsapp.models import WahaConfiguration
+
+Sleep = Callable[[float], None]
+# Renews the send job's lease for that many seconds (automation.queue.keep_lease).
+Hold = Callable[[float], None]
+
+
+def take(tenant: Tenant, now: dt.datetime | None = None) -> dt.datetime | None:
+    """Use a token and return None, or return when one will be there (nothing used)."""
+    now = now or timezone.now()
+    with acting_for_tenant(tenant.id):
+        config = WahaConfiguration.objects.select_for_update().filter(tenant=tenant).first()
+        if config is None:
+            return None  # no WhatsApp yet (or the sandbox): nothing to protect
+        per_minute = config.sends_per_minute or default_pace()
+        rate, capacity = per_minute / 60.0, float(per_minute)
+        tokens = capacity if config.send_tokens is None else config.send_tokens
+        if config.send_tokens_at is not None:
+            tokens = min(capacity, tokens + (now - config.send_tokens_at).total_seconds() * rate)
+        if tokens < 1:
+            return now + dt.timedelta(seconds=(1 - tokens) / rate)
+        config.send_tokens, config.send_tokens_at = tokens - 1, now
+        config.save(update_fields=["send_tokens", "send_tokens_at"])
+        return None
+
+
+def default_pace() -> int:
+    """Sends per minute of a hotel whose owner has not chosen one."""
+    return int(settings.AUTOMATION_SENDS_PER_MINUTE)
+
+
+def typing_seconds(text: str) -> float:
+    """As long as a person would take, roughly, never the same twice."""
+    base = len(text) / settings.WAHA_TYPING_CHARS_PER_SECOND
+    return min(settings.WAHA_MAX_TYPING_SECONDS, base * random.uniform(0.8, 1.2))  # noqa: S311
+
+
+def busy_until(tenant: Tenant, *, patience: float = 60.0) -> dt.datetime | None:
+    """When the hotel's number is free again, if its queue of paced sends is longer than
+    `patience` seconds: a queued job then waits in the queue, not in a sleeping worker."""
+    if not settings.WAHA_BASE_URL or not settings.WAHA_PACING_ENABLED:
+        return None
+    config = sessions.configuration_for(tenant)
+    if config is None or config.last_sent_at is None:
+        return None
+    free_at = config.last_sent_at + dt.timedelta(seconds=settings.WAHA_MIN_GAP_SECONDS)
+    return free_at if free_at > timezone.now() + dt.timedelta(seconds=patience) else None
+
+
+def wait_for_gap(config: WahaConfiguration, sleep: Sleep, hold: Hold) -> None:
+    """A random gap after this number's previous message; never a fixed rhythm.
+
+    The slot is reserved under a row lock, so two senders for one hotel queue up instead of
+    reading the same last send and going out together."""
+    now = timezone.now()
+    with acting_for_tenant(config.tenant_id):
+        locked = WahaConfiguration.objects.select_for_update().get(pk=config.pk)
+        slot = now
+        if locked.last_sent_at is not None:
+            gap = random.uniform(settings.WAHA_MIN_GAP_SECONDS, settings.WAHA_MAX_GAP_SECONDS)  # noqa: S311
+            slot = max(now, locked.last_sent_at + dt.timedelta(seconds=gap))
+        locked.last_sent_at = slot
+        locked.save(update_fields=["last_sent_at"])
+    wait = (slot - now).total_seconds()
+    if wait > 0:
+        hold(wait + settings.WAHA_MAX_TYPING_SECONDS + 60)
+        sleep(wait)
