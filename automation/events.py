@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -47,3 +49,21 @@ def record_once(
             return False
         raise
     return True
+
+
+class ConcurrentChange(Exception):
+    """Another event changed the same records while this one was applied: nothing was kept, and
+    the sender's redelivery will apply it on top of the other."""
+
+
+@contextmanager
+def effects_of_an_event() -> Iterator[None]:
+    """Around an event's effects, inside its transaction: a unique key that refuses a row means a
+    concurrent event inserted it first (ConcurrentChange, answered "send again"); any other
+    integrity error is a fault and propagates as one. Neither is ever a duplicate event."""
+    try:
+        yield
+    except IntegrityError as problem:
+        if is_unique_violation(problem):
+            raise ConcurrentChange(str(problem)) from problem
+        raise

@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, connection
+from django.db import connection
 from django.http import HttpRequest
 
-from automation.events import MAX_EVENT_ID_LENGTH, record_once
+from automation.events import MAX_EVENT_ID_LENGTH, effects_of_an_event, record_once
 from automation.models import EventSource
 from innbox import crypto
-from innbox.db_errors import is_unique_violation
 from pms.models import PMSConfiguration
 from pms.push import PushEvent, apply_push
 from pms.sync import Counts
@@ -101,18 +100,13 @@ def verify(request: HttpRequest, secret: str) -> Refusal | None:
     return None
 
 
-class ConcurrentChange(Exception):
-    """Another event changed the same records while this one was applied: nothing was kept, and
-    the sender's redelivery will apply it on top of the other."""
-
-
 def ingest(
     tenant: Tenant, webhook_id: str, event: PushEvent, payload: dict, request_id: str
 ) -> Counts | None:
     """Store the event and apply it in one transaction; None when it was seen before.
 
-    Only the event's own row may mean "seen before". A conflict in its effects rolls the event
-    back with them and raises ConcurrentChange; anything else propagates as the failure it is."""
+    Only the event's own row may mean "seen before": a conflict in its effects rolls the event
+    back with them and raises ConcurrentChange."""
     with acting_for_tenant(tenant.id):
         stored = record_once(
             tenant.id,
@@ -124,9 +118,5 @@ def ingest(
         )
         if not stored:
             return None
-        try:
+        with effects_of_an_event():
             return apply_push(tenant, event)
-        except IntegrityError as problem:
-            if is_unique_violation(problem):
-                raise ConcurrentChange(str(problem)) from problem
-            raise

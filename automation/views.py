@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
-from automation import pms_webhook, queue, scheduler
+from automation import events, pms_webhook, queue, scheduler
 from automation.models import AutomationJob, JobStatus
 from innbox import json_input
 from innbox.logs import ErrorCategory, get_logger
@@ -76,7 +76,7 @@ def pms_webhook_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
         counts = pms_webhook.ingest(
             tenant, webhook_id, event, payload, getattr(request, "request_id", "")
         )
-    except pms_webhook.ConcurrentChange:
+    except events.ConcurrentChange:
         # Nothing was kept: the sender's retry applies the event on top of the other change.
         return _refuse(409, "another event changed this reservation at the same time; send again")
     if counts is None:

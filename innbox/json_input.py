@@ -70,10 +70,12 @@ def _finite_float(text: str) -> float:
     return number
 
 
-def describe(problem: ValidationError) -> str:
-    """A pydantic refusal in one line that names the fields: "reservation.amount: ..."."""
+def describe(problem: ValidationError, under: str = "") -> str:
+    """A pydantic refusal in one line that names the fields: "reservation.amount: ..."; `under`
+    prefixes the names when the model read only a part of the body."""
     parts = []
     for error in problem.errors(include_url=False, include_input=False)[:3]:
-        where = ".".join(str(part) for part in error["loc"]) or "the body"
+        names = [str(part) for part in error["loc"]]
+        where = ".".join([under, *names] if under else names) or "the body"
         parts.append(f"{where[:120]}: {error['msg']}")
     return "; ".join(parts)
