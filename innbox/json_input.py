@@ -1,9 +1,10 @@
 """JSON from outside (webhooks, the send API), refused with a reason before it can hurt.
 
 Python's parser accepts what the database or the stack cannot take: a NUL character (PostgreSQL
-refuses it in text and in jsonb), `NaN`/`Infinity` (not JSON, refused by jsonb), and nesting
-deep enough to exhaust the stack (a RecursionError, i.e. a server error). Every caller gets
-one `MalformedJson` instead, whose message names the problem and where it is.
+refuses it in text and in jsonb), a lone surrogate such as "\\ud800" (not encodable as UTF-8),
+`NaN`/`Infinity` (not JSON, refused by jsonb), and nesting deep enough to exhaust the stack (a
+RecursionError, i.e. a server error). Every caller gets one `MalformedJson` instead, whose
+message names the problem and where it is.
 """
 
 from __future__ import annotations
@@ -36,23 +37,29 @@ def load(body: bytes | str) -> Any:
 
 
 def check(value: Any) -> None:
-    """Walk a parsed value without recursion: depth, and NUL in any key or string."""
+    """Walk a parsed value without recursion: its depth, and every key and string."""
     pending: list[tuple[Any, str, int]] = [(value, "", 0)]
     while pending:
         item, path, depth = pending.pop()
         if depth > MAX_DEPTH:
             raise MalformedJson(f"JSON nested deeper than {MAX_DEPTH} levels")
         if isinstance(item, str):
-            if "\x00" in item:
-                raise MalformedJson(f"a NUL character in {_where(path)}")
+            _check_text(item, _where(path))
         elif isinstance(item, dict):
             for key, child in item.items():
-                child_path = f"{path}.{key}" if path else str(key)
-                if "\x00" in key:
-                    raise MalformedJson(f"a NUL character in a key under {_where(path)}")
-                pending.append((child, child_path, depth + 1))
+                _check_text(key, f"a key under {_where(path)}")
+                pending.append((child, f"{path}.{key}" if path else key, depth + 1))
         elif isinstance(item, list):
             pending.extend((child, f"{path}[{n}]", depth + 1) for n, child in enumerate(item))
+
+
+def _check_text(text: str, where: str) -> None:
+    if "\x00" in text:
+        raise MalformedJson(f"a NUL character in {where}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # "\ud800" is valid JSON but no text: no database can store it
+        raise MalformedJson(f"a lone surrogate (not Unicode text) in {where}") from None
 
 
 def _where(path: str) -> str:
