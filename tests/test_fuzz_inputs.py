@@ -110,12 +110,14 @@ DEEP = st.integers(min_value=1, max_value=120).map(nested)
 ANYTHING = st.one_of(
     SCALAR, DEEP, st.lists(SCALAR, max_size=4), st.dictionaries(TEXT, SCALAR, max_size=3)
 )
+# What replaces a valid value: most often a hostile string, since most fields are strings.
+HOSTILE = st.one_of(SPOILED_TEXT, TEXT, ANYTHING)
 
 
 def spoiled(
-    valid: st.SearchStrategy[Any], hostile: st.SearchStrategy[Any] = ANYTHING
+    valid: st.SearchStrategy[Any], hostile: st.SearchStrategy[Any] = HOSTILE
 ) -> st.SearchStrategy[Any]:
-    """The valid value, or about one time in eight a hostile one (by default of any type).
+    """The valid value, or about one time in eight a hostile one.
     The hostile choice sits mid-list: hypothesis favours the ends of a range."""
     choices = [valid, valid, valid, hostile, valid, valid, valid, valid]
     return st.sampled_from(choices).flatmap(lambda strategy: strategy)
@@ -132,9 +134,9 @@ def mutated(draw: st.DrawFn, shape: dict[str, st.SearchStrategy[Any]]) -> dict[s
         if action == "drop":
             result.pop(name, None)
         elif action == "add":
-            result[draw(TEXT)] = draw(ANYTHING)
+            result[draw(TEXT)] = draw(HOSTILE)
         else:
-            result[name] = draw(ANYTHING)
+            result[name] = draw(HOSTILE)
     return result
 
 
@@ -277,7 +279,7 @@ def pms_events(draw: st.DrawFn) -> Any:
 WEBHOOK_IDS = spoiled(
     st.builds(lambda: f"msg_{uuid.uuid4().hex}") | st.just("msg_repeat"),
     st.sampled_from(["x" * 255, "x" * 256, "a\nb", "tab\there", "é", ""])
-    | ANYTHING.map(str).filter(lambda v: _encodable(v)),
+    | HOSTILE.map(str).filter(lambda v: _encodable(v)),
 )
 PMS_TIMESTAMPS = spoiled(
     st.builds(lambda: str(int(time.time()))),
@@ -415,8 +417,8 @@ def send_fields(hotel: factories.Hotel) -> dict[str, st.SearchStrategy[Any]]:
     return {
         "reservation": st.sampled_from([str(hotel.reservation.public_id), "", "nope"]),
         "guest": st.sampled_from([str(hotel.guest.public_id), str(uuid.uuid4())]),
-        "trigger": st.sampled_from(["", *Trigger.values]),
-        "text": words(80) | st.sampled_from(["Hi {{guestName}}", "{{ x }}", "{{"]),
+        "trigger": st.sampled_from(["", *Trigger.values, ""]),  # "": staff's own words
+        "text": words(80) | st.sampled_from(["Hi {{guestName}}", "{{ x }}", "{{"]) | SPOILED_TEXT,
         "next": st.sampled_from(["/messages/", "https://evil.example/"]),
     }
 

@@ -187,6 +187,7 @@ MALFORMED_EVENTS = {
     "nul in the reservation id": (with_reservation(id="R-\x001042"), "NUL"),
     "nul in the booking code": (with_reservation(booking_code="HX\x007K2"), "NUL"),
     "nul in a key": ({**EVENT, "\x00": 1}, "NUL"),
+    "a lone surrogate in the guest's name": (with_guest(first_name="Si\ud800ti"), "surrogate"),
     "eleven digits of amount": (with_reservation(amount=12345678901), "amount"),
     "an amount of 1e30": (with_reservation(amount=1e30), "amount"),
     "an amount of 1e400, as a string": (with_reservation(amount="1e400"), "amount"),

@@ -437,6 +437,10 @@ GUEST = "6281234567890@c.us"
 MALFORMED_WAHA_EVENTS = {
     "nul in the body": (envelope("message", message(GUEST, "Hi\x00")), "NUL"),
     "nul in the sender": (envelope("message", message("62812\x0034567890@c.us", "Hi")), "NUL"),
+    "a lone surrogate in the body": (
+        envelope("message", message(GUEST, "Hi \ud83d")),
+        "surrogate",
+    ),
     "nul in the session": (envelope("message", message(GUEST, "Hi"), session="def\x00ault"), "NUL"),
     "a status timestamp of abc": (
         status_event([{"status": "WORKING", "timestamp": "abc"}]),
