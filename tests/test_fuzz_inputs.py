@@ -6,7 +6,7 @@ surrogates, huge and non-finite numbers, strings longer than their columns, wron
 and unknown fields, deep nesting. Whatever arrives, the answer is never a 5xx; a refusal (4xx)
 leaves every table as it was; and whatever was stored would also have been taken by PostgreSQL
 (no NUL, no string longer than its column, numbers within their column), which SQLite does not
-check by itself.
+check by itself. The `_on_postgres` twins ask the real thing, as the web app's role.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ import json
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
-from django.db import models
+from django.db import connection, models
 from django.test import Client
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -50,6 +51,27 @@ FUZZ = settings(
         HealthCheck.data_too_large,
     ],
 )
+# The same doors on PostgreSQL, as the web app's role under row-level security: fewer examples
+# (each reconnects), but the database's own refusals instead of the SQLite stand-in below.
+FUZZ_ON_POSTGRES = settings(FUZZ, max_examples=50)
+
+
+def on_postgres(test: Callable[..., None]) -> Callable[..., None]:
+    return pytest.mark.postgres(pytest.mark.django_db(transaction=True)(test))
+
+
+def as_the_web_app(request: Callable[[], Any]) -> Any:
+    """Make the request connected as the web app's role (PostgreSQL); as is on SQLite."""
+    if connection.vendor != "postgresql":
+        return request()
+    from django.conf import settings as django_settings
+
+    from tests.test_request_context_postgres import django_connected_as
+
+    with django_connected_as(django_settings.DB_APP_ROLE):
+        return request()
+
+
 WATCHED: list[type[models.Model]] = [
     InboundEvent,
     Guest,
@@ -294,22 +316,42 @@ def pms_secret(hotel_a: factories.Hotel) -> str:
     )
 
 
-@FUZZ
-@given(body=body_of(pms_events()), webhook_id=WEBHOOK_IDS, stamp=PMS_TIMESTAMPS)
-def test_the_pms_webhook_survives_hostile_events(
-    hotel_a: factories.Hotel, pms_secret: str, body: bytes, webhook_id: str, stamp: str
+def post_pms_event(
+    hotel: factories.Hotel, secret: str, body: bytes, webhook_id: str, stamp: str
 ) -> None:
     before = row_counts()
-    response = Client().post(
-        f"/api/webhooks/pms/{hotel_a.tenant.public_id}/",
-        body,
-        content_type="application/json",
-        HTTP_WEBHOOK_ID=webhook_id,
-        HTTP_WEBHOOK_TIMESTAMP=stamp,
-        HTTP_WEBHOOK_SIGNATURE=pms_webhook.sign(pms_secret, webhook_id, stamp, body),
+    response = as_the_web_app(
+        lambda: Client().post(
+            f"/api/webhooks/pms/{hotel.tenant.public_id}/",
+            body,
+            content_type="application/json",
+            HTTP_WEBHOOK_ID=webhook_id,
+            HTTP_WEBHOOK_TIMESTAMP=stamp,
+            HTTP_WEBHOOK_SIGNATURE=pms_webhook.sign(secret, webhook_id, stamp, body),
+        )
     )
     duplicate = response.status_code == 200 and response.json().get("status") == "duplicate"
     assert_refusals_change_nothing(before, response, unchanged=duplicate)
+
+
+PMS_INPUTS = {"body": body_of(pms_events()), "webhook_id": WEBHOOK_IDS, "stamp": PMS_TIMESTAMPS}
+
+
+@FUZZ
+@given(**PMS_INPUTS)
+def test_the_pms_webhook_survives_hostile_events(
+    hotel_a: factories.Hotel, pms_secret: str, body: bytes, webhook_id: str, stamp: str
+) -> None:
+    post_pms_event(hotel_a, pms_secret, body, webhook_id, stamp)
+
+
+@on_postgres
+@FUZZ_ON_POSTGRES
+@given(**PMS_INPUTS)
+def test_the_pms_webhook_survives_hostile_events_on_postgres(
+    hotel_a: factories.Hotel, pms_secret: str, body: bytes, webhook_id: str, stamp: str
+) -> None:
+    post_pms_event(hotel_a, pms_secret, body, webhook_id, stamp)
 
 
 # --- the signed WAHA webhook -----------------------------------------------------------------
@@ -380,25 +422,43 @@ def waha_hotel(hotel_a: factories.Hotel, settings: Any) -> factories.Hotel:
     return hotel_a
 
 
-@FUZZ
-@given(body=body_of(waha_envelopes()), header_stamp=WAHA_TIMESTAMPS)
-def test_the_waha_webhook_survives_hostile_events(
-    waha_hotel: factories.Hotel, body: bytes, header_stamp: str | None
-) -> None:
+def post_waha_event(body: bytes, header_stamp: str | None) -> None:
     headers = {
         "HTTP_X_WEBHOOK_HMAC": hmac.new(WAHA_TEST_HMAC.encode(), body, hashlib.sha512).hexdigest()
     }
     if header_stamp is not None:
         headers["HTTP_X_WEBHOOK_TIMESTAMP"] = header_stamp
     before = row_counts()
-    response = Client().post(
-        "/api/webhooks/waha/", body, content_type="application/json", **headers
+    response = as_the_web_app(
+        lambda: Client().post(
+            "/api/webhooks/waha/", body, content_type="application/json", **headers
+        )
     )
     settled = response.status_code == 200 and response.json().get("status") in (
         "duplicate",
         "ignored: unknown session",
     )
     assert_refusals_change_nothing(before, response, unchanged=settled)
+
+
+WAHA_INPUTS = {"body": body_of(waha_envelopes()), "header_stamp": WAHA_TIMESTAMPS}
+
+
+@FUZZ
+@given(**WAHA_INPUTS)
+def test_the_waha_webhook_survives_hostile_events(
+    waha_hotel: factories.Hotel, body: bytes, header_stamp: str | None
+) -> None:
+    post_waha_event(body, header_stamp)
+
+
+@on_postgres
+@FUZZ_ON_POSTGRES
+@given(**WAHA_INPUTS)
+def test_the_waha_webhook_survives_hostile_events_on_postgres(
+    waha_hotel: factories.Hotel, body: bytes, header_stamp: str | None
+) -> None:
+    post_waha_event(body, header_stamp)
 
 
 # --- the manual-send API ---------------------------------------------------------------------
@@ -430,25 +490,17 @@ def form_value(value: Any) -> Any:
     return "" if value is None else str(value)
 
 
-@FUZZ
-@given(data=st.data())
-def test_the_send_api_survives_hostile_json(
-    sender: tuple[Client, factories.Hotel], data: st.DataObject
-) -> None:
-    client, hotel = sender
+def send_json(client: Client, hotel: factories.Hotel, data: st.DataObject) -> None:
     body = data.draw(body_of(mutated(send_fields(hotel))))
     before = row_counts()
-    response = client.post("/api/messages/send/", body, content_type="application/json")
+    response = as_the_web_app(
+        lambda: client.post("/api/messages/send/", body, content_type="application/json")
+    )
     assert response.status_code in (202, 400, 404), response.content[:500]
     assert_refusals_change_nothing(before, response)
 
 
-@FUZZ
-@given(data=st.data())
-def test_the_send_api_survives_hostile_forms(
-    sender: tuple[Client, factories.Hotel], data: st.DataObject
-) -> None:
-    client, hotel = sender
+def send_form(client: Client, hotel: factories.Hotel, data: st.DataObject) -> None:
     fields = data.draw(mutated(send_fields(hotel)))
     form = {
         name: form_value(value)
@@ -456,9 +508,45 @@ def test_the_send_api_survives_hostile_forms(
         if _encodable(name) and _encodable(form_value(value))
     }
     before = row_counts()
-    response = client.post("/api/messages/send/", form, HTTP_ACCEPT="application/json")
+    response = as_the_web_app(
+        lambda: client.post("/api/messages/send/", form, HTTP_ACCEPT="application/json")
+    )
     assert response.status_code in (202, 400, 404), response.content[:500]
     assert_refusals_change_nothing(before, response)
+
+
+@FUZZ
+@given(data=st.data())
+def test_the_send_api_survives_hostile_json(
+    sender: tuple[Client, factories.Hotel], data: st.DataObject
+) -> None:
+    send_json(*sender, data)
+
+
+@FUZZ
+@given(data=st.data())
+def test_the_send_api_survives_hostile_forms(
+    sender: tuple[Client, factories.Hotel], data: st.DataObject
+) -> None:
+    send_form(*sender, data)
+
+
+@on_postgres
+@FUZZ_ON_POSTGRES
+@given(data=st.data())
+def test_the_send_api_survives_hostile_json_on_postgres(
+    sender: tuple[Client, factories.Hotel], data: st.DataObject
+) -> None:
+    send_json(*sender, data)
+
+
+@on_postgres
+@FUZZ_ON_POSTGRES
+@given(data=st.data())
+def test_the_send_api_survives_hostile_forms_on_postgres(
+    sender: tuple[Client, factories.Hotel], data: st.DataObject
+) -> None:
+    send_form(*sender, data)
 
 
 def _encodable(value: Any) -> bool:
@@ -487,11 +575,7 @@ FEEDBACK = {
 }
 
 
-@FUZZ
-@given(data=st.data())
-def test_the_feedback_form_survives_hostile_answers(
-    feedback_link: tuple[str, Reservation], data: st.DataObject
-) -> None:
+def answer_feedback(feedback_link: tuple[str, Reservation], data: st.DataObject) -> None:
     link, reservation = feedback_link
     path = link
     if data.draw(st.integers(0, 9)) == 0:
@@ -504,7 +588,7 @@ def test_the_feedback_form_survives_hostile_answers(
     }
     answer_before = _feedback_of(reservation)
     before = row_counts()
-    response = Client().post(path, form)
+    response = as_the_web_app(lambda: Client().post(path, form))
 
     assert response.status_code < 500, response.content[:500]
     event(f"answered {response.status_code}")
@@ -517,6 +601,23 @@ def test_the_feedback_form_survives_hostile_answers(
         assert _feedback_of(reservation)[0] == int(_posted(form, "rating"))
     else:
         assert _feedback_of(reservation) == answer_before
+
+
+@FUZZ
+@given(data=st.data())
+def test_the_feedback_form_survives_hostile_answers(
+    feedback_link: tuple[str, Reservation], data: st.DataObject
+) -> None:
+    answer_feedback(feedback_link, data)
+
+
+@on_postgres
+@FUZZ_ON_POSTGRES
+@given(data=st.data())
+def test_the_feedback_form_survives_hostile_answers_on_postgres(
+    feedback_link: tuple[str, Reservation], data: st.DataObject
+) -> None:
+    answer_feedback(feedback_link, data)
 
 
 def _posted(form: dict[str, Any], name: str) -> str:
