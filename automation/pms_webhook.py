@@ -13,16 +13,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from dataclasses import dataclass
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, connection
+from django.db import connection
 from django.http import HttpRequest
 
-from automation.models import EventSource, InboundEvent
+from automation.events import MAX_EVENT_ID_LENGTH, effects_of_an_event, record_once
+from automation.models import EventSource
 from innbox import crypto
 from pms.models import PMSConfiguration
 from pms.push import PushEvent, apply_push
@@ -31,6 +33,8 @@ from tenancy.db import acting_for_tenant, enforces_rls
 from tenancy.models import Tenant
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
+# Seconds since 1970 in plain digits (int() would also take "1_700_000_000", or 400 digits).
+_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 @dataclass(frozen=True)
@@ -84,11 +88,14 @@ def verify(request: HttpRequest, secret: str) -> Refusal | None:
         for candidate in offered.split()
     ):
         return Refusal(401, "bad signature")
-    try:
-        sent_at = int(timestamp)
-    except ValueError:
-        return Refusal(400, "malformed webhook-timestamp")
-    if abs(time.time() - sent_at) > settings.PMS_WEBHOOK_TOLERANCE_SECONDS:
+    if not webhook_id.isprintable():
+        return Refusal(400, "webhook-id contains control characters")
+    if len(webhook_id) > MAX_EVENT_ID_LENGTH:
+        # Cut short it could equal another event's id and be taken for a redelivery of it.
+        return Refusal(400, f"webhook-id longer than {MAX_EVENT_ID_LENGTH} characters")
+    if not _SECONDS.fullmatch(timestamp):
+        return Refusal(400, "malformed webhook-timestamp: expected seconds since 1970, in digits")
+    if abs(time.time() - int(timestamp)) > settings.PMS_WEBHOOK_TOLERANCE_SECONDS:
         return Refusal(400, "webhook-timestamp outside the accepted window")
     return None
 
@@ -96,17 +103,20 @@ def verify(request: HttpRequest, secret: str) -> Refusal | None:
 def ingest(
     tenant: Tenant, webhook_id: str, event: PushEvent, payload: dict, request_id: str
 ) -> Counts | None:
-    """Store the event and apply it in one transaction; None when it was seen before."""
-    try:
-        with acting_for_tenant(tenant.id):
-            InboundEvent.objects.create(
-                tenant=tenant,
-                source=EventSource.PMS,
-                event_id=webhook_id[:255],
-                event_type=event.type,
-                payload=payload,
-                request_id=request_id,
-            )
+    """Store the event and apply it in one transaction; None when it was seen before.
+
+    Only the event's own row may mean "seen before": a conflict in its effects rolls the event
+    back with them and raises ConcurrentChange."""
+    with acting_for_tenant(tenant.id):
+        stored = record_once(
+            tenant.id,
+            EventSource.PMS,
+            event_id=webhook_id,
+            event_type=event.type,
+            payload=payload,
+            request_id=request_id,
+        )
+        if not stored:
+            return None
+        with effects_of_an_event():
             return apply_push(tenant, event)
-    except IntegrityError:
-        return None

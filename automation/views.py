@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 from uuid import UUID
 
 from django.conf import settings
@@ -16,8 +15,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
-from automation import pms_webhook, queue, scheduler
+from automation import events, pms_webhook, queue, scheduler
 from automation.models import AutomationJob, JobStatus
+from innbox import json_input
 from innbox.logs import ErrorCategory, get_logger
 from innbox.redirects import back_to
 from pms.models import PMSConfiguration
@@ -65,14 +65,20 @@ def pms_webhook_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if refusal is not None:
         return _refuse(refusal.status, refusal.reason)
     try:
-        payload = json.loads(request.body)
+        payload = json_input.load(request.body)
         event = pms_webhook.PushEvent.model_validate(payload)
-    except (ValueError, ValidationError) as problem:
-        return _refuse(400, f"malformed event: {str(problem)[:300]}")
+    except json_input.MalformedJson as problem:
+        return _refuse(400, f"malformed event: {problem}")
+    except ValidationError as problem:
+        return _refuse(400, f"malformed event: {json_input.describe(problem)}")
     webhook_id = request.headers["webhook-id"]
-    counts = pms_webhook.ingest(
-        tenant, webhook_id, event, payload, getattr(request, "request_id", "")
-    )
+    try:
+        counts = pms_webhook.ingest(
+            tenant, webhook_id, event, payload, getattr(request, "request_id", "")
+        )
+    except events.ConcurrentChange:
+        # Nothing was kept: the sender's retry applies the event on top of the other change.
+        return _refuse(409, "another event changed this reservation at the same time; send again")
     if counts is None:
         log.info("pms_webhook_duplicate", webhook_id=webhook_id)
         return JsonResponse({"status": "duplicate"})

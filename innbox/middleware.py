@@ -14,14 +14,14 @@ from innbox.logs import get_logger
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Accept a caller's id (a proxy or the PMS) only if it is short and plain, so logs stay clean.
-_ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+_ACCEPTABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 
 log = get_logger(__name__)
 
 
 def _request_id_for(request: HttpRequest) -> str:
     offered = request.headers.get(REQUEST_ID_HEADER, "")
-    if _ACCEPTABLE_REQUEST_ID.match(offered):
+    if _ACCEPTABLE_REQUEST_ID.fullmatch(offered):
         return offered
     return uuid.uuid4().hex
 

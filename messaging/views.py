@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from hotel.models import Guest, Reservation
 from innbox.redirects import back_to
 from innbox.search import search_text
-from messaging import formatting, renderer, services
+from messaging import formatting, renderer, send_input, services
 from messaging.forms import NewVariantForm, VariantForm
 from messaging.models import (
     MessageLog,
@@ -183,30 +183,36 @@ def _reservation_or_sample(request: MemberRequest, public_id: str) -> Reservatio
 # --- manual send -----------------------------------------------------------------------------
 
 
-def _target(request: MemberRequest) -> tuple[Reservation | None, Guest | None]:
-    reservation_id = request.POST.get("reservation", "")
-    guest_id = request.POST.get("guest", "")
-    if reservation_id:
+def _target(
+    request: MemberRequest, asked: send_input.SendRequest
+) -> tuple[Reservation | None, Guest | None]:
+    if asked.reservation:
         reservation = get_for_member(
-            request, Reservation.objects.select_related("guest"), public_id=reservation_id
+            request, Reservation.objects.select_related("guest"), public_id=asked.reservation
         )
         return reservation, reservation.guest
-    if guest_id:
-        return None, get_for_member(request, Guest, public_id=guest_id)
-    raise Http404
+    return None, get_for_member(request, Guest, public_id=asked.guest)
+
+
+def _malformed(problem: send_input.BadSendRequest) -> JsonResponse:
+    return JsonResponse({"error": str(problem)}, status=400)
 
 
 @member_required
 @require_POST
 def preview_message(request: MemberRequest) -> HttpResponse:
-    reservation, guest = _target(request)
+    try:
+        asked = send_input.read(request)
+    except send_input.BadSendRequest as problem:
+        return render(request, "messaging/partials/preview.html", {"error": str(problem)})
+    reservation, guest = _target(request, asked)
     try:
         composed = services.compose(
             request.tenant,
             reservation=reservation,
             guest=guest,
-            trigger=request.POST.get("trigger", ""),
-            free_text=request.POST.get("text", ""),
+            trigger=asked.trigger,
+            free_text=asked.text,
         )
     except (services.NothingToSend, renderer.TemplateError) as problem:
         return render(request, "messaging/partials/preview.html", {"error": str(problem)})
@@ -224,15 +230,24 @@ def preview_message(request: MemberRequest) -> HttpResponse:
 @member_required
 @require_POST
 def send_message(request: MemberRequest) -> HttpResponse:
-    reservation, guest = _target(request)
-    wants_json = "application/json" in request.headers.get("Accept", "")
+    """From the send dialog (a form; back to `next` with a notice) or an API caller (a form with
+    `Accept: application/json`, or a JSON body; JSON answers). A malformed request is a 400
+    naming the problem either way: the dialog never sends one."""
+    try:
+        asked = send_input.read(request)
+    except send_input.BadSendRequest as problem:
+        return _malformed(problem)
+    reservation, guest = _target(request, asked)
+    wants_json = send_input.is_json(request) or "application/json" in request.headers.get(
+        "Accept", ""
+    )
     try:
         message = services.send_manual(
             request.tenant,
             reservation=reservation,
             guest=guest,
-            trigger=request.POST.get("trigger", ""),
-            free_text=request.POST.get("text", ""),
+            trigger=asked.trigger,
+            free_text=asked.text,
         )
     except (services.NothingToSend, renderer.TemplateError) as problem:
         if wants_json:  # API answers stay English, whatever the caller's screen language

@@ -9,17 +9,31 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.conf import settings
 from django.utils import timezone
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from hotel.models import ReservationStatus
 from pms.adapters.base import Page, PMSGuest, PMSReservation
-from pms.sync import Counts, apply_page
+from pms.sync import CENT, Counts, apply_page
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
+
+# reservations.amount is NUMERIC(12, 2): ten digits before the point, cents after.
+AMOUNT_LIMIT = Decimal(10) ** 10
+
+
+def _fits_the_amount_column(value: Decimal) -> Decimal:
+    # Rounded only once it is known to be small: quantizing 1e30 to cents raises.
+    cents = value.quantize(CENT) if abs(value) < AMOUNT_LIMIT else None
+    if cents is None or abs(cents) >= AMOUNT_LIMIT:
+        raise ValueError("amount must be below 10,000,000,000")
+    return cents
+
+
+Amount = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(_fits_the_amount_column)]
 
 
 class PushGuest(BaseModel):
@@ -47,7 +61,7 @@ class PushReservation(BaseModel):
     room_type: str = Field(default="", max_length=100)
     adults: int = Field(default=1, ge=0, le=50)
     children: int = Field(default=0, ge=0, le=50)
-    amount: Decimal | None = None
+    amount: Amount | None = None
     currency: str = Field(default="", max_length=3)
     source: str = Field(default="", max_length=64)
     # When the PMS made this change (ISO 8601 with its offset). Optional; when given, an event

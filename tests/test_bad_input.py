@@ -86,3 +86,117 @@ def test_a_stays_automation_shows_on_its_page_whatever_its_payload(hotel_a, staf
     )
     page = member(staff_a).get(f"/reservations/{hotel_a.reservation.public_id}/")
     assert "Sync the PMS" in page.content.decode()
+
+
+# --- the manual-send API: forms and JSON, refusals that name the problem ---------------------
+
+SEND_URL = "/api/messages/send/"
+
+
+def nothing_queued() -> bool:
+    from messaging.models import MessageLog
+
+    return not MessageLog.objects.exists() and not AutomationJob.objects.exists()
+
+
+def send_json(client: Client, body: object, **headers: str):
+    import json
+
+    return client.post(SEND_URL, json.dumps(body), content_type="application/json", **headers)
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"text": "Towels\x00 are on the way"}, "NUL"),
+        ({"trigger": "on-stay\x00"}, "trigger"),
+        ({"trigger": "no-such-trigger"}, "trigger"),
+    ],
+    ids=["nul in the text", "nul in the trigger", "an unknown trigger"],
+)
+@pytest.mark.parametrize("as_json", [False, True], ids=["form", "json"])
+def test_a_send_with_a_bad_field_is_refused_by_name(
+    hotel_a, staff_a, fields: dict, named: str, as_json: bool
+) -> None:
+    body = {"guest": str(hotel_a.guest.public_id), **fields}
+    client = member(staff_a)
+    if as_json:
+        response = send_json(client, body)
+    else:
+        response = client.post(SEND_URL, body, HTTP_ACCEPT="application/json")
+    assert response.status_code == 400, response.content
+    assert named in response.json()["error"]
+    assert nothing_queued()
+
+
+def test_a_form_post_without_json_gets_the_same_refusal(hotel_a, staff_a) -> None:
+    response = member(staff_a).post(
+        SEND_URL, {"guest": str(hotel_a.guest.public_id), "text": "Hi\x00"}
+    )
+    assert response.status_code == 400 and "NUL" in response.json()["error"]
+    assert nothing_queued()
+
+
+def test_the_send_api_takes_a_json_body(hotel_a, staff_a, settings) -> None:
+    settings.WAHA_BASE_URL = None
+    response = send_json(
+        member(staff_a),
+        {"reservation": str(hotel_a.reservation.public_id), "text": "Your room is ready"},
+    )
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "queued"
+    from messaging.models import MessageLog
+
+    assert MessageLog.objects.get().body == "Your room is ready"
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["form", "json"])
+def test_a_send_without_a_guest_or_reservation_names_what_is_missing(
+    staff_a, as_json: bool
+) -> None:
+    client = member(staff_a)
+    body = {"text": "Hello"}
+    response = send_json(client, body) if as_json else client.post(SEND_URL, body)
+    assert response.status_code == 400
+    assert "reservation or guest" in response.json()["error"]
+    assert nothing_queued()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"{not json", b"[1, 2]", b'{"guest": ["a"]}', b'{"text": "hi", "colour": "blue"}'],
+    ids=["not json", "not an object", "a list for a field", "an unknown field"],
+)
+def test_a_malformed_json_send_is_a_400(hotel_a, staff_a, raw: bytes) -> None:
+    response = member(staff_a).post(SEND_URL, raw, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]
+    assert nothing_queued()
+
+
+def test_another_hotels_reservation_is_still_not_found(hotel_a, hotel_b, staff_a) -> None:
+    response = send_json(
+        member(staff_a), {"reservation": str(hotel_b.reservation.public_id), "text": "Hi"}
+    )
+    assert response.status_code == 404
+    assert nothing_queued()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "fields",
+    [{"text": "Towels\x00 are on the way"}, {"trigger": "on-stay\x00"}],
+    ids=["nul in the text", "nul in the trigger"],
+)
+def test_a_nul_in_a_send_is_a_400_on_postgres_as_the_app_role(fields: dict) -> None:
+    from django.conf import settings
+
+    from tests.test_request_context_postgres import django_connected_as
+
+    hotel = factories.make_hotel("Hotel Alpha")
+    body = {"guest": str(hotel.guest.public_id), **fields}
+    with django_connected_as(settings.DB_APP_ROLE):
+        form = member(hotel.staff).post(SEND_URL, body, HTTP_ACCEPT="application/json")
+        as_json = send_json(member(hotel.staff), body)
+    assert (form.status_code, as_json.status_code) == (400, 400)
+    assert nothing_queued()

@@ -395,9 +395,10 @@ def test_badly_formed_ids_are_404_not_500(staff: Client, hotel) -> None:
         ("/api/messages/preview/", {"reservation": "nope", "trigger": "on-stay"}),
         ("/api/messages/preview/", {"guest": "nope", "trigger": "on-stay"}),
         ("/api/messages/send/", {"reservation": "nope", "trigger": "on-stay"}),
-        ("/api/messages/send/", {}),
     ]:
         assert staff.post(url, data).status_code == 404, (url, data)
+    # Naming nobody is a malformed request, not a missing record: a 400 that says so.
+    assert staff.post("/api/messages/send/", {}).status_code == 400
 
 
 def test_another_hotels_guest_cannot_be_messaged(staff: Client, hotel, hotel_b, settings) -> None:

@@ -185,3 +185,179 @@ def test_a_pushed_phone_whatsapp_cannot_use_is_kept_flagged_and_counted(
     assert (response.json()["created"], response.json()["unusable_phones"]) == (1, 1)
     guest = Reservation.objects.get(tenant=hotel_a.tenant, pms_reservation_id="R-1042").guest
     assert (guest.phone_raw, guest.phone_e164, guest.phone_unusable) == ("0812", "", True)
+
+
+# --- malformed but signed: a 4xx naming the problem, nothing stored --------------------------
+
+
+def with_reservation(**changes: Any) -> dict:
+    return {**EVENT, "reservation": {**EVENT["reservation"], **changes}}
+
+
+def with_guest(**changes: Any) -> dict:
+    return with_reservation(guest={**EVENT["reservation"]["guest"], **changes})
+
+
+MALFORMED_EVENTS = {
+    "nul in the guest's name": (with_guest(first_name="Si\x00ti"), "NUL"),
+    "nul in the reservation id": (with_reservation(id="R-\x001042"), "NUL"),
+    "nul in the booking code": (with_reservation(booking_code="HX\x007K2"), "NUL"),
+    "nul in a key": ({**EVENT, "\x00": 1}, "NUL"),
+    "a lone surrogate in the guest's name": (with_guest(first_name="Si\ud800ti"), "surrogate"),
+    "eleven digits of amount": (with_reservation(amount=12345678901), "amount"),
+    "an amount of 1e30": (with_reservation(amount=1e30), "amount"),
+    "an amount of 1e400, as a string": (with_reservation(amount="1e400"), "amount"),
+}
+
+
+@pytest.mark.parametrize(("body", "named"), MALFORMED_EVENTS.values(), ids=MALFORMED_EVENTS.keys())
+def test_a_signed_but_malformed_event_is_refused_by_name(
+    client: Client, hotel_a, secret, body: dict, named: str
+) -> None:
+    response = post(client, hotel_a, secret, body)
+    assert response.status_code == 400, response.content
+    assert named in response.json()["error"]
+    assert nothing_stored()
+
+
+def test_json_nested_two_hundred_thousand_deep_is_refused(client: Client, hotel_a, secret) -> None:
+    deep = b"[" * 200_000 + b"]" * 200_000
+    response = post(client, hotel_a, secret, raw=deep)
+    assert response.status_code == 400 and "nested" in response.json()["error"]
+    assert nothing_stored()
+
+
+def test_an_infinite_number_literal_is_refused(client: Client, hotel_a, secret) -> None:
+    raw = json.dumps(with_reservation(amount=1.5)).replace("1.5", "Infinity").encode()
+    response = post(client, hotel_a, secret, raw=raw)
+    assert response.status_code == 400, response.content
+    assert nothing_stored()
+
+
+def test_a_four_hundred_digit_timestamp_is_refused(client: Client, hotel_a, secret) -> None:
+    response = post(client, hotel_a, secret, timestamp=int("9" * 400))
+    assert response.status_code == 400 and "webhook-timestamp" in response.json()["error"]
+    assert nothing_stored()
+
+
+def test_a_webhook_id_longer_than_255_characters_is_refused_not_cut(
+    client: Client, hotel_a, secret
+) -> None:
+    shared_start = "msg_" + "x" * 251
+    assert post(client, hotel_a, secret, webhook_id=shared_start).status_code == 200
+
+    checked_in = with_reservation(status="on-stay")
+    response = post(client, hotel_a, secret, checked_in, webhook_id=shared_start + "-second")
+
+    # Cut to 255 it would have collided with the first event and been answered "duplicate".
+    assert response.status_code == 400 and "webhook-id" in response.json()["error"]
+    assert InboundEvent.objects.count() == 1
+    assert Reservation.objects.get(pms_reservation_id="R-1042").status == "pre-arrival"
+
+
+# --- an integrity error in the effects is not a duplicate ------------------------------------
+
+
+def test_a_conflict_in_the_effects_is_retried_not_answered_duplicate(
+    client: Client, hotel_a, secret, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another event inserts the same guest between our lookup and our insert (simulated here by
+    inserting it just before ours): the unique key fails inside the event's effects. That must not
+    read as "seen before": nothing is kept and the sender is asked to deliver again."""
+    from hotel.models import Guest
+    from pms import sync
+
+    real_bulk_create = Guest.objects.bulk_create
+
+    def a_concurrent_event_got_there_first(guests, *args, **kwargs):
+        for guest in guests:
+            Guest.objects.create(tenant=guest.tenant, pms_guest_id=guest.pms_guest_id)
+        return real_bulk_create(guests, *args, **kwargs)
+
+    monkeypatch.setattr(sync.Guest.objects, "bulk_create", a_concurrent_event_got_there_first)
+    first = post(client, hotel_a, secret, webhook_id="msg_raced")
+
+    assert first.status_code == 409, first.content
+    assert first.json().get("status") != "duplicate"
+    assert nothing_stored()
+
+    monkeypatch.undo()
+    again = post(client, hotel_a, secret, webhook_id="msg_raced")
+    assert again.status_code == 200 and again.json()["status"] == "applied"
+    assert Reservation.objects.filter(pms_reservation_id="R-1042").count() == 1
+
+
+# --- the same on PostgreSQL, as the web app's role -------------------------------------------
+
+
+POSTGRES_REFUSALS = {
+    **{name: {"body": body} for name, (body, _named) in MALFORMED_EVENTS.items()},
+    "nested 200,000 deep": {"raw": b"[" * 200_000 + b"]" * 200_000},
+    "a 400-digit timestamp": {"timestamp": int("9" * 400)},
+    "a 300-character webhook-id": {"webhook_id": "msg_" + "x" * 296},
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kwargs", POSTGRES_REFUSALS.values(), ids=POSTGRES_REFUSALS.keys())
+def test_malformed_events_are_refused_on_postgres_as_the_app_role(kwargs: dict) -> None:
+    from django.conf import settings
+
+    from tests.test_request_context_postgres import django_connected_as
+
+    hotel = factories.make_hotel("Hotel Alpha")
+    secret = pms_webhook.rotate_secret(
+        PMSConfiguration.objects.create(tenant=hotel.tenant, provider="demo")
+    )
+    with django_connected_as(settings.DB_APP_ROLE):
+        response = post(Client(), hotel, secret, **kwargs)
+    assert response.status_code == 400, response.content
+    assert nothing_stored()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_event_that_loses_a_race_for_a_new_guest_is_redelivered_not_lost() -> None:
+    """Another transaction inserts the same new guest while this event is being applied: our
+    insert waits for it, then hits the unique key. The answer asks for a redelivery, which then
+    finds the guest and applies the reservation."""
+    import threading
+
+    from django.conf import settings
+    from django.db import connections, transaction
+
+    from hotel.models import Guest
+    from tests.test_request_context_postgres import django_connected_as
+
+    hotel = factories.make_hotel("Hotel Alpha")
+    secret = pms_webhook.rotate_secret(
+        PMSConfiguration.objects.create(tenant=hotel.tenant, provider="demo")
+    )
+    inserted, release = threading.Event(), threading.Event()
+
+    def another_event_for_the_same_guest() -> None:
+        try:
+            with transaction.atomic():
+                Guest.objects.create(tenant=hotel.tenant, pms_guest_id="G-77", first_name="Siti")
+                inserted.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    other = threading.Thread(target=another_event_for_the_same_guest)
+    other.start()
+    assert inserted.wait(10)
+    threading.Timer(1.0, release.set).start()  # commits while our insert waits on its row
+    try:
+        with django_connected_as(settings.DB_APP_ROLE):
+            raced = post(Client(), hotel, secret, webhook_id="msg_raced")
+            assert raced.status_code == 409, raced.content
+            assert nothing_stored()
+            again = post(Client(), hotel, secret, webhook_id="msg_raced")
+    finally:
+        release.set()
+        other.join()
+    assert again.status_code == 200 and again.json()["status"] == "applied"
+    assert Guest.objects.filter(pms_guest_id="G-77").count() == 1
+    assert Reservation.objects.filter(pms_reservation_id="R-1042").count() == 1

@@ -498,3 +498,211 @@ def test_a_forwarded_stay_link_does_not_move_a_guest_who_already_has_a_chat(
     guest = Guest.objects.get(pk=hotel.guest.pk)
     assert guest.whatsapp_chat_id == "6281200000000@c.us" and guest.consent_at is None
     assert MessageLog.objects.get().reservation == hotel.reservation  # staff still see it
+
+
+# --- malformed but signed: a 4xx naming the problem, nothing stored --------------------------
+
+
+def status_event(statuses: Any, *, legacy: bool = False) -> dict:
+    return envelope(
+        "session.status",
+        {"name": "default", "status": "WORKING", "statuses": statuses},
+        legacy=legacy,
+    )
+
+
+def working_as(me: dict) -> dict:
+    event = status_event([])
+    event["me"] = me
+    return event
+
+
+def nothing_changed() -> bool:
+    config = WahaConfiguration.objects.get()
+    return nothing_stored() and config.phone_number == "" and config.status_changed_at is None
+
+
+GUEST = "6281234567890@c.us"
+MALFORMED_WAHA_EVENTS = {
+    "nul in the body": (envelope("message", message(GUEST, "Hi\x00")), "NUL"),
+    "nul in the sender": (envelope("message", message("62812\x0034567890@c.us", "Hi")), "NUL"),
+    "a lone surrogate in the body": (
+        envelope("message", message(GUEST, "Hi \ud83d")),
+        "surrogate",
+    ),
+    "nul in the session": (envelope("message", message(GUEST, "Hi"), session="def\x00ault"), "NUL"),
+    "a status timestamp of abc": (
+        status_event([{"status": "WORKING", "timestamp": "abc"}]),
+        "timestamp",
+    ),
+    "a status timestamp of 1e20": (
+        status_event([{"status": "WORKING", "timestamp": 1e20}]),
+        "timestamp",
+    ),
+    "an old server's timestamp of abc": (
+        status_event([{"status": "WORKING", "timestamp": "abc"}], legacy=True),
+        "timestamp",
+    ),
+    "an old server's statuses of [1]": (status_event([1], legacy=True), "statuses"),
+    "an old server's statuses as a string": (status_event("WORKING", legacy=True), "statuses"),
+    "me.id longer than a phone number": (working_as({"id": "6" * 40 + "@c.us"}), "me"),
+    "a push name longer than its column": (
+        working_as({"id": "6281100001111@c.us", "pushName": "x" * 101}),
+        "me",
+    ),
+    "a message id longer than its column": (
+        envelope("message", {**message(GUEST, "Hi"), "id": "x" * 256}),
+        "payload.id",
+    ),
+    "a sender longer than its column": (
+        envelope("message", message("6" * 70 + "@c.us", "Hi")),
+        "payload.from",
+    ),
+    "an envelope timestamp of 400 digits": (
+        {**envelope("message", message(GUEST, "Hi")), "timestamp": int("9" * 400)},
+        "timestamp",
+    ),
+    "nested 200,000 deep": (None, "nested"),
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "named"), MALFORMED_WAHA_EVENTS.values(), ids=MALFORMED_WAHA_EVENTS.keys()
+)
+def test_a_signed_but_malformed_event_is_refused_by_name(
+    client: Client, hotel, body: dict | None, named: str
+) -> None:
+    raw = json.dumps(body).encode() if body is not None else b"[" * 200_000 + b"]" * 200_000
+    response = post(client, raw, timestamp_ms=False if "id" not in (body or {}) else None)
+    assert response.status_code == 400, response.content
+    assert named in response.json()["error"]
+    assert nothing_changed()
+
+
+def test_a_four_hundred_digit_timestamp_header_is_refused(client: Client, hotel) -> None:
+    event = envelope("message", message(GUEST, "Hi"))
+    response = post(client, event, timestamp_ms=int("9" * 400))
+    assert response.status_code == 400 and "X-Webhook-Timestamp" in response.json()["error"]
+    assert nothing_stored()
+
+
+def test_an_envelope_id_longer_than_255_characters_is_refused_not_cut(
+    client: Client, hotel
+) -> None:
+    first = envelope("message", message(GUEST, "Hello"))
+    first["id"] = "evt_" + "x" * 251
+    assert post(client, first).status_code == 200
+
+    second = envelope("message", message(GUEST, "A different message"))
+    second["id"] = first["id"] + "-second"
+    response = post(client, second)
+
+    # Cut to 255 it would have been taken for the first event and answered "duplicate".
+    assert response.status_code == 400 and "event id" in response.json()["error"]
+    assert list(MessageLog.objects.values_list("body", flat=True)) == ["Hello"]
+
+
+def test_an_old_servers_derived_event_id_longer_than_255_is_refused(client: Client, hotel) -> None:
+    sent = outbound(hotel)
+    MessageLog.objects.filter(pk=sent.pk).update(waha_message_id="x" * 255)
+    event = envelope("message.ack", {"id": "x" * 255, "ack": 3}, legacy=True)
+    response = post(client, event, timestamp_ms=False)
+    assert response.status_code == 400 and "event id" in response.json()["error"]
+    assert not InboundEvent.objects.exists()
+
+
+# --- an integrity error in the effects is not a duplicate ------------------------------------
+
+
+def test_an_integrity_error_in_the_effects_is_not_answered_duplicate(
+    hotel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A guest message whose effects break a constraint (a genuine database refusal, here a
+    message row with an impossible status) is a failure WAHA retries, and not a redelivery: the
+    event is not kept, so the next delivery is applied."""
+    real_create = MessageLog.objects.get_or_create
+
+    def broken_effect(*args: Any, **kwargs: Any):
+        kwargs["defaults"] = {**kwargs["defaults"], "status": "impossible"}
+        return real_create(*args, **kwargs)
+
+    event = envelope("message", message(GUEST, "Is breakfast included?"))
+    monkeypatch.setattr(MessageLog.objects, "get_or_create", broken_effect)
+    failed = post(Client(raise_request_exception=False), event)
+
+    assert failed.status_code >= 500 and b"duplicate" not in failed.content
+    assert nothing_stored()
+
+    monkeypatch.undo()
+    again = post(Client(), event)
+    assert again.status_code == 200 and again.json()["status"] == "stored"
+    assert MessageLog.objects.get().body == "Is breakfast included?"
+
+
+# --- the same on PostgreSQL, as the web app's role -------------------------------------------
+
+
+@pytest.fixture
+def hotel_on_postgres() -> factories.Hotel:
+    hotel = factories.make_hotel("Hotel Alpha")
+    WahaConfiguration.objects.create(
+        tenant=hotel.tenant, session_name="default", status=SessionStatus.WORKING
+    )
+    return hotel
+
+
+POSTGRES_WAHA_REFUSALS = {
+    **MALFORMED_WAHA_EVENTS,
+    "an envelope id of 300 characters": (
+        {**envelope("message", message(GUEST, "Hi")), "id": "e" * 300},
+        "",
+    ),
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("body", "named"), POSTGRES_WAHA_REFUSALS.values(), ids=POSTGRES_WAHA_REFUSALS.keys()
+)
+def test_malformed_events_are_refused_on_postgres_as_the_app_role(
+    hotel_on_postgres, body: dict | None, named: str
+) -> None:
+    from django.conf import settings
+
+    from tests.test_request_context_postgres import django_connected_as
+
+    raw = json.dumps(body).encode() if body is not None else b"[" * 200_000 + b"]" * 200_000
+    with django_connected_as(settings.DB_APP_ROLE):
+        response = post(Client(), raw, timestamp_ms=False if "id" not in (body or {}) else None)
+    assert response.status_code == 400, response.content
+    assert named in response.json()["error"]
+    assert nothing_changed()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_integrity_error_in_the_effects_is_not_a_duplicate_on_postgres(
+    hotel_on_postgres, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.conf import settings
+
+    from tests.test_request_context_postgres import django_connected_as
+
+    real_create = MessageLog.objects.get_or_create
+
+    def broken_effect(*args: Any, **kwargs: Any):
+        kwargs["defaults"] = {**kwargs["defaults"], "status": "impossible"}
+        return real_create(*args, **kwargs)
+
+    event = envelope("message", message(GUEST, "Is breakfast included?"))
+    with django_connected_as(settings.DB_APP_ROLE):
+        monkeypatch.setattr(MessageLog.objects, "get_or_create", broken_effect)
+        failed = post(Client(raise_request_exception=False), event)
+        monkeypatch.undo()
+        again = post(Client(), event)
+
+    assert failed.status_code >= 500 and b"duplicate" not in failed.content
+    assert again.status_code == 200 and again.json()["status"] == "stored"
+    assert MessageLog.objects.get().body == "Is breakfast included?"
+    assert InboundEvent.objects.count() == 1

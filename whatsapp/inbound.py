@@ -9,15 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from dataclasses import dataclass
 from uuid import UUID
 
 import django.dispatch
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Case, IntegerField, Q, When
 from django.utils import timezone
+from pydantic import ValidationError
 
-from automation.models import EventSource, InboundEvent
+from automation.events import MAX_EVENT_ID_LENGTH, effects_of_an_event, record_once
+from automation.models import EventSource
 from hotel.models import Guest, Reservation, ReservationStatus
+from innbox import json_input
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
 from innbox.phones import e164_from_chat_id
@@ -51,65 +55,103 @@ class RetryLater(Exception):
     let WAHA deliver it again."""
 
 
-def event_id(envelope: Envelope) -> str:
+class Unacceptable(ValueError):
+    """Authentic but unusable, whatever the retry: refused with this reason, nothing stored."""
+
+
+Payload = MessagePayload | AckPayload | SessionStatusPayload
+_PAYLOADS: dict[str, type[Payload]] = {
+    "message": MessagePayload,
+    "message.ack": AckPayload,
+    "session.status": SessionStatusPayload,
+}
+
+
+@dataclass(frozen=True)
+class WahaEvent:
+    envelope: Envelope
+    payload: Payload | None  # None: an event Innbox does not act on
+    id: str
+
+
+def parse(envelope: Envelope) -> WahaEvent:
+    """The event's payload and id, checked before anything is stored: Unacceptable, naming the
+    field, for a payload that does not fit its schema or an id the store cannot keep whole."""
+    schema = _PAYLOADS.get(envelope.event)
+    try:
+        payload = schema.model_validate(envelope.payload) if schema else None
+    except ValidationError as problem:
+        raise Unacceptable(json_input.describe(problem, under="payload")) from None
+    identity = event_id(envelope, payload)
+    if len(identity) > MAX_EVENT_ID_LENGTH:
+        # Cut short it could equal another event's id and be taken for a redelivery of it.
+        raise Unacceptable(f"event id longer than {MAX_EVENT_ID_LENGTH} characters")
+    return WahaEvent(envelope=envelope, payload=payload, id=identity)
+
+
+def event_id(envelope: Envelope, payload: Payload | None) -> str:
     """The envelope id where WAHA sends one (2025+); older servers: derived from the payload."""
     if envelope.id:
         return envelope.id
-    payload = envelope.payload
-    if envelope.event == "message.ack":
-        return f"{payload.get('id')}:ack:{payload.get('ack')}"
-    if envelope.event == "session.status":
-        last = (payload.get("statuses") or [{}])[-1]
-        if not last.get("timestamp"):
+    if isinstance(payload, AckPayload):
+        return f"{payload.id}:ack:{payload.ack}"
+    if isinstance(payload, SessionStatusPayload):
+        last = payload.statuses[-1] if payload.statuses else None
+        if last is None or not last.timestamp:
             # Nothing tells two identical old-style status events apart; setting a status twice
             # is harmless, missing the second FAILED is not.
             return f"{envelope.session}:status:{uuid.uuid4().hex}"
-        return f"{envelope.session}:status:{payload.get('status')}:{last['timestamp']}"
-    return str(payload.get("id") or "")
+        return f"{envelope.session}:status:{payload.status}:{last.timestamp}"
+    if isinstance(payload, MessagePayload):
+        return payload.id
+    return str(envelope.payload.get("id") or "")
 
 
-def handle(tenant_id: UUID, envelope: Envelope, request_id: str = "") -> str:
-    """Apply one authentic event for its hotel. Returns what happened, for the response and log."""
+def handle(tenant_id: UUID, event: WahaEvent, request_id: str = "") -> str:
+    """Apply one authentic event for its hotel. Returns what happened, for the response and log.
+
+    Only the event's own row may mean "duplicate": an integrity error in its effects rolls the
+    event back with them (ConcurrentChange for a unique key another event took first)."""
+    envelope, payload = event.envelope, event.payload
     new_guest_message: MessageLog | None = None
-    try:
-        with acting_for_tenant(tenant_id):
-            InboundEvent.objects.create(
-                tenant_id=tenant_id,
-                source=EventSource.WAHA,
-                event_id=event_id(envelope)[:255],
-                event_type=envelope.event,
-                payload=envelope.model_dump(mode="json"),
-                request_id=request_id,
-                processed_at=timezone.now(),
-            )
-            tenant = Tenant.objects.get(pk=tenant_id)
-            if envelope.event == "message":
-                new_guest_message = _guest_message(tenant, envelope)
+    with acting_for_tenant(tenant_id):
+        stored = record_once(
+            tenant_id,
+            EventSource.WAHA,
+            event_id=event.id,
+            event_type=envelope.event,
+            payload=envelope.model_dump(mode="json", by_alias=True),
+            request_id=request_id,
+            processed_at=timezone.now(),
+        )
+        if not stored:
+            return "duplicate"
+        tenant = Tenant.objects.get(pk=tenant_id)
+        with effects_of_an_event():
+            if isinstance(payload, MessagePayload):
+                new_guest_message = _guest_message(tenant, envelope.session, payload)
                 outcome = "stored" if new_guest_message else "ignored"
-            elif envelope.event == "message.ack":
-                outcome = _ack(tenant, AckPayload.model_validate(envelope.payload))
-            elif envelope.event == "session.status":
-                outcome = _session_status(tenant, envelope)
+            elif isinstance(payload, AckPayload):
+                outcome = _ack(tenant, payload)
+            elif isinstance(payload, SessionStatusPayload):
+                outcome = _session_status(tenant, envelope, payload)
             else:
                 outcome = "ignored"
-    except IntegrityError:
-        return "duplicate"
     if new_guest_message is not None:
         guest_message_received.send(sender=MessageLog, message=new_guest_message, tenant=tenant)
     return outcome
 
 
-def _guest_message(tenant: Tenant, envelope: Envelope) -> MessageLog | None:
-    payload = MessagePayload.model_validate(envelope.payload)
+def _guest_message(tenant: Tenant, session: str, payload: MessagePayload) -> MessageLog | None:
     if payload.from_me or not payload.from_.endswith(("@c.us", "@lid", "@s.whatsapp.net")):
         return None  # our own echo, a group or a broadcast: not a guest talking to the hotel
-    chat_id = _phone_chat_id(envelope.session, payload.from_)
+    chat_id = _phone_chat_id(session, payload.from_)
     phone = e164_from_chat_id(chat_id) if chat_id else None
     body = payload.body or ("[media]" if payload.has_media else "")
     reservation = _reservation_by_chat_token(tenant, body)
     guest = reservation.guest if reservation else _guest_by_phone(tenant, phone)
     if reservation is not None:
-        _link_chat(reservation.guest, chat_id or payload.from_, phone, envelope.session)
+        _link_chat(reservation.guest, chat_id or payload.from_, phone, session)
     elif guest is not None:
         reservation = _reservation_by_booking_code(guest, body) or _current_reservation(guest)
     message, created = MessageLog.objects.get_or_create(
@@ -258,12 +300,11 @@ def _ack(tenant: Tenant, payload: AckPayload) -> str:
     return "unchanged"
 
 
-def _session_status(tenant: Tenant, envelope: Envelope) -> str:
-    payload = SessionStatusPayload.model_validate(envelope.payload)
+def _session_status(tenant: Tenant, envelope: Envelope, payload: SessionStatusPayload) -> str:
     config = WahaConfiguration.objects.filter(tenant=tenant, session_name=envelope.session).first()
     if config is None:
         return "ignored"
-    me = parse_me(envelope.me)
+    me = parse_me(envelope.me.model_dump(by_alias=True)) if envelope.me else None
     sessions.store_state(
         config,
         SessionState(name=envelope.session, status=payload.status, me=me),
@@ -274,11 +315,11 @@ def _session_status(tenant: Tenant, envelope: Envelope) -> str:
 
 def _observed_at(envelope: Envelope, payload: SessionStatusPayload) -> dt.datetime | None:
     """When WAHA saw the state: the newest of `statuses`, else the envelope's timestamp."""
-    stamps = [int(point["timestamp"]) for point in payload.statuses if point.get("timestamp")]
+    stamps = [point.timestamp for point in payload.statuses if point.timestamp]
     millis = max(stamps) if stamps else envelope.timestamp
     if not millis:
         return None
-    return dt.datetime.fromtimestamp(int(millis) / 1000, tz=dt.UTC)
+    return dt.datetime.fromtimestamp(millis / 1000, tz=dt.UTC)
 
 
 def mark_read(tenant: Tenant) -> int:

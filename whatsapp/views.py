@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
@@ -17,6 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from pydantic import ValidationError
 
+from automation.events import ConcurrentChange
+from innbox import json_input
 from innbox.i18n import TranslatedError
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
@@ -203,21 +204,17 @@ def waha_webhook(request: HttpRequest) -> HttpResponse:
     """Verify, parse, route by session, store once, answer. A refusal stores nothing."""
     refusal = webhooks.verify(request)
     if refusal is not None:
-        log.warning(
-            "waha_webhook_refused", reason=refusal.reason, error_category=ErrorCategory.VALIDATION
-        )
-        return JsonResponse({"error": refusal.reason}, status=refusal.status)
+        return _refuse_webhook(refusal.status, refusal.reason)
     try:
-        envelope = Envelope.model_validate(json.loads(request.body))
-    except (ValueError, ValidationError):
-        log.warning("waha_webhook_malformed", error_category=ErrorCategory.VALIDATION)
-        return JsonResponse({"error": "malformed webhook body"}, status=400)
+        envelope = Envelope.model_validate(json_input.load(request.body))
+        event = inbound.parse(envelope)
+    except (json_input.MalformedJson, inbound.Unacceptable) as problem:
+        return _refuse_webhook(400, f"malformed webhook body: {problem}")
+    except ValidationError as problem:
+        return _refuse_webhook(400, f"malformed webhook body: {json_input.describe(problem)}")
     stale = webhooks.check_envelope_time(envelope.id, envelope.timestamp)
     if stale is not None:
-        log.warning(
-            "waha_webhook_refused", reason=stale.reason, error_category=ErrorCategory.VALIDATION
-        )
-        return JsonResponse({"error": stale.reason}, status=stale.status)
+        return _refuse_webhook(stale.status, stale.reason)
     owner = sessions.session_owner(envelope.session)
     if owner is None:
         # Authentic but for no hotel of ours: answered 200 so WAHA does not retry for ever.
@@ -227,19 +224,19 @@ def waha_webhook(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"status": "ignored: unknown session"})
     try:
         outcome = inbound.handle(
-            owner.tenant_id, envelope, request_id=getattr(request, "request_id", "")
+            owner.tenant_id, event, request_id=getattr(request, "request_id", "")
         )
-    except ValidationError:
-        log.warning(
-            "waha_webhook_bad_payload",
-            webhook_event=envelope.event,
-            error_category=ErrorCategory.VALIDATION,
-        )
-        return JsonResponse({"error": f"malformed {envelope.event} payload"}, status=400)
     except inbound.RetryLater as wait:
         # Nothing stored: WAHA retries the webhook (it backs off exponentially).
         log.info("waha_webhook_retry_later", reason=str(wait), webhook_event=envelope.event)
         return JsonResponse({"error": str(wait)}, status=409)
+    except ConcurrentChange:
+        # Nothing stored: the retry applies the event on top of the other change.
+        log.info("waha_webhook_concurrent_change", webhook_event=envelope.event)
+        return JsonResponse(
+            {"error": "another event changed the same records at the same time; send again"},
+            status=409,
+        )
     log.info(
         "waha_webhook_accepted",
         webhook_event=envelope.event,
@@ -247,3 +244,8 @@ def waha_webhook(request: HttpRequest) -> HttpResponse:
         tenant_id=str(owner.tenant_id),
     )
     return JsonResponse({"status": outcome})
+
+
+def _refuse_webhook(status: int, reason: str) -> JsonResponse:
+    log.warning("waha_webhook_refused", reason=reason, error_category=ErrorCategory.VALIDATION)
+    return JsonResponse({"error": reason}, status=status)
