@@ -3,7 +3,6 @@ from django.urls import path
 from automation import views
 
 urlpatterns = [
-    path("api/webhooks/pms/<uuid:public_id>/", views.pms_webhook_view, name="pms_webhook"),
     path("api/cron/automation/", views.cron_view, name="cron_automation"),
     path("automation/", views.jobs_page, name="jobs"),
     path("automation/<uuid:public_id>/retry/", views.retry_job, name="retry_job"),

@@ -13,24 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from pydantic import ValidationError
 
-from automation import events, pms_webhook, queue, scheduler
+from automation import queue, scheduler
 from automation.models import AutomationJob, JobStatus
-from innbox import json_input
 from innbox.logs import ErrorCategory, get_logger
 from innbox.redirects import back_to
-from pms.models import PMSConfiguration
 from tenancy.access import MemberRequest, get_for_member, member_required, tenant_queryset
-from tenancy.db import acting_for_tenant
-from tenancy.models import Tenant
 
 log = get_logger(__name__)
-
-
-def _refuse(status: int, reason: str) -> JsonResponse:
-    log.warning("pms_webhook_refused", reason=reason, error_category=ErrorCategory.VALIDATION)
-    return JsonResponse({"error": reason}, status=status)
 
 
 @csrf_exempt  # authenticated by its bearer secret instead
@@ -50,44 +40,6 @@ def cron_view(request: HttpRequest) -> HttpResponse:
     queued = scheduler.tick()
     log.info("cron_tick", queued=queued)
     return JsonResponse({"status": "ok", "queued": queued})
-
-
-@csrf_exempt  # authenticated by its signature instead
-@require_POST
-def pms_webhook_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    tenant_id = pms_webhook.tenant_id_for(public_id)
-    if tenant_id is None:
-        return _refuse(404, "unknown hotel")
-    with acting_for_tenant(tenant_id):
-        tenant = Tenant.objects.get(pk=tenant_id)
-        config = PMSConfiguration.objects.filter(tenant=tenant).first()
-    refusal = pms_webhook.verify(request, pms_webhook.secret_for(config))
-    if refusal is not None:
-        return _refuse(refusal.status, refusal.reason)
-    try:
-        payload = json_input.load(request.body)
-        event = pms_webhook.PushEvent.model_validate(payload)
-    except json_input.MalformedJson as problem:
-        return _refuse(400, f"malformed event: {problem}")
-    except ValidationError as problem:
-        return _refuse(400, f"malformed event: {json_input.describe(problem)}")
-    webhook_id = request.headers["webhook-id"]
-    try:
-        counts = pms_webhook.ingest(
-            tenant, webhook_id, event, payload, getattr(request, "request_id", "")
-        )
-    except events.ConcurrentChange:
-        # Nothing was kept: the sender's retry applies the event on top of the other change.
-        return _refuse(409, "another event changed this reservation at the same time; send again")
-    if counts is None:
-        log.info("pms_webhook_duplicate", webhook_id=webhook_id)
-        return JsonResponse({"status": "duplicate"})
-    if counts.stale:
-        # Stored all the same: a redelivery of it is a duplicate, not news.
-        log.info("pms_webhook_stale", webhook_id=webhook_id)
-        return JsonResponse({"status": "ignored", "reason": "stale", **counts.__dict__})
-    log.info("pms_webhook_applied", webhook_id=webhook_id, **counts.__dict__)
-    return JsonResponse({"status": "applied", **counts.__dict__})
 
 
 STATES = [

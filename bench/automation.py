@@ -38,11 +38,12 @@ from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from automation import pms_webhook, queue  # noqa: E402
+from automation import queue  # noqa: E402
 from automation.models import AutomationJob, JobKind  # noqa: E402
 from bench.common import prepare_database  # noqa: E402
 from hotel.models import Guest, Reservation  # noqa: E402
 from messaging.defaults import seed_default_templates  # noqa: E402
+from pms import webhook as pms_webhook  # noqa: E402
 from pms.models import PMSConfiguration  # noqa: E402
 from tenancy.db import acting_for_tenant  # noqa: E402
 from tenancy.models import User  # noqa: E402

@@ -3,6 +3,7 @@ from django.urls import path
 from pms import views
 
 urlpatterns = [
+    path("api/webhooks/pms/<uuid:public_id>/", views.pms_webhook_view, name="pms_webhook"),
     path("settings/pms/", views.pms_settings, name="pms_settings"),
     path("settings/pms/test/", views.test_connection, name="pms_test"),
     path("settings/pms/webhook-secret/", views.rotate_webhook_secret, name="pms_rotate_secret"),

@@ -2,26 +2,38 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from pydantic import ValidationError
 
-from automation import pms_webhook, queue
+from automation import events, queue
 from automation.models import JobKind
+from innbox import json_input
 from innbox.integrations import IntegrationError
+from innbox.logs import ErrorCategory, get_logger
 from innbox.redirects import back_to
 from pms import services
+from pms import webhook as pms_webhook
 from pms.adapters.demo import DemoAdapter
 from pms.forms import CREDENTIAL_FIELDS, PMSForm
 from pms.models import PMSConfiguration, SyncRun, SyncStatus
+from tenancy import lookups
 from tenancy.access import MemberRequest, member_required, owner_required, tenant_queryset
+from tenancy.db import acting_for_tenant
+from tenancy.models import Tenant
 
 HISTORY_LENGTH = 10
+
+log = get_logger(__name__)
 
 
 @owner_required
@@ -148,3 +160,46 @@ def _announce(request: MemberRequest, run: SyncRun, prefix: str = "") -> None:
         )
     else:
         messages.error(request, prefix + _("Sync failed: %(error)s") % {"error": run.error})
+
+
+def _refuse(status: int, reason: str) -> JsonResponse:
+    log.warning("pms_webhook_refused", reason=reason, error_category=ErrorCategory.VALIDATION)
+    return JsonResponse({"error": reason}, status=status)
+
+
+@csrf_exempt  # authenticated by its signature instead
+@require_POST
+def pms_webhook_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    tenant_id = lookups.tenant_by_public_id(public_id)
+    if tenant_id is None:
+        return _refuse(404, "unknown hotel")
+    with acting_for_tenant(tenant_id):
+        tenant = Tenant.objects.get(pk=tenant_id)
+        config = PMSConfiguration.objects.filter(tenant=tenant).first()
+    refusal = pms_webhook.verify(request, pms_webhook.secret_for(config))
+    if refusal is not None:
+        return _refuse(refusal.status, refusal.reason)
+    try:
+        payload = json_input.load(request.body)
+        event = pms_webhook.PushEvent.model_validate(payload)
+    except json_input.MalformedJson as problem:
+        return _refuse(400, f"malformed event: {problem}")
+    except ValidationError as problem:
+        return _refuse(400, f"malformed event: {json_input.describe(problem)}")
+    webhook_id = request.headers["webhook-id"]
+    try:
+        counts = pms_webhook.ingest(
+            tenant, webhook_id, event, payload, getattr(request, "request_id", "")
+        )
+    except events.ConcurrentChange:
+        # Nothing was kept: the sender's retry applies the event on top of the other change.
+        return _refuse(409, "another event changed this reservation at the same time; send again")
+    if counts is None:
+        log.info("pms_webhook_duplicate", webhook_id=webhook_id)
+        return JsonResponse({"status": "duplicate"})
+    if counts.stale:
+        # Stored all the same: a redelivery of it is a duplicate, not news.
+        log.info("pms_webhook_stale", webhook_id=webhook_id)
+        return JsonResponse({"status": "ignored", "reason": "stale", **counts.__dict__})
+    log.info("pms_webhook_applied", webhook_id=webhook_id, **counts.__dict__)
+    return JsonResponse({"status": "applied", **counts.__dict__})

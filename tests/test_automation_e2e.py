@@ -17,10 +17,11 @@ import pytest
 import time_machine
 from django.test import Client
 
-from automation import pms_webhook, queue
+from automation import queue
 from automation.models import AutomationJob
 from messaging.defaults import seed_default_templates
 from messaging.models import MessageLog
+from pms import webhook as pms_webhook
 from pms.models import PMSConfiguration
 from tenancy.db import acting_for_tenant
 from tests import factories

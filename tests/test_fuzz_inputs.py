@@ -29,12 +29,12 @@ from django.test import Client
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from automation import pms_webhook
 from automation.models import AutomationJob, InboundEvent
 from feedback import services as feedback
 from hotel.models import Guest, Reservation, StatusTransition
 from messaging.defaults import seed_default_templates
 from messaging.models import MessageLog, Trigger
+from pms import webhook as pms_webhook
 from pms.models import PMSConfiguration
 from tests import factories
 from tests.conftest import WAHA_TEST_HMAC

@@ -18,9 +18,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from automation import pms_webhook, queue
+from automation import queue
 from hotel.models import Guest, Reservation
 from messaging.models import Direction, MessageLog
+from pms import webhook as pms_webhook
 from pms.models import PMSConfiguration, SyncRun
 from tenancy.db import acting_for_tenant
 from tests import factories

@@ -13,10 +13,10 @@ from django.conf import settings
 from django.db import connection, connections
 from django.test import Client
 
-from automation import pms_webhook
 from automation.models import AutomationJob, InboundEvent, JobKind
 from hotel.models import Guest, Reservation, StatusTransition
 from messaging.defaults import seed_default_templates
+from pms import webhook as pms_webhook
 from pms.models import PMSConfiguration
 from tenancy.db import acting_for_tenant
 from tests import factories

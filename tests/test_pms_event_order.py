@@ -10,10 +10,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from automation import pms_webhook
 from automation.models import AutomationJob, InboundEvent
 from hotel.models import Reservation, ReservationStatus, StatusTransition
 from messaging.defaults import seed_default_templates
+from pms import webhook as pms_webhook
 from pms.adapters.base import Page, PMSGuest, PMSReservation
 from pms.adapters.demo import DemoAdapter
 from pms.models import PMSConfiguration

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from automation import pms_webhook
 from automation.models import AutomationJob, InboundEvent
 from hotel.models import Reservation, StatusTransition
+from pms import webhook as pms_webhook
 from pms.models import PMSConfiguration
 from tests import factories
 

@@ -29,7 +29,7 @@ import httpx
 import psycopg
 import pytest
 
-from automation import pms_webhook
+from pms import webhook as pms_webhook
 from tests import conftest
 from tests.test_config import PRODUCTION_ENV
 from tests.test_pms_webhook import EVENT
@@ -43,7 +43,7 @@ WAHA_HMAC = "production-test-hmac-key-0123456789"
 
 SETUP_HOTEL = """
 import json
-from automation import pms_webhook
+from pms import webhook as pms_webhook
 from messaging.defaults import seed_default_templates
 from pms.models import PMSConfiguration
 from tests import factories

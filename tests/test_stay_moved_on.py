@@ -17,12 +17,13 @@ from django.apps import apps
 from django.db import connection
 from django.test import Client
 
-from automation import pms_webhook, queue, scheduler
+from automation import queue, scheduler
 from automation.models import AutomationJob, JobStatus
 from hotel.models import Guest, Reservation, StatusTransition
 from messaging import triggers
 from messaging.defaults import seed_default_templates
 from messaging.models import MessageLog
+from pms import webhook as pms_webhook
 from pms.models import PMSConfiguration
 from pms.push import PushEvent, apply_push
 from tenancy.db import acting_for_tenant

@@ -91,8 +91,8 @@ def test_quiet_hours_defer_in_the_guests_zone_before_arrival(hotel) -> None:
 
 
 def test_during_the_stay_the_hotels_quiet_hours_count(hotel) -> None:
-    from messaging import triggers
     from hotel.models import StatusTransition
+    from messaging import triggers
 
     # A guest from Berlin, in house in Jakarta: 22:00 at the hotel is 16:00 at home.
     stay = arriving(hotel, "B2", "+4915112345601", dt.date(2027, 3, 27), status="on-stay")

@@ -12,11 +12,12 @@ import pytest
 import time_machine
 from django.test import Client
 
-from automation import pms_webhook, queue, scheduler
+from automation import queue, scheduler
 from automation.models import AutomationJob, JobStatus
 from hotel.models import Reservation
 from messaging.defaults import seed_default_templates
 from messaging.models import MessageLog, MessageTemplateVariant
+from pms import webhook as pms_webhook
 from pms.adapters.qloapps import QloAppsAdapter
 from pms.models import PMSConfiguration
 from pms.push import PushEvent, apply_push

@@ -15,10 +15,11 @@ from django.db import OperationalError
 from django.test import Client
 from django.utils import timezone
 
-from automation import pms_webhook, queue
+from automation import queue
 from automation.models import AutomationJob, JobKind, JobStatus
 from messaging.defaults import seed_default_templates
 from messaging.models import MessageLog
+from pms import webhook as pms_webhook
 from pms.models import PMSConfiguration
 from tenancy.db import acting_for_tenant
 from tests import factories

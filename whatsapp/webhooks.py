@@ -11,19 +11,14 @@ import hashlib
 import hmac
 import re
 import time
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest
 
+from innbox.webhooks import Refusal
+
 # Plain digits (int() would also take "1_700_000_000_000", or 400 digits that overflow a float).
 _MILLISECONDS = re.compile(r"[0-9]{1,15}")
-
-
-@dataclass(frozen=True)
-class Refusal:
-    status: int
-    reason: str
 
 
 def verify(request: HttpRequest) -> Refusal | None:

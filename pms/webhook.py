@@ -16,31 +16,23 @@ import hmac
 import re
 import secrets
 import time
-from dataclasses import dataclass
-from uuid import UUID
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpRequest
 
 from automation.events import MAX_EVENT_ID_LENGTH, effects_of_an_event, record_once
 from automation.models import EventSource
 from innbox import crypto
+from innbox.webhooks import Refusal
 from pms.models import PMSConfiguration
 from pms.push import PushEvent, apply_push
 from pms.sync import Counts
-from tenancy.db import acting_for_tenant, enforces_rls
+from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
 # Seconds since 1970 in plain digits (int() would also take "1_700_000_000", or 400 digits).
 _SECONDS = re.compile(r"[0-9]{1,12}")
-
-
-@dataclass(frozen=True)
-class Refusal:
-    status: int
-    reason: str
 
 
 def new_secret() -> str:
@@ -64,14 +56,6 @@ def sign(secret: str, webhook_id: str, timestamp: str, body: bytes) -> str:
     key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
     content = f"{webhook_id}.{timestamp}.".encode() + body
     return "v1," + base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
-
-
-def tenant_id_for(public_id: UUID) -> UUID | None:
-    if enforces_rls():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT app_tenant_by_public_id(%s)", [public_id])
-            return cursor.fetchone()[0]
-    return Tenant.objects.filter(public_id=public_id).values_list("id", flat=True).first()
 
 
 def verify(request: HttpRequest, secret: str) -> Refusal | None:
