@@ -33,6 +33,7 @@ from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
 from whatsapp import pacing, sender
+from whatsapp.sender import SentMessage
 
 DONE = {MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ}
 # An attempt is looked up in WAHA's history only once it cannot still be on its way: WAHA's own
@@ -160,7 +161,9 @@ def _settled(tenant: Tenant, message: MessageLog, guest: Guest) -> dict[str, Any
         raise queue.Defer(started + SETTLE_AFTER, "an earlier attempt may still be on its way")
     try:
         since = _search_from(tenant, message, started)
-        found = sender.find_sent(tenant, phone, message.body, since=since)
+        found = _unclaimed_copy(
+            tenant, sender.sent_copies(tenant, phone, message.body, since=since)
+        )
     except IntegrationError as problem:
         if problem.retryable:
             raise
@@ -177,11 +180,25 @@ def _settled(tenant: Tenant, message: MessageLog, guest: Guest) -> dict[str, Any
     }
 
 
+def _unclaimed_copy(tenant: Tenant, copies: list[SentMessage]) -> SentMessage | None:
+    """The earliest copy in the chat that no logged message claims already: a retry that did go
+    out twice leaves the later copy for its own attempt."""
+    if not copies:
+        return None
+    with acting_for_tenant(tenant.id):
+        logged = set(
+            MessageLog.objects.filter(
+                tenant=tenant, waha_message_id__in=[copy.message_id for copy in copies]
+            ).values_list("waha_message_id", flat=True)
+        )
+    return next((copy for copy in copies if copy.message_id not in logged), None)
+
+
 def _search_from(tenant: Tenant, message: MessageLog, started: dt.datetime) -> dt.datetime:
     """Where this attempt's copy can start in the chat: not before the attempt, and after any
     earlier message with the same words whose WhatsApp id we never learnt (an engine that
     answered without one): that copy is in the chat, and must not pass for this one. Copies
-    with a known id are told apart by it (whatsapp.sender.find_sent)."""
+    with a known id are told apart by it (_unclaimed_copy)."""
     with acting_for_tenant(tenant.id):
         earlier_copy = (
             MessageLog.objects.filter(

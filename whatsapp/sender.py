@@ -23,7 +23,6 @@ from django.utils import timezone
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
 from innbox.phones import chat_id_for, to_e164
-from messaging.models import MessageLog
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
 from whatsapp import pacing, sessions
@@ -73,13 +72,14 @@ def send_text(
     return sent
 
 
-def find_sent(tenant: Tenant, phone: str, text: str, *, since: dt.datetime) -> SentMessage | None:
-    """The message with exactly this text that the hotel's number sent to `phone` at or after
-    `since` (whole seconds, WhatsApp's clock), if WhatsApp has it: a send that may have gone out
-    (a worker died, a call timed out) is settled here before it is tried again. Messages whose
-    ids are already logged don't count. Sandbox sends reach no one: None."""
+def sent_copies(tenant: Tenant, phone: str, text: str, *, since: dt.datetime) -> list[SentMessage]:
+    """Every message with exactly this text that the hotel's number sent to `phone` at or after
+    `since` (whole seconds, WhatsApp's clock), earliest first, as WhatsApp's chat history has them:
+    a send that may have gone out (a worker died, a call timed out) is settled with these before
+    it is tried again. Telling our own logged copies apart is the caller's (messaging.jobs): the
+    transport knows no message log. Sandbox sends reach no one: none."""
     if not settings.WAHA_BASE_URL:
-        return None
+        return []
     config = _working_session(tenant, "an earlier attempt cannot be checked yet")
     e164 = to_e164(phone, tenant.country_code)
     with sessions.client() as waha:
@@ -101,18 +101,7 @@ def find_sent(tenant: Tenant, phone: str, text: str, *, since: dt.datetime) -> S
         ),
         key=lambda item: int(item.get("timestamp") or 0),
     )
-    candidates = [str(item["id"]) for item in matching]
-    if not candidates:
-        return None
-    with acting_for_tenant(tenant.id):
-        logged = set(
-            MessageLog.objects.filter(tenant=tenant, waha_message_id__in=candidates).values_list(
-                "waha_message_id", flat=True
-            )
-        )
-    unclaimed = [message_id for message_id in candidates if message_id not in logged]
-    # The earliest: a retry that did go out twice leaves the later copy for its own attempt.
-    return SentMessage(message_id=unclaimed[0], chat_id=chat_id) if unclaimed else None
+    return [SentMessage(message_id=str(item["id"]), chat_id=chat_id) for item in matching]
 
 
 def _working_session(tenant: Tenant, consequence: str) -> WahaConfiguration:
