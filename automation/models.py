@@ -46,6 +46,7 @@ class JobKind(models.TextChoices):
     PMS_SYNC = "pms_sync", _("Sync the PMS")
     AGENT_REPLY = "agent_reply", _("Agent reply")
     FEEDBACK_FOLLOW_UP = "feedback_follow_up", _("Feedback follow-up")
+    GUEST_MESSAGE = "guest_message", _("Guest message")
 
 
 class JobStatus(models.TextChoices):

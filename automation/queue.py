@@ -101,12 +101,14 @@ def enqueue(
     run_at: dt.datetime | None = None,
     request_id: str = "",
     reservation_id: int | None = None,
+    idempotency_key: str | None = None,
 ) -> AutomationJob:
     with acting_for_tenant(tenant.id):
         job = AutomationJob.objects.create(
             tenant=tenant,
             kind=kind,
             reservation_id=reservation_id,
+            idempotency_key=idempotency_key,
             payload=payload or {},
             run_at=run_at or timezone.now(),
             request_id=request_id or structlog.contextvars.get_contextvars().get("request_id", ""),

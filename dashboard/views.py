@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from automation.models import AutomationJob
+from conversations import ingest
 from dashboard import alerts, charts, stats
 from dashboard.context_processors import dead_job_count
 from hotel.models import Guest, Reservation
@@ -20,7 +21,7 @@ from pms import services as pms_services
 from pms.models import PMSConfiguration
 from pms.views import sync_status_context
 from tenancy.access import MemberRequest, get_for_member, member_required, tenant_queryset
-from whatsapp import click_to_chat, inbound, sessions
+from whatsapp import click_to_chat, sessions
 from whatsapp.models import SessionStatus, WahaConfiguration
 
 UNREAD_SHOWN = 5
@@ -186,7 +187,7 @@ def guest_detail(request: MemberRequest, public_id: str) -> HttpResponse:
 @member_required
 @require_POST
 def mark_messages_read(request: MemberRequest) -> HttpResponse:
-    count = inbound.mark_read(request.tenant)
+    count = ingest.mark_read(request.tenant)
     messages.success(
         request,
         ngettext(

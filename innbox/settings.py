@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "pms",
     "whatsapp",
     "messaging",
+    "conversations",
     "automation",
     "agent",
     "dashboard",

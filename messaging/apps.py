@@ -9,9 +9,10 @@ class MessagingConfig(AppConfig):
         from automation import queue, scheduler
         from automation.models import JobKind
         from hotel import transitions
-        from messaging import jobs, schedule, triggers
+        from messaging import delivery, jobs, schedule, triggers
         from messaging.defaults import seed_default_templates
         from tenancy.services import register_new_hotel_setup
+        from whatsapp import inbound
 
         queue.register_handler(JobKind.SEND_MESSAGE, "messaging.jobs.run_send_message")
         queue.on_cancelled(jobs.fail_messages_of_cancelled_jobs)
@@ -19,5 +20,7 @@ class MessagingConfig(AppConfig):
         scheduler.register_periodic_task(schedule.post_stays)
         # A status transition stored by a PMS sync or push queues the messages it calls for.
         transitions.listen(triggers.jobs_for)
+        # WhatsApp's delivery acks move our messages forward (sent, delivered, read, failed).
+        inbound.on_ack(delivery.apply_ack)
         # A hotel created on the onboarding page starts with the default templates.
         register_new_hotel_setup(seed_default_templates)

@@ -70,8 +70,6 @@ def test_every_app_has_a_row_in_the_layers() -> None:
     assert [app for app in our_apps() if app not in LAYERS] == []
 
 
-@pytest.mark.parametrize("app", sorted(LAYERS))
+@pytest.mark.parametrize("app", sorted(app for app in LAYERS if (ROOT / app).is_dir()))
 def test_imports_point_down_the_layers(app: str) -> None:
-    if not (ROOT / app).is_dir():
-        pytest.skip(f"{app} does not exist yet")
     assert upward_imports(app) == []

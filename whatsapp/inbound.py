@@ -2,52 +2,63 @@
 
 Each authentic event is stored once (inbound_events, unique per tenant and event id) in the same
 transaction as its effects, so a redelivery finds the event and changes nothing.
+
+The transport knows no guests and no messages: a session change it applies itself; a guest's
+message (its sender's number resolved) and a delivery ack it hands to the handler that the app
+owning them registered (conversations: `on_guest_message`; messaging: `on_ack`), inside the same
+transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-import django.dispatch
-from django.db import transaction
-from django.db.models import Case, IntegerField, Q, When
 from django.utils import timezone
 from pydantic import ValidationError
 
 from automation.events import MAX_EVENT_ID_LENGTH, effects_of_an_event, record_once
 from automation.models import EventSource
-from hotel.models import Guest, Reservation, ReservationStatus
 from innbox import json_input
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
 from innbox.phones import e164_from_chat_id
-from messaging.models import Direction, MessageLog, MessageStatus
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
-from whatsapp import click_to_chat, sessions
+from whatsapp import sessions
 from whatsapp.models import WahaConfiguration
 from whatsapp.schemas import AckPayload, Envelope, MessagePayload, SessionStatusPayload
 from whatsapp.waha import SessionState, parse_me
 
 log = get_logger(__name__)
 
-# The hook for whoever answers guests (the AI agent, later): sent once per new guest message,
-# after it is stored and committed, with `message` (a MessageLog) and `tenant`.
-guest_message_received = django.dispatch.Signal()
 
-# Delivery states only move forward: a late "sent" never undoes "read".
-_PROGRESS = [MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ]
-_ACK_TO_STATUS = {
-    1: MessageStatus.SENT,
-    2: MessageStatus.DELIVERED,
-    3: MessageStatus.READ,
-    4: MessageStatus.READ,  # PLAYED (voice): read and more
-}
-_BOOKING_CODE_CANDIDATE = re.compile(r"\b[A-Z0-9][A-Z0-9-]{3,31}\b", re.IGNORECASE)
+@dataclass(frozen=True)
+class GuestMessage:
+    """A person wrote to the hotel's number (not the hotel itself, not a group)."""
+
+    session: str
+    message_id: str
+    chat_id: str  # "<digits>@c.us" once WhatsApp's @lid is resolved, else as WAHA sent it
+    phone: str | None  # E.164, when the chat id shows the number
+    body: str
+
+
+# One handler each, registered by the app that owns what the event means; "ignored" without.
+GuestMessageHandler = Callable[[Tenant, GuestMessage], str]
+AckHandler = Callable[[Tenant, "AckPayload"], str]
+_HANDLERS: dict[str, Callable[..., str]] = {}
+
+
+def on_guest_message(handler: GuestMessageHandler) -> None:
+    _HANDLERS["message"] = handler
+
+
+def on_ack(handler: AckHandler) -> None:
+    _HANDLERS["message.ack"] = handler
 
 
 class RetryLater(Exception):
@@ -113,7 +124,6 @@ def handle(tenant_id: UUID, event: WahaEvent, request_id: str = "") -> str:
     Only the event's own row may mean "duplicate": an integrity error in its effects rolls the
     event back with them (ConcurrentChange for a unique key another event took first)."""
     envelope, payload = event.envelope, event.payload
-    new_guest_message: MessageLog | None = None
     with acting_for_tenant(tenant_id):
         stored = record_once(
             tenant_id,
@@ -129,49 +139,30 @@ def handle(tenant_id: UUID, event: WahaEvent, request_id: str = "") -> str:
         tenant = Tenant.objects.get(pk=tenant_id)
         with effects_of_an_event():
             if isinstance(payload, MessagePayload):
-                new_guest_message = _guest_message(tenant, envelope.session, payload)
-                outcome = "stored" if new_guest_message else "ignored"
-            elif isinstance(payload, AckPayload):
-                outcome = _ack(tenant, payload)
+                outcome = _guest_message(tenant, envelope.session, payload)
+            elif isinstance(payload, AckPayload) and "message.ack" in _HANDLERS:
+                outcome = _HANDLERS["message.ack"](tenant, payload)
             elif isinstance(payload, SessionStatusPayload):
                 outcome = _session_status(tenant, envelope, payload)
             else:
                 outcome = "ignored"
-    if new_guest_message is not None:
-        guest_message_received.send(sender=MessageLog, message=new_guest_message, tenant=tenant)
     return outcome
 
 
-def _guest_message(tenant: Tenant, session: str, payload: MessagePayload) -> MessageLog | None:
+def _guest_message(tenant: Tenant, session: str, payload: MessagePayload) -> str:
     if payload.from_me or not payload.from_.endswith(("@c.us", "@lid", "@s.whatsapp.net")):
-        return None  # our own echo, a group or a broadcast: not a guest talking to the hotel
+        return "ignored"  # our own echo, a group or a broadcast: not a guest talking to the hotel
+    if "message" not in _HANDLERS:
+        return "ignored"
     chat_id = _phone_chat_id(session, payload.from_)
-    phone = e164_from_chat_id(chat_id) if chat_id else None
-    body = payload.body or ("[media]" if payload.has_media else "")
-    reservation = _reservation_by_chat_token(tenant, body)
-    guest = reservation.guest if reservation else _guest_by_phone(tenant, phone)
-    if reservation is not None:
-        _link_chat(reservation.guest, chat_id or payload.from_, phone, session)
-    elif guest is not None:
-        reservation = _reservation_by_booking_code(guest, body) or _current_reservation(guest)
-    message, created = MessageLog.objects.get_or_create(
-        tenant=tenant,
-        waha_message_id=payload.id,
-        defaults={
-            "direction": Direction.INBOUND,
-            "guest": guest,
-            "reservation": reservation,
-            "body": body,
-            "chat_id": chat_id or payload.from_,
-            "status": MessageStatus.RECEIVED,
-        },
+    incoming = GuestMessage(
+        session=session,
+        message_id=payload.id,
+        chat_id=chat_id or payload.from_,
+        phone=e164_from_chat_id(chat_id) if chat_id else None,
+        body=payload.body or ("[media]" if payload.has_media else ""),
     )
-    log.info(
-        "guest_message_received",
-        guest_matched=guest is not None,
-        reservation_id=reservation.pk if reservation else None,
-    )
-    return message if created else None
+    return _HANDLERS["message"](tenant, incoming)
 
 
 def _phone_chat_id(session: str, sender: str) -> str | None:
@@ -183,121 +174,6 @@ def _phone_chat_id(session: str, sender: str) -> str | None:
     except (IntegrationError, sessions.Sandbox) as exc:
         log.warning("lid_lookup_failed", error=str(exc), error_category=ErrorCategory.RETRYABLE)
         return None
-
-
-def _reservation_by_chat_token(tenant: Tenant, text: str) -> Reservation | None:
-    """The stay whose click-to-chat link the message came from: its token proves the link was
-    handed to this guest, as a guessable booking code cannot."""
-    tokens = click_to_chat.chat_tokens_in(text)
-    if not tokens:
-        return None
-    return (
-        Reservation.objects.filter(tenant=tenant, chat_token__in=tokens)
-        .select_related("guest")
-        .first()
-    )
-
-
-def _reservation_by_booking_code(guest: Guest, text: str) -> Reservation | None:
-    """Which of a known guest's own stays they quote; it proves nothing about who writes."""
-    candidates = {match.upper() for match in _BOOKING_CODE_CANDIDATE.findall(text or "")}
-    if not candidates:
-        return None
-    return (
-        Reservation.objects.filter(guest=guest, booking_code__in=candidates)
-        .exclude(booking_code="")
-        .order_by("-check_in")
-        .first()
-    )
-
-
-def _guest_by_phone(tenant: Tenant, phone: str | None) -> Guest | None:
-    if not phone:
-        return None
-    return Guest.objects.filter(tenant=tenant, phone_e164=phone).order_by("-updated_at").first()
-
-
-def _current_reservation(guest: Guest) -> Reservation | None:
-    """The stay a message most likely concerns: the one in house, else the next arrival."""
-    today = timezone.localdate()
-    return (
-        Reservation.objects.filter(guest=guest)
-        .filter(
-            Q(status=ReservationStatus.ON_STAY)
-            | Q(status=ReservationStatus.PRE_ARRIVAL, check_in__gte=today)
-        )
-        .order_by(
-            Case(
-                When(status=ReservationStatus.ON_STAY, then=0),
-                default=1,
-                output_field=IntegerField(),
-            ),
-            "check_in",
-        )
-        .first()
-    )
-
-
-def _link_chat(guest: Guest, chat_id: str, phone: str | None, session: str) -> None:
-    """The guest wrote first through their stay's link: their chat and their consent.
-
-    Only a guest with no chat yet, or one writing from their own number, is linked: a link can
-    be forwarded, and must not move an existing guest's chat elsewhere. The message itself still
-    reaches staff on the reservation."""
-    if guest.whatsapp_chat_id and guest.whatsapp_chat_id != chat_id and guest.phone_e164 != phone:
-        log.warning(
-            "chat_token_from_another_chat",
-            reservation_guest=guest.pk,
-            session=session,
-            error_category=ErrorCategory.VALIDATION,
-        )
-        return
-    guest.whatsapp_chat_id = chat_id
-    fields = ["whatsapp_chat_id", "updated_at"]
-    if phone and not guest.phone_e164:
-        guest.phone_e164 = phone
-        fields.append("phone_e164")
-    if guest.consent_at is None:
-        guest.consent_at = timezone.now()
-        guest.consent_source = "whatsapp_chat_token"
-        fields += ["consent_at", "consent_source"]
-    guest.save(update_fields=fields)
-
-
-def _ack(tenant: Tenant, payload: AckPayload) -> str:
-    new_status = _ACK_TO_STATUS.get(payload.ack)
-    if payload.ack == -1:
-        updated = MessageLog.objects.filter(
-            tenant=tenant, waha_message_id=payload.id, status__in=_PROGRESS[:2]
-        ).update(
-            status=MessageStatus.FAILED,
-            failure_reason="WhatsApp reported an error delivering this message",
-            updated_at=timezone.now(),
-        )
-        if (
-            not updated
-            and not MessageLog.objects.filter(tenant=tenant, waha_message_id=payload.id).exists()
-        ):
-            raise RetryLater(f"no message {payload.id} yet")
-        return "failed" if updated else "unchanged"
-    if new_status is None:
-        return "ignored"
-    earlier = _PROGRESS[: _PROGRESS.index(new_status)]
-    stamp = {
-        MessageStatus.SENT: "sent_at",
-        MessageStatus.DELIVERED: "delivered_at",
-        MessageStatus.READ: "read_at",
-    }[new_status]
-    # One conditional UPDATE: concurrent or out-of-order acks can only move a message forward.
-    updated = MessageLog.objects.filter(
-        tenant=tenant, waha_message_id=payload.id, status__in=earlier
-    ).update(status=new_status, **{stamp: timezone.now()}, updated_at=timezone.now())
-    if updated:
-        return new_status.value
-    if not MessageLog.objects.filter(tenant=tenant, waha_message_id=payload.id).exists():
-        # The ack can overtake the send's own bookkeeping: ask WAHA to deliver it again.
-        raise RetryLater(f"no message {payload.id} yet")
-    return "unchanged"
 
 
 def _session_status(tenant: Tenant, envelope: Envelope, payload: SessionStatusPayload) -> str:
@@ -320,10 +196,3 @@ def _observed_at(envelope: Envelope, payload: SessionStatusPayload) -> dt.dateti
     if not millis:
         return None
     return dt.datetime.fromtimestamp(millis / 1000, tz=dt.UTC)
-
-
-def mark_read(tenant: Tenant) -> int:
-    with transaction.atomic():
-        return MessageLog.objects.filter(
-            tenant=tenant, direction=Direction.INBOUND, staff_read_at__isnull=True
-        ).update(staff_read_at=timezone.now())

@@ -1,0 +1,159 @@
+"""Guests' messages, handed up by the WhatsApp transport (whatsapp.inbound.on_guest_message).
+
+Who wrote: a stay's click-to-chat token proves the link was handed to that guest (and links their
+chat, with consent); otherwise the sender's number finds a known guest. A booking code proves
+nothing about who writes: from a known guest it picks which of their stays they mean, from an
+unknown number it links nothing. The message is stored either way, so staff see it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+from django.db.models import Case, IntegerField, Q, When
+from django.utils import timezone
+
+from automation import queue
+from automation.models import JobKind
+from hotel.models import Guest, Reservation, ReservationStatus
+from innbox.logs import ErrorCategory, get_logger
+from messaging.models import Direction, MessageLog, MessageStatus
+from tenancy.models import Tenant
+from whatsapp import click_to_chat, inbound
+
+log = get_logger(__name__)
+_BOOKING_CODE_CANDIDATE = re.compile(r"\b[A-Z0-9][A-Z0-9-]{3,31}\b", re.IGNORECASE)
+
+
+def store_guest_message(tenant: Tenant, incoming: inbound.GuestMessage) -> str:
+    """Store a guest's message once, matched to the guest and the stay it concerns, and queue
+    the job that tells whoever answers guests (conversations.jobs), all in the webhook's
+    transaction: a crash loses neither, and nothing slow runs inside the request."""
+    message = _store(tenant, incoming)
+    if message is None:
+        return "ignored"
+    queue.enqueue(
+        tenant,
+        JobKind.GUEST_MESSAGE,
+        {"message": message.pk},
+        reservation_id=message.reservation_id,
+        idempotency_key=f"guest-message:{incoming.message_id}",
+    )
+    return "stored"
+
+
+def _store(tenant: Tenant, incoming: inbound.GuestMessage) -> MessageLog | None:
+    chat_id, phone, session = incoming.chat_id, incoming.phone, incoming.session
+    body = incoming.body
+    reservation = _reservation_by_chat_token(tenant, body)
+    guest = reservation.guest if reservation else _guest_by_phone(tenant, phone)
+    if reservation is not None:
+        _link_chat(reservation.guest, chat_id, phone, session)
+    elif guest is not None:
+        reservation = _reservation_by_booking_code(guest, body) or _current_reservation(guest)
+    message, created = MessageLog.objects.get_or_create(
+        tenant=tenant,
+        waha_message_id=incoming.message_id,
+        defaults={
+            "direction": Direction.INBOUND,
+            "guest": guest,
+            "reservation": reservation,
+            "body": body,
+            "chat_id": chat_id,
+            "status": MessageStatus.RECEIVED,
+        },
+    )
+    log.info(
+        "guest_message_received",
+        guest_matched=guest is not None,
+        reservation_id=reservation.pk if reservation else None,
+    )
+    return message if created else None
+
+
+def _reservation_by_chat_token(tenant: Tenant, text: str) -> Reservation | None:
+    """The stay whose click-to-chat link the message came from: its token proves the link was
+    handed to this guest, as a guessable booking code cannot."""
+    tokens = click_to_chat.chat_tokens_in(text)
+    if not tokens:
+        return None
+    return (
+        Reservation.objects.filter(tenant=tenant, chat_token__in=tokens)
+        .select_related("guest")
+        .first()
+    )
+
+
+def _reservation_by_booking_code(guest: Guest, text: str) -> Reservation | None:
+    """Which of a known guest's own stays they quote; it proves nothing about who writes."""
+    candidates = {match.upper() for match in _BOOKING_CODE_CANDIDATE.findall(text or "")}
+    if not candidates:
+        return None
+    return (
+        Reservation.objects.filter(guest=guest, booking_code__in=candidates)
+        .exclude(booking_code="")
+        .order_by("-check_in")
+        .first()
+    )
+
+
+def _guest_by_phone(tenant: Tenant, phone: str | None) -> Guest | None:
+    if not phone:
+        return None
+    return Guest.objects.filter(tenant=tenant, phone_e164=phone).order_by("-updated_at").first()
+
+
+def _current_reservation(guest: Guest) -> Reservation | None:
+    """The stay a message most likely concerns: the one in house, else the next arrival."""
+    today = timezone.localdate()
+    return (
+        Reservation.objects.filter(guest=guest)
+        .filter(
+            Q(status=ReservationStatus.ON_STAY)
+            | Q(status=ReservationStatus.PRE_ARRIVAL, check_in__gte=today)
+        )
+        .order_by(
+            Case(
+                When(status=ReservationStatus.ON_STAY, then=0),
+                default=1,
+                output_field=IntegerField(),
+            ),
+            "check_in",
+        )
+        .first()
+    )
+
+
+def _link_chat(guest: Guest, chat_id: str, phone: str | None, session: str) -> None:
+    """The guest wrote first through their stay's link: their chat and their consent.
+
+    Only a guest with no chat yet, or one writing from their own number, is linked: a link can
+    be forwarded, and must not move an existing guest's chat elsewhere. The message itself still
+    reaches staff on the reservation."""
+    if guest.whatsapp_chat_id and guest.whatsapp_chat_id != chat_id and guest.phone_e164 != phone:
+        log.warning(
+            "chat_token_from_another_chat",
+            reservation_guest=guest.pk,
+            session=session,
+            error_category=ErrorCategory.VALIDATION,
+        )
+        return
+    guest.whatsapp_chat_id = chat_id
+    fields = ["whatsapp_chat_id", "updated_at"]
+    if phone and not guest.phone_e164:
+        guest.phone_e164 = phone
+        fields.append("phone_e164")
+    if guest.consent_at is None:
+        guest.consent_at = timezone.now()
+        guest.consent_source = "whatsapp_chat_token"
+        fields += ["consent_at", "consent_source"]
+    guest.save(update_fields=fields)
+
+
+def mark_read(tenant: Tenant) -> int:
+    """Every guest message of the hotel read by staff (the dashboard's "mark all read")."""
+    with transaction.atomic():
+        return MessageLog.objects.filter(
+            tenant=tenant, direction=Direction.INBOUND, staff_read_at__isnull=True
+        ).update(staff_read_at=timezone.now())
