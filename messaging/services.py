@@ -114,14 +114,35 @@ def compose(
 ) -> Composed:
     """The exact text a guest would receive, for a template trigger or staff's own words."""
     guest = guest or (reservation.guest if reservation else None)
-    guest_language = guest.language if guest else ""
     if not trigger:
-        if not free_text.strip():
-            raise NothingToSend(gettext_noop("Write a message, or choose a template."))
-        language = guest_language or tenant.default_language
-        renderer.validate(free_text, trigger or "manual")
-        text = renderer.render(free_text, values_for(tenant, reservation, guest, language))
-        return Composed(text=text, language=language, template=None)
+        return _compose_own_words(tenant, reservation, guest, free_text)
+    return _compose_from_template(
+        tenant, reservation, guest, trigger, issue_feedback_link, room_numbers
+    )
+
+
+def _compose_own_words(
+    tenant: Tenant, reservation: Reservation | None, guest: Guest | None, free_text: str
+) -> Composed:
+    """Staff's own words, with the variables filled in, in the guest's language."""
+    if not free_text.strip():
+        raise NothingToSend(gettext_noop("Write a message, or choose a template."))
+    language = (guest.language if guest else "") or tenant.default_language
+    renderer.validate(free_text, "manual")
+    text = renderer.render(free_text, values_for(tenant, reservation, guest, language))
+    return Composed(text=text, language=language, template=None)
+
+
+def _compose_from_template(
+    tenant: Tenant,
+    reservation: Reservation | None,
+    guest: Guest | None,
+    trigger: str,
+    issue_feedback_link: bool,
+    room_numbers: Sequence[str],
+) -> Composed:
+    """The trigger's template in the guest's language (or the hotel's), variables filled in."""
+    guest_language = guest.language if guest else ""
     # "Off" stops a template's automatic sends; staff may still send it by hand.
     template = (
         MessageTemplate.objects.filter(tenant=tenant, trigger=trigger)
@@ -138,14 +159,7 @@ def compose(
         )
     feedback_link = ""
     if "feedbackLink" in renderer.placeholders(variant.content):
-        if not issue_feedback_link:
-            feedback_link = f"{settings.APP_URL}/feedback/…"  # a preview: no real link is made
-        elif reservation is None:
-            raise NothingToSend(
-                gettext_noop("A feedback link belongs to a stay: choose the reservation.")
-            )
-        elif FEEDBACK_LINK_ISSUER:
-            feedback_link = FEEDBACK_LINK_ISSUER[0](reservation)
+        feedback_link = _feedback_link(reservation, issue_feedback_link)
     values = values_for(
         tenant, reservation, guest, variant.language_code, feedback_link, room_numbers
     )
@@ -154,6 +168,17 @@ def compose(
         language=variant.language_code,
         template=template,
     )
+
+
+def _feedback_link(reservation: Reservation | None, issue: bool) -> str:
+    """A real link for a message that goes out; a placeholder for a preview (none is made)."""
+    if not issue:
+        return f"{settings.APP_URL}/feedback/…"
+    if reservation is None:
+        raise NothingToSend(
+            gettext_noop("A feedback link belongs to a stay: choose the reservation.")
+        )
+    return FEEDBACK_LINK_ISSUER[0](reservation) if FEEDBACK_LINK_ISSUER else ""
 
 
 def send_manual(

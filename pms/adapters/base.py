@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -59,7 +59,6 @@ class Page:
     reservations: list[PMSReservation]
     # Opaque to the sync: what the adapter needs to fetch the next page, None when done.
     next_cursor: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class PMSAdapter(ABC):
@@ -67,8 +66,6 @@ class PMSAdapter(ABC):
 
     provider: ClassVar[str]
     label: ClassVar[str]
-    # Vendors that sign their webhooks can have them verified; others are polled.
-    signs_webhooks: ClassVar[bool] = False
     # The vendor statuses this adapter knows, for the status-mapping test.
     status_examples: ClassVar[dict[str, ReservationStatus]] = {}
 
@@ -93,10 +90,6 @@ class PMSAdapter(ABC):
         """Reservations changed or staying between start and end, one page at a time."""
 
     @abstractmethod
-    def pull_guest(self, pms_guest_id: str) -> PMSGuest | None:
-        """One guest profile, or None when the PMS does not know the id."""
-
-    @abstractmethod
     def map_status(self, raw: Any) -> ReservationStatus:
         """The vendor's status (whatever shape it has) in our five words."""
 
@@ -104,7 +97,3 @@ class PMSAdapter(ABC):
         """docs/status-mapping.md writes each vendor status as text; turn it into what
         map_status takes (adapters whose status is several fields override this)."""
         return text
-
-    def verify_webhook(self, headers: dict[str, str], body: bytes) -> bool:
-        """Only for vendors that sign their webhooks (signs_webhooks)."""
-        return False

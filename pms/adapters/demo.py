@@ -232,6 +232,3 @@ class DemoAdapter(PMSAdapter):
             chunk = found[offset : offset + PAGE_SIZE]
             more = offset + PAGE_SIZE < len(found)
             yield Page(reservations=chunk, next_cursor=offset + PAGE_SIZE if more else None)
-
-    def pull_guest(self, pms_guest_id: str) -> PMSGuest | None:
-        return next((guest for guest in guests() if guest.pms_id == pms_guest_id), None)

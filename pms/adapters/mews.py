@@ -162,9 +162,6 @@ class MewsAdapter(PMSAdapter):
             if not cursor:
                 return
 
-    def pull_guest(self, pms_guest_id: str) -> PMSGuest | None:
-        return self._customers({pms_guest_id}).get(pms_guest_id)
-
     def _customers(self, ids: set[str]) -> dict[str, PMSGuest]:
         if not ids:
             return {}

@@ -134,9 +134,6 @@ class QloAppsAdapter(PMSAdapter):
                 return
             offset += PAGE_SIZE
 
-    def pull_guest(self, pms_guest_id: str) -> PMSGuest | None:
-        return self._customers({_int(pms_guest_id)}).get(_int(pms_guest_id))
-
     def _reservations(self, rows: list[dict[str, Any]]) -> list[PMSReservation]:
         orders = self._orders({_int(row.get("id_order")) for row in rows})
         currencies = self._currency_codes() if orders else {}
