@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -222,6 +222,15 @@ def _upsert_guests(tenant: Tenant, incoming: list[PMSGuest]) -> dict[str, Guest]
     return {**{str(k): v for k, v in known.items()}, **created}
 
 
+@dataclass
+class _PageChanges:
+    """What one page writes, gathered first so each kind is one bulk statement."""
+
+    to_create: list[Reservation] = field(default_factory=list)
+    to_update: list[Reservation] = field(default_factory=list)
+    transitions: list[StatusTransition] = field(default_factory=list)
+
+
 def _upsert_reservations(
     tenant: Tenant,
     incoming: list[PMSReservation],
@@ -236,7 +245,7 @@ def _upsert_reservations(
         r.pms_reservation_id: r
         for r in Reservation.objects.filter(tenant=tenant, pms_reservation_id__in=latest)
     }
-    to_create, to_update, transitions = [], [], []
+    changes = _PageChanges()
     now = timezone.now()
     for pms_id, data in latest.items():
         if data.check_out < data.check_in:
@@ -248,7 +257,7 @@ def _upsert_reservations(
         values = _stored_values(data, guests)
         reservation = known.get(pms_id)
         if reservation is None:
-            to_create.append(
+            changes.to_create.append(
                 Reservation(
                     tenant=tenant,
                     pms_reservation_id=pms_id,
@@ -258,47 +267,76 @@ def _upsert_reservations(
                 )
             )
             counts.created += 1
-            continue
-        if _older(data.changed_at, reservation.pms_changed_at):
-            counts.stale += 1
-            log.info(
-                "pms_reservation_stale",
-                pms_id=pms_id,
-                changed_at=str(data.changed_at),
-                last_applied=str(reservation.pms_changed_at),
+        else:
+            _update_known(
+                tenant, reservation, data, values, changes, counts, run=run, source=source
             )
-            continue
-        restamped = data.changed_at is not None and data.changed_at != reservation.pms_changed_at
+    _write(tenant, changes, counts, run=run, source=source)
+
+
+def _update_known(
+    tenant: Tenant,
+    reservation: Reservation,
+    data: PMSReservation,
+    values: dict[str, Any],
+    changes: _PageChanges,
+    counts: Counts,
+    *,
+    run: SyncRun | None,
+    source: str,
+) -> None:
+    """A reservation we have: stale news is ignored, the same news counted, a change applied
+    (with its status transition, if the status moved)."""
+    if _older(data.changed_at, reservation.pms_changed_at):
+        counts.stale += 1
+        log.info(
+            "pms_reservation_stale",
+            pms_id=reservation.pms_reservation_id,
+            changed_at=str(data.changed_at),
+            last_applied=str(reservation.pms_changed_at),
+        )
+        return
+    restamped = data.changed_at is not None and data.changed_at != reservation.pms_changed_at
+    if restamped:
+        reservation.pms_changed_at = data.changed_at
+    if all(getattr(reservation, name) == value for name, value in values.items()):
+        counts.unchanged += 1
         if restamped:
-            reservation.pms_changed_at = data.changed_at
-        if all(getattr(reservation, name) == value for name, value in values.items()):
-            counts.unchanged += 1
-            if restamped:
-                to_update.append(reservation)  # the same news, newer: later ones compare to it
-            continue
-        if reservation.status != values["status"]:
-            transitions.append(
-                _transition(tenant, reservation, values["status"], source=source, run=run)
-            )
-            reservation.status_changed_at = now
-            reservation.departed_at = (
-                (data.changed_at or now)
-                if values["status"] == ReservationStatus.CHECKED_OUT
-                else None
-            )
-        for name, value in values.items():
-            setattr(reservation, name, value)
-        to_update.append(reservation)
-        counts.updated += 1
-    if to_create:
-        created = Reservation.objects.bulk_create(to_create)
+            changes.to_update.append(reservation)  # the same news, newer: later ones compare to it
+        return
+    if reservation.status != values["status"]:
+        now = timezone.now()
+        changes.transitions.append(
+            _transition(tenant, reservation, values["status"], source=source, run=run)
+        )
+        reservation.status_changed_at = now
+        reservation.departed_at = (
+            (data.changed_at or now) if values["status"] == ReservationStatus.CHECKED_OUT else None
+        )
+    for name, value in values.items():
+        setattr(reservation, name, value)
+    changes.to_update.append(reservation)
+    counts.updated += 1
+
+
+def _write(
+    tenant: Tenant,
+    changes: _PageChanges,
+    counts: Counts,
+    *,
+    run: SyncRun | None,
+    source: str,
+) -> None:
+    transitions = changes.transitions
+    if changes.to_create:
+        created = Reservation.objects.bulk_create(changes.to_create)
         # A new reservation is a transition from nothing: the automations may greet it.
         transitions += [
             _transition(tenant, r, r.status, source=source, run=run, first_sighting=True)
             for r in created
         ]
-    if to_update:
-        Reservation.objects.bulk_update(to_update, UPDATED_FIELDS)
+    if changes.to_update:
+        Reservation.objects.bulk_update(changes.to_update, UPDATED_FIELDS)
     if transitions:
         StatusTransition.objects.bulk_create(transitions)
         counts.transitions += len(transitions)
