@@ -219,7 +219,7 @@ WAHA_TEST_HMAC = "test-waha-hmac-key-0123456789"
 @pytest.fixture
 def fake_waha(settings: Any) -> Iterator[Any]:
     """A running fake WAHA, with Innbox configured to use it (Core mode, fast pacing)."""
-    from whatsapp.fake_waha import FakeWaha
+    from tests.fake_waha import FakeWaha
 
     fake = FakeWaha(api_key=WAHA_TEST_KEY).start()
     settings.WAHA_BASE_URL = fake.url

@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import itertools
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
+import httpx
 from django.apps import apps
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from automation.models import AutomationJob
+from hotel.models import Guest, Reservation, ReservationStatus
+from messaging.defaults import seed_default_templates
+from messaging.models import Direction, MessageLog, MessageStatus
+from pms import webhook as pms_webhook
+from pms.models import PMSConfiguration
+from tenancy.db import acting_for_tenant
+from tests import factories
+from whatsapp import sessions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,3 +41,223 @@ def innbox_apps() -> set[str]:
         for config in apps.get_app_configs()
         if Path(config.path).resolve().parent == ROOT
     }
+
+
+QLOAPPS_FIXTURES = Path(__file__).parent / "fixtures" / "qloapps"
+_numbers = itertools.count(1000)
+
+
+@contextmanager
+def django_connected_as(role: str) -> Iterator[None]:
+    original = connection.settings_dict["USER"]
+    connection.close()
+    connection.settings_dict["USER"] = role
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            assert cursor.fetchone()[0] == role
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["USER"] = original
+
+
+EVENT = {
+    "type": "reservation.upserted",
+    "reservation": {
+        "id": "R-1042",
+        "status": "pre-arrival",
+        "check_in": "2026-12-01",
+        "check_out": "2026-12-04",
+        "booking_code": "HX7K2",
+        "room_number": "214",
+        "guest": {"id": "G-77", "first_name": "Siti", "phone": "+6281234560001", "language": "id"},
+    },
+}
+
+
+def post(
+    client: Client,
+    hotel: factories.Hotel,
+    secret: str,
+    body: Any = EVENT,
+    *,
+    webhook_id: str | None = None,
+    timestamp: int | None = None,
+    signature: str | None = None,
+    raw: bytes | None = None,
+):
+    content = raw if raw is not None else json.dumps(body).encode()
+    webhook_id = webhook_id or f"msg_{uuid.uuid4().hex}"
+    stamp = str(timestamp if timestamp is not None else int(time.time()))
+    headers = {
+        "HTTP_WEBHOOK_ID": webhook_id,
+        "HTTP_WEBHOOK_TIMESTAMP": stamp,
+        "HTTP_WEBHOOK_SIGNATURE": signature or pms_webhook.sign(secret, webhook_id, stamp, content),
+    }
+    return client.post(
+        f"/api/webhooks/pms/{hotel.tenant.public_id}/",
+        content,
+        content_type="application/json",
+        **headers,
+    )
+
+
+def session_cookie(base_url: str, user) -> list[dict]:
+    from django.conf import settings as django_settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return [
+        {
+            "name": django_settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+            "url": base_url,
+        }
+    ]
+
+
+KEY = "ZQ88PRJX5VWQHCWE4EE7SQ7HPNX00RAJ"
+
+
+def load(name: str) -> Any:
+    return json.loads((QLOAPPS_FIXTURES / name).read_text())
+
+
+class FakeQloApps:
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+        self.override: httpx.Response | None = None
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.override is not None:
+            return self.override
+        expected = "Basic " + base64.b64encode(f"{KEY}:".encode()).decode()
+        if request.headers.get("Authorization") != expected:
+            return httpx.Response(
+                401, json={"errors": [{"code": 18, "message": "Invalid authentication key format"}]}
+            )
+        resource = request.url.path.rsplit("/", 1)[-1]
+        params = dict(request.url.params)
+        if resource == "room_bookings":
+            rows = load("room_bookings.json")["bookings"]
+            offset, count = (int(part) for part in params.get("limit", "0,1000").split(","))
+            chunk = rows[offset : offset + count]
+            return httpx.Response(200, json={"bookings": chunk} if chunk else [])
+        if resource in ("orders", "customers", "languages", "currencies"):
+            return httpx.Response(200, json=load(f"{resource}.json"))
+        return httpx.Response(404)
+
+
+def hotel_now(hotel: factories.Hotel) -> dt.datetime:
+    return timezone.localtime(timezone=ZoneInfo(hotel.tenant.time_zone))
+
+
+def today(hotel: factories.Hotel) -> dt.date:
+    return hotel_now(hotel).date()
+
+
+def stay(
+    hotel: factories.Hotel,
+    *,
+    status: str = ReservationStatus.PRE_ARRIVAL,
+    room: str = "",
+    check_in: dt.date | None = None,
+    nights: int = 2,
+) -> Reservation:
+    n = next(_numbers)
+    guest = Guest.objects.create(tenant=hotel.tenant, first_name="G", last_name=str(n))
+    check_in = check_in or today(hotel)
+    return Reservation.objects.create(
+        tenant=hotel.tenant,
+        guest=guest,
+        pms_reservation_id=f"S{n}",
+        room_number=room,
+        status=status,
+        check_in=check_in,
+        check_out=check_in + dt.timedelta(days=nights),
+    )
+
+
+def message(
+    hotel: factories.Hotel,
+    status: str = MessageStatus.DELIVERED,
+    *,
+    created: dt.datetime | None = None,
+    sent: dt.datetime | None = None,
+    direction: str = Direction.OUTBOUND,
+) -> MessageLog:
+    log = MessageLog.objects.create(
+        tenant=hotel.tenant,
+        direction=direction,
+        guest=hotel.guest,
+        body="Hello",
+        status=status,
+        sent_at=sent,
+    )
+    if created is not None:  # created_at is auto_now_add: move it afterwards
+        MessageLog.objects.filter(pk=log.pk).update(created_at=created)
+    return log
+
+
+PRODUCTION_ENV = {
+    "INNBOX_ENV": "production",
+    "APP_URL": "https://inn.example.com",
+    "DATABASE_URL": "postgres://innbox_app@db.example.com:5432/innbox",
+    "SECRET_KEY": "p" * 60,
+    "CREDENTIALS_ENCRYPTION_KEYS": "ZGV2LW9ubHktaW5zZWN1cmUtY3JlZGVudGlhbC1rZXk=",
+    "CRON_SECRET": "c" * 32,
+    "WAHA_BASE_URL": "http://waha.internal:3000",
+    "WAHA_API_KEY": "waha-key",
+    "WAHA_WEBHOOK_HMAC_KEY": "h" * 32,
+    "EMAIL_HOST": "smtp.example.com",
+    "DEFAULT_FROM_EMAIL": "Innbox <inn@example.com>",
+}
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def open_as(browser, live_server, user, viewport):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    return context, page
+
+
+MIDDAY_IN_JAKARTA = dt.datetime.combine(dt.date.today(), dt.time(12), ZoneInfo("Asia/Jakarta"))
+
+
+CHECKED_IN = {**EVENT, "reservation": {**EVENT["reservation"], "status": "on-stay"}}
+
+
+def connect_whatsapp(hotel: factories.Hotel, fake: Any, settings: Any) -> None:
+    settings.WAHA_MIN_GAP_SECONDS = settings.WAHA_MAX_GAP_SECONDS = 0
+    sessions.connect(hotel.tenant)
+    deadline = time.monotonic() + 5
+    while fake.sessions["default"].status != "SCAN_QR_CODE":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    fake.pair("default")
+    sessions.refresh(hotel.tenant)
+
+
+def checked_in(hotel: factories.Hotel, fake: Any, settings: Any) -> AutomationJob:
+    """A guest checks in through a signed PMS webhook: one welcome message is queued."""
+    settings.APP_URL = "http://127.0.0.1:9"
+    with acting_for_tenant(hotel.tenant.id, role="owner"):
+        seed_default_templates(hotel.tenant)
+        secret = pms_webhook.rotate_secret(
+            PMSConfiguration.objects.create(tenant=hotel.tenant, provider="demo")
+        )
+    connect_whatsapp(hotel, fake, settings)
+    post(Client(), hotel, secret, EVENT)
+    post(Client(), hotel, secret, CHECKED_IN)
+    return AutomationJob.objects.get(kind="send_message")

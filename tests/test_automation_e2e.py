@@ -11,25 +11,19 @@ import json
 import time
 from collections.abc import Iterator
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.test import Client
 
 from automation import queue
-from automation.models import AutomationJob
 from messaging.defaults import seed_default_templates
 from messaging.models import MessageLog
 from pms import webhook as pms_webhook
 from pms.models import PMSConfiguration
 from tenancy.db import acting_for_tenant
 from tests import factories
-from tests.test_pms_webhook import EVENT, post
-from whatsapp import sessions
-
-MIDDAY_IN_JAKARTA = dt.datetime.combine(dt.date.today(), dt.time(12), ZoneInfo("Asia/Jakarta"))
-CHECKED_IN = {**EVENT, "reservation": {**EVENT["reservation"], "status": "on-stay"}}
+from tests.helpers import CHECKED_IN, EVENT, MIDDAY_IN_JAKARTA, checked_in, connect_whatsapp, post
 
 
 @pytest.fixture(autouse=True)
@@ -38,17 +32,6 @@ def midday_at_the_hotel() -> Iterator[None]:
     # tests run at noon in the hotel's and the guests' time zone, whatever the clock says.
     with time_machine.travel(MIDDAY_IN_JAKARTA, tick=True):
         yield
-
-
-def connect_whatsapp(hotel: factories.Hotel, fake: Any, settings: Any) -> None:
-    settings.WAHA_MIN_GAP_SECONDS = settings.WAHA_MAX_GAP_SECONDS = 0
-    sessions.connect(hotel.tenant)
-    deadline = time.monotonic() + 5
-    while fake.sessions["default"].status != "SCAN_QR_CODE":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    fake.pair("default")
-    sessions.refresh(hotel.tenant)
 
 
 def ack(client: Client, message_id: str, value: int, key: str) -> int:
@@ -101,20 +84,6 @@ def run_scenario(hotel: factories.Hotel, fake: Any, settings: Any) -> MessageLog
     return message
 
 
-def checked_in(hotel: factories.Hotel, fake: Any, settings: Any) -> AutomationJob:
-    """A guest checks in through a signed PMS webhook: one welcome message is queued."""
-    settings.APP_URL = "http://127.0.0.1:9"
-    with acting_for_tenant(hotel.tenant.id, role="owner"):
-        seed_default_templates(hotel.tenant)
-        secret = pms_webhook.rotate_secret(
-            PMSConfiguration.objects.create(tenant=hotel.tenant, provider="demo")
-        )
-    connect_whatsapp(hotel, fake, settings)
-    post(Client(), hotel, secret, EVENT)
-    post(Client(), hotel, secret, CHECKED_IN)
-    return AutomationJob.objects.get(kind="send_message")
-
-
 @pytest.mark.django_db
 def test_a_check_in_webhook_sends_one_welcome_that_is_then_delivered(
     hotel_a, fake_waha, settings
@@ -126,7 +95,6 @@ def test_a_check_in_webhook_sends_one_welcome_that_is_then_delivered(
 def test_waha_failing_twice_then_working_sends_on_the_third_attempt(
     hotel_a, fake_waha, settings
 ) -> None:
-    import datetime as dt
 
     import time_machine
     from django.utils import timezone
@@ -148,7 +116,7 @@ def test_waha_failing_twice_then_working_sends_on_the_third_attempt(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_end_to_end_on_postgres_as_the_app_and_worker_roles(fake_waha, settings) -> None:
-    from tests.test_request_context_postgres import django_connected_as
+    from tests.helpers import django_connected_as
 
     hotel = factories.make_hotel("Hotel Alpha")
     settings.APP_URL = "http://127.0.0.1:9"

@@ -35,7 +35,7 @@ def test_a_search_with_a_nul_character_still_answers(staff_a, url: str) -> None:
 def test_a_search_with_a_nul_character_still_answers_on_postgres(url: str) -> None:
     from django.conf import settings
 
-    from tests.test_request_context_postgres import django_connected_as
+    from tests.helpers import django_connected_as
 
     hotel = factories.make_hotel("Hotel Alpha")
     with django_connected_as(settings.DB_APP_ROLE):
@@ -191,7 +191,7 @@ def test_another_hotels_reservation_is_still_not_found(hotel_a, hotel_b, staff_a
 def test_a_nul_in_a_send_is_a_400_on_postgres_as_the_app_role(fields: dict) -> None:
     from django.conf import settings
 
-    from tests.test_request_context_postgres import django_connected_as
+    from tests.helpers import django_connected_as
 
     hotel = factories.make_hotel("Hotel Alpha")
     body = {"guest": str(hotel.guest.public_id), **fields}

@@ -20,7 +20,7 @@ from pms.models import PMSConfiguration
 from pms.services import sync_now
 from tenancy.db import acting_for_tenant
 from tests import factories
-from tests.test_browser_whatsapp import _session_cookie
+from tests.helpers import session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -96,7 +96,7 @@ def test_every_page_loads_fits_the_screen_and_shows_only_what_the_role_may_use(
     hotel, stay = demo_hotel
     width, height = SIZES[size]
     context = browser.new_context(viewport={"width": width, "height": height})
-    context.add_cookies(_session_cookie(live_server.url, getattr(hotel, role)))
+    context.add_cookies(session_cookie(live_server.url, getattr(hotel, role)))
     page = context.new_page()
     page.set_default_timeout(10_000)
     pages = EVERYONE + (OWNERS_ONLY if role == "owner" else [])

@@ -8,8 +8,7 @@ import pytest
 
 from hotel.models import ReservationStatus
 from tests import factories
-from tests.test_browser_shell import PHONE, open_as
-from tests.test_dashboard import stay, today
+from tests.helpers import PHONE, open_as, stay, today
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -15,7 +15,7 @@ from messaging.defaults import seed_default_templates
 from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus
 from tenancy.db import acting_for_tenant
 from tests import factories
-from tests.test_browser_whatsapp import _session_cookie
+from tests.helpers import session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -107,7 +107,7 @@ def test_it_walks_the_lists_and_details(live_server, page, screenshot, who, size
     reservation = furnish(hotel)
     if size == "phone":
         page.set_viewport_size({"width": 390, "height": 844})
-    page.context.add_cookies(_session_cookie(live_server.url, getattr(hotel, who)))
+    page.context.add_cookies(session_cookie(live_server.url, getattr(hotel, who)))
 
     page.goto(f"{live_server.url}/guests/")
     page.get_by_role("link", name="Charlotte van der Berg-Hoogendijk", exact=True).wait_for()
@@ -165,7 +165,7 @@ def test_it_walks_the_lists_and_details(live_server, page, screenshot, who, size
 def test_keyboard_users_keep_their_place_and_hear_the_new_count(live_server, page) -> None:
     hotel = factories.make_hotel("Hotel Nusantara")
     furnish(hotel)
-    page.context.add_cookies(_session_cookie(live_server.url, hotel.staff))
+    page.context.add_cookies(session_cookie(live_server.url, hotel.staff))
     page.goto(f"{live_server.url}/reservations/")
 
     tab = page.get_by_role("link", name="Pre-arrival 2", exact=True)
@@ -188,7 +188,7 @@ def test_a_date_filter_applies_as_soon_as_it_is_chosen(live_server, page) -> Non
     """Without eval: the Content-Security-Policy forbids it, so no hx-trigger filter may need it."""
     hotel = factories.make_hotel("Hotel Nusantara")
     furnish(hotel)
-    page.context.add_cookies(_session_cookie(live_server.url, hotel.staff))
+    page.context.add_cookies(session_cookie(live_server.url, hotel.staff))
     page.goto(f"{live_server.url}/reservations/")
     page.locator("#list-results").get_by_text("1–6 of 6 reservations").wait_for()
     later = (timezone.localdate() + dt.timedelta(days=6)).isoformat()

@@ -13,7 +13,7 @@ from pms.models import PMSConfiguration
 from pms.services import sync_now
 from tenancy.db import acting_for_tenant
 from tests import factories
-from tests.test_browser_whatsapp import _session_cookie
+from tests.helpers import session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +33,7 @@ def test_edit_preview_send_and_find_it_in_the_log(live_server, page, screenshot,
         .order_by("check_in")
         .first()
     )
-    page.context.add_cookies(_session_cookie(live_server.url, hotel.staff))
+    page.context.add_cookies(session_cookie(live_server.url, hotel.staff))
 
     page.goto(f"{live_server.url}/settings/templates/?trigger=on-stay")
     english = page.get_by_label("Text").first
@@ -78,7 +78,7 @@ def test_typing_your_own_words_sends_them_not_the_template_chosen_by_default(
     hotel = factories.make_hotel("Hotel Nusantara")
     with acting_for_tenant(hotel.tenant.id, role="owner"):
         seed_default_templates(hotel.tenant)
-    page.context.add_cookies(_session_cookie(live_server.url, hotel.staff))
+    page.context.add_cookies(session_cookie(live_server.url, hotel.staff))
     page.goto(f"{live_server.url}/reservations/{hotel.reservation.public_id}/")
 
     page.get_by_role("button", name="Send message").click()

@@ -9,12 +9,11 @@ import pytest
 from hotel.models import ReservationStatus
 from messaging.models import MessageStatus
 from tests import factories
-from tests.test_dashboard import hotel_now, message, stay, today
+from tests.helpers import PHONE, hotel_now, message, open_as, stay, today
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
 
 
 def busy_hotel() -> factories.Hotel:
@@ -33,18 +32,6 @@ def busy_hotel() -> factories.Hotel:
             message(hotel, statuses[n % 3], created=now - dt.timedelta(days=day), sent=now)
     message(hotel, MessageStatus.FAILED, created=now)
     return hotel
-
-
-def open_as(browser, live_server, user, viewport):
-    context = browser.new_context(viewport=viewport)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return context, page
 
 
 @pytest.mark.parametrize("role", ["owner", "staff"])

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests import factories
+from tests.helpers import session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,7 +17,7 @@ def test_owner_connects_whatsapp_by_qr_and_disconnects(
 ) -> None:
     settings.APP_URL = live_server.url  # WAHA's webhooks come back to this server
     hotel = factories.make_hotel("Hotel Alpha")
-    page.context.add_cookies(_session_cookie(live_server.url, hotel.owner))
+    page.context.add_cookies(session_cookie(live_server.url, hotel.owner))
 
     page.goto(f"{live_server.url}/settings/waha/")
     status = page.locator(".status-label")
@@ -48,18 +49,3 @@ def test_owner_connects_whatsapp_by_qr_and_disconnects(
     page.get_by_role("button", name="Connect WhatsApp").wait_for(state="visible")
     assert status.inner_text() == "Disconnected"
     screenshot("4-disconnected-again")
-
-
-def _session_cookie(base_url: str, user) -> list[dict]:
-    from django.conf import settings as django_settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return [
-        {
-            "name": django_settings.SESSION_COOKIE_NAME,
-            "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-            "url": base_url,
-        }
-    ]

@@ -10,22 +10,9 @@ from pathlib import Path
 import pytest
 
 from innbox import config
+from tests.helpers import PRODUCTION_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
-
-PRODUCTION_ENV = {
-    "INNBOX_ENV": "production",
-    "APP_URL": "https://inn.example.com",
-    "DATABASE_URL": "postgres://innbox_app@db.example.com:5432/innbox",
-    "SECRET_KEY": "p" * 60,
-    "CREDENTIALS_ENCRYPTION_KEYS": "ZGV2LW9ubHktaW5zZWN1cmUtY3JlZGVudGlhbC1rZXk=",
-    "CRON_SECRET": "c" * 32,
-    "WAHA_BASE_URL": "http://waha.internal:3000",
-    "WAHA_API_KEY": "waha-key",
-    "WAHA_WEBHOOK_HMAC_KEY": "h" * 32,
-    "EMAIL_HOST": "smtp.example.com",
-    "DEFAULT_FROM_EMAIL": "Innbox <inn@example.com>",
-}
 
 
 def start(env: dict[str, str], *command: str) -> subprocess.CompletedProcess[str]:

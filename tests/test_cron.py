@@ -75,7 +75,7 @@ def test_a_tick_schedules_the_due_work_of_every_hotel_once(hotel_a, hotel_b) -> 
 def test_the_web_app_role_can_tick_for_every_hotel() -> None:
     from django.conf import settings
 
-    from tests.test_request_context_postgres import django_connected_as
+    from tests.helpers import django_connected_as
 
     a, b = factories.make_hotel("Hotel Alpha"), factories.make_hotel("Hotel Bravo")
     arriving_tomorrow(a)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,65 +13,14 @@ from django.utils import timezone
 
 from automation.models import AutomationJob, JobKind, JobStatus
 from dashboard import charts
-from hotel.models import Guest, Reservation, ReservationStatus
-from messaging.models import Direction, MessageLog, MessageStatus
+from hotel.models import ReservationStatus
+from messaging.models import Direction, MessageStatus
 from pms.models import ConnectionHealth, PMSConfiguration, PMSProvider
 from tests import factories
+from tests.helpers import hotel_now, message, stay, today
 from whatsapp.models import SessionStatus, WahaConfiguration
 
 pytestmark = pytest.mark.django_db
-_numbers = itertools.count(1000)
-
-
-def hotel_now(hotel: factories.Hotel) -> dt.datetime:
-    return timezone.localtime(timezone=ZoneInfo(hotel.tenant.time_zone))
-
-
-def today(hotel: factories.Hotel) -> dt.date:
-    return hotel_now(hotel).date()
-
-
-def stay(
-    hotel: factories.Hotel,
-    *,
-    status: str = ReservationStatus.PRE_ARRIVAL,
-    room: str = "",
-    check_in: dt.date | None = None,
-    nights: int = 2,
-) -> Reservation:
-    n = next(_numbers)
-    guest = Guest.objects.create(tenant=hotel.tenant, first_name="G", last_name=str(n))
-    check_in = check_in or today(hotel)
-    return Reservation.objects.create(
-        tenant=hotel.tenant,
-        guest=guest,
-        pms_reservation_id=f"S{n}",
-        room_number=room,
-        status=status,
-        check_in=check_in,
-        check_out=check_in + dt.timedelta(days=nights),
-    )
-
-
-def message(
-    hotel: factories.Hotel,
-    status: str = MessageStatus.DELIVERED,
-    *,
-    created: dt.datetime | None = None,
-    sent: dt.datetime | None = None,
-    direction: str = Direction.OUTBOUND,
-) -> MessageLog:
-    log = MessageLog.objects.create(
-        tenant=hotel.tenant,
-        direction=direction,
-        guest=hotel.guest,
-        body="Hello",
-        status=status,
-        sent_at=sent,
-    )
-    if created is not None:  # created_at is auto_now_add: move it afterwards
-        MessageLog.objects.filter(pk=log.pk).update(created_at=created)
-    return log
 
 
 def logged_in(client: Client, user) -> Client:

@@ -18,7 +18,7 @@ from automation.models import AutomationJob, JobStatus
 from messaging.defaults import seed_default_templates
 from messaging.models import MessageLog, MessageStatus
 from tests import factories
-from tests.test_automation_e2e import checked_in, connect_whatsapp
+from tests.helpers import checked_in, connect_whatsapp
 from whatsapp.waha import WahaClient
 
 pytestmark = pytest.mark.django_db
@@ -198,7 +198,7 @@ def test_the_same_words_sent_twice_on_purpose_are_both_sent(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_lost_answer_is_settled_by_the_worker_role_on_postgres(fake_waha, settings) -> None:
-    from tests.test_request_context_postgres import django_connected_as
+    from tests.helpers import django_connected_as
 
     hotel = factories.make_hotel("Hotel Alpha")
     job = checked_in(hotel, fake_waha, settings)

@@ -66,7 +66,7 @@ def as_the_web_app(request: Callable[[], Any]) -> Any:
         return request()
     from django.conf import settings as django_settings
 
-    from tests.test_request_context_postgres import django_connected_as
+    from tests.helpers import django_connected_as
 
     with django_connected_as(django_settings.DB_APP_ROLE):
         return request()

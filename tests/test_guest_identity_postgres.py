@@ -26,7 +26,7 @@ from pms.models import PMSConfiguration, SyncRun
 from tenancy.db import acting_for_tenant
 from tests import factories
 from tests.conftest import WAHA_TEST_HMAC
-from tests.test_request_context_postgres import django_connected_as
+from tests.helpers import django_connected_as
 from whatsapp.models import SessionStatus, WahaConfiguration
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -9,7 +9,7 @@ from django.test import Client
 from automation.models import AutomationJob, JobKind
 from tenancy.db import acting_for_tenant
 from tests import factories
-from tests.test_request_context_postgres import django_connected_as
+from tests.helpers import django_connected_as
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from tests import factories
-from tests.test_request_context_postgres import django_connected_as
+from tests.helpers import django_connected_as
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

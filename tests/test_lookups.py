@@ -30,7 +30,7 @@ def as_role(role_setting: str | None) -> Iterator[None]:
         with nullcontext():
             yield
         return
-    from tests.test_request_context_postgres import django_connected_as
+    from tests.helpers import django_connected_as
 
     with django_connected_as(getattr(settings, role_setting)):
         yield

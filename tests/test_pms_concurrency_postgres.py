@@ -20,8 +20,7 @@ from pms import webhook as pms_webhook
 from pms.models import PMSConfiguration
 from tenancy.db import acting_for_tenant
 from tests import factories
-from tests.test_pms_webhook import EVENT, post
-from tests.test_request_context_postgres import django_connected_as
+from tests.helpers import EVENT, django_connected_as, post
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 SENDERS = 8

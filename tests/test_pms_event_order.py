@@ -20,8 +20,7 @@ from pms.models import PMSConfiguration
 from pms.sync import sync_reservations
 from tenancy.db import acting_for_tenant
 from tests import factories
-from tests.test_pms_webhook import EVENT, post
-from tests.test_request_context_postgres import django_connected_as
+from tests.helpers import EVENT, django_connected_as, post
 
 pytestmark = pytest.mark.django_db
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,40 +16,10 @@ from pms.adapters.qloapps import QloAppsAdapter
 from pms.models import SyncStatus
 from pms.sync import sync_reservations
 from tests import factories
+from tests.helpers import KEY, FakeQloApps, load
 
 FIXTURES = Path(__file__).parent / "fixtures" / "qloapps"
-KEY = "ZQ88PRJX5VWQHCWE4EE7SQ7HPNX00RAJ"
 START, END = dt.date(2026, 11, 1), dt.date(2027, 1, 31)
-
-
-def load(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text())
-
-
-class FakeQloApps:
-    def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
-        self.override: httpx.Response | None = None
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if self.override is not None:
-            return self.override
-        expected = "Basic " + base64.b64encode(f"{KEY}:".encode()).decode()
-        if request.headers.get("Authorization") != expected:
-            return httpx.Response(
-                401, json={"errors": [{"code": 18, "message": "Invalid authentication key format"}]}
-            )
-        resource = request.url.path.rsplit("/", 1)[-1]
-        params = dict(request.url.params)
-        if resource == "room_bookings":
-            rows = load("room_bookings.json")["bookings"]
-            offset, count = (int(part) for part in params.get("limit", "0,1000").split(","))
-            chunk = rows[offset : offset + count]
-            return httpx.Response(200, json={"bookings": chunk} if chunk else [])
-        if resource in ("orders", "customers", "languages", "currencies"):
-            return httpx.Response(200, json=load(f"{resource}.json"))
-        return httpx.Response(404)
 
 
 @pytest.fixture
@@ -241,7 +209,7 @@ def test_a_booking_without_a_customer_gets_its_own_guest(monkeypatch: pytest.Mon
                 row.pop("id_customer", None)
         return data
 
-    monkeypatch.setattr(f"{__name__}.load", without_customers)
+    monkeypatch.setattr("tests.helpers.load", without_customers)
     stays = pulled(adapter(FakeQloApps()))
     guest_ids = {stay.guest.pms_id for stay in stays.values()}
     assert guest_ids == {f"reservation-{pms_id}" for pms_id in stays}, "no shared guest '0'"

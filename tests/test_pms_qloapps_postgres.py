@@ -11,7 +11,7 @@ from automation.models import AutomationJob
 from hotel.models import Reservation
 from pms.models import PMSConfiguration
 from tests import factories, qloapps_server
-from tests.test_request_context_postgres import django_connected_as
+from tests.helpers import django_connected_as
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -15,54 +15,15 @@ from hotel.models import Reservation, StatusTransition
 from pms import webhook as pms_webhook
 from pms.models import PMSConfiguration
 from tests import factories
+from tests.helpers import EVENT, post
 
 pytestmark = pytest.mark.django_db
-
-EVENT = {
-    "type": "reservation.upserted",
-    "reservation": {
-        "id": "R-1042",
-        "status": "pre-arrival",
-        "check_in": "2026-12-01",
-        "check_out": "2026-12-04",
-        "booking_code": "HX7K2",
-        "room_number": "214",
-        "guest": {"id": "G-77", "first_name": "Siti", "phone": "+6281234560001", "language": "id"},
-    },
-}
 
 
 @pytest.fixture
 def secret(hotel_a: factories.Hotel) -> str:
     config = PMSConfiguration.objects.create(tenant=hotel_a.tenant, provider="demo")
     return pms_webhook.rotate_secret(config)
-
-
-def post(
-    client: Client,
-    hotel: factories.Hotel,
-    secret: str,
-    body: Any = EVENT,
-    *,
-    webhook_id: str | None = None,
-    timestamp: int | None = None,
-    signature: str | None = None,
-    raw: bytes | None = None,
-):
-    content = raw if raw is not None else json.dumps(body).encode()
-    webhook_id = webhook_id or f"msg_{uuid.uuid4().hex}"
-    stamp = str(timestamp if timestamp is not None else int(time.time()))
-    headers = {
-        "HTTP_WEBHOOK_ID": webhook_id,
-        "HTTP_WEBHOOK_TIMESTAMP": stamp,
-        "HTTP_WEBHOOK_SIGNATURE": signature or pms_webhook.sign(secret, webhook_id, stamp, content),
-    }
-    return client.post(
-        f"/api/webhooks/pms/{hotel.tenant.public_id}/",
-        content,
-        content_type="application/json",
-        **headers,
-    )
 
 
 def nothing_stored() -> bool:
@@ -304,7 +265,7 @@ POSTGRES_REFUSALS = {
 def test_malformed_events_are_refused_on_postgres_as_the_app_role(kwargs: dict) -> None:
     from django.conf import settings
 
-    from tests.test_request_context_postgres import django_connected_as
+    from tests.helpers import django_connected_as
 
     hotel = factories.make_hotel("Hotel Alpha")
     secret = pms_webhook.rotate_secret(
@@ -328,7 +289,7 @@ def test_an_event_that_loses_a_race_for_a_new_guest_is_redelivered_not_lost() ->
     from django.db import connections, transaction
 
     from hotel.models import Guest
-    from tests.test_request_context_postgres import django_connected_as
+    from tests.helpers import django_connected_as
 
     hotel = factories.make_hotel("Hotel Alpha")
     secret = pms_webhook.rotate_secret(

@@ -31,9 +31,8 @@ import pytest
 
 from pms import webhook as pms_webhook
 from tests import conftest
-from tests.test_config import PRODUCTION_ENV
-from tests.test_pms_webhook import EVENT
-from whatsapp.fake_waha import FakeWaha, Session
+from tests.fake_waha import FakeWaha, Session
+from tests.helpers import EVENT, PRODUCTION_ENV
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

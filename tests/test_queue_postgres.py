@@ -18,7 +18,7 @@ from pms import webhook as pms_webhook
 from pms.models import PMSConfiguration
 from tenancy.db import acting_for_tenant
 from tests import factories
-from tests.test_pms_webhook import EVENT, post
+from tests.helpers import EVENT, post
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 RAN: list[int] = []
@@ -85,7 +85,7 @@ def test_the_worker_role_schedules_every_hotels_sync() -> None:
     from django.conf import settings
 
     from automation import scheduler
-    from tests.test_request_context_postgres import django_connected_as
+    from tests.helpers import django_connected_as
 
     a, b = factories.make_hotel("Hotel Alpha"), factories.make_hotel("Hotel Bravo")
     for hotel in (a, b):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 from django.conf import settings
 from django.core import mail
@@ -15,23 +12,9 @@ from hotel.models import Guest
 from tenancy.db import acting_for_tenant
 from tenancy.models import Membership
 from tests import factories
+from tests.helpers import django_connected_as
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@contextmanager
-def django_connected_as(role: str) -> Iterator[None]:
-    original = connection.settings_dict["USER"]
-    connection.close()
-    connection.settings_dict["USER"] = role
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_user")
-            assert cursor.fetchone()[0] == role
-        yield
-    finally:
-        connection.close()
-        connection.settings_dict["USER"] = original
 
 
 @pytest.fixture

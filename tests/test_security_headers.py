@@ -13,7 +13,7 @@ from django.test import Client
 
 from feedback import services as feedback_services
 from tenancy.db import acting_for_tenant
-from tests.test_config import PRODUCTION_ENV, ROOT
+from tests.helpers import PRODUCTION_ENV, ROOT
 
 PAGES = [
     "/",

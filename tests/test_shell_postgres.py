@@ -12,8 +12,7 @@ from messaging.models import MessageStatus
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant, User
 from tests import factories
-from tests.test_dashboard import hotel_now, message
-from tests.test_request_context_postgres import django_connected_as
+from tests.helpers import django_connected_as, hotel_now, message
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

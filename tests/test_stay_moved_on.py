@@ -28,8 +28,7 @@ from pms.models import PMSConfiguration
 from pms.push import PushEvent, apply_push
 from tenancy.db import acting_for_tenant
 from tests import factories
-from tests.test_pms_webhook import post
-from tests.test_request_context_postgres import django_connected_as
+from tests.helpers import django_connected_as, post
 
 UTC = dt.UTC
 JAKARTA = ZoneInfo("Asia/Jakarta")

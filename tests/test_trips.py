@@ -24,9 +24,7 @@ from pms.push import PushEvent, apply_push
 from pms.sync import sync_reservations
 from tenancy.db import acting_for_tenant
 from tests import factories
-from tests.test_pms_qloapps import KEY, FakeQloApps, load
-from tests.test_pms_webhook import post
-from tests.test_request_context_postgres import django_connected_as
+from tests.helpers import KEY, FakeQloApps, django_connected_as, load, post
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC

@@ -10,8 +10,8 @@ import pytest
 from django.test import RequestFactory
 
 from tests.conftest import WAHA_TEST_KEY
+from tests.fake_waha import FakeWaha
 from whatsapp import webhooks
-from whatsapp.fake_waha import FakeWaha
 from whatsapp.waha import WahaClient, WahaError, message_id_from_send_response
 
 

@@ -215,7 +215,7 @@ def test_a_hidden_lid_sender_is_mapped_to_the_guests_phone(
 
 
 def fake_waha_session(name: str, status: str):
-    from whatsapp.fake_waha import Session
+    from tests.fake_waha import Session
 
     return Session(name=name, config={}, status=status)
 
@@ -673,7 +673,7 @@ def test_malformed_events_are_refused_on_postgres_as_the_app_role(
 ) -> None:
     from django.conf import settings
 
-    from tests.test_request_context_postgres import django_connected_as
+    from tests.helpers import django_connected_as
 
     raw = json.dumps(body).encode() if body is not None else b"[" * 200_000 + b"]" * 200_000
     with django_connected_as(settings.DB_APP_ROLE):
@@ -690,7 +690,7 @@ def test_an_integrity_error_in_the_effects_is_not_a_duplicate_on_postgres(
 ) -> None:
     from django.conf import settings
 
-    from tests.test_request_context_postgres import django_connected_as
+    from tests.helpers import django_connected_as
 
     real_create = MessageLog.objects.get_or_create
 

@@ -86,7 +86,7 @@ def test_a_worker_killed_while_waha_holds_its_message_completes_the_job_exactly_
     import sqlite3
     import time
 
-    from whatsapp.fake_waha import FakeWaha, Session
+    from tests.fake_waha import FakeWaha, Session
 
     fake = FakeWaha(api_key="kill-test-key").start()
     try:
@@ -190,7 +190,7 @@ def test_sigterm_stops_after_the_job_in_hand_and_hands_back_the_rest(tmp_path: P
     import sqlite3
     import time
 
-    from whatsapp.fake_waha import FakeWaha, Session
+    from tests.fake_waha import FakeWaha, Session
 
     fake = FakeWaha(api_key="term-test-key").start()
     fake.send_latency = 2.0

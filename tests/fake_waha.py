@@ -3,7 +3,7 @@ same paths, status codes and JSON shapes (../shared/docs/api-facts.md §1).
 
 Tests start it on a random port; a developer can run it by hand to click through the connect flow:
 
-    .venv/bin/python -m whatsapp.fake_waha --port 3000 --api-key dev-waha-key --hmac-key dev-hmac-key-0123
+    .venv/bin/python -m tests.fake_waha --port 3000 --api-key dev-waha-key --hmac-key dev-hmac-key-0123
     # then, in another terminal, pair the phone once the page shows the QR code:
     curl -X POST -H 'X-Api-Key: dev-waha-key' localhost:3000/_fake/sessions/default/pair \\
          -d '{"phone": "+6281100001111", "pushName": "Hotel Front Desk"}'
