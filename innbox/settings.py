@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "agent",
     "dashboard",
     "feedback",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -214,6 +215,10 @@ AUTOMATION_QUIET_HOURS_START = "21:00"
 AUTOMATION_QUIET_HOURS_END = "09:00"
 # Per-hotel token bucket for sends: a few a minute keeps a WhatsApp number safe.
 AUTOMATION_SENDS_PER_MINUTE = 6
+
+# Operations (docs/metrics.md, docs/runbook.md): /metrics is off without METRICS_TOKEN.
+METRICS_TOKEN = CONFIG.METRICS_TOKEN or ""
+WORKER_HEARTBEAT_STALE_MINUTES = CONFIG.WORKER_HEARTBEAT_STALE_MINUTES
 
 LOGGING_CONFIG = None
 configure_logging(level=CONFIG.LOG_LEVEL)
