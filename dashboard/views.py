@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from automation import triggers
+from automation import heartbeat, triggers
 from automation.models import AutomationJob
 from dashboard import alerts, charts, stats
 from hotel.models import Guest, Reservation
@@ -36,6 +36,7 @@ def home(request: MemberRequest) -> HttpResponse:
     )
     whatsapp = sessions.configuration_for(request.tenant)
     pms = pms_services.configuration_for(request.tenant)
+    worker_last_seen = heartbeat.last_seen()
     context = {
         **sync_status_context(request),
         "stats": stats.for_tenant(request),
@@ -45,6 +46,8 @@ def home(request: MemberRequest) -> HttpResponse:
                 whatsapp=whatsapp,
                 pms=pms,
                 sandbox=sessions.is_sandbox(),
+                worker_last_seen=worker_last_seen,
+                worker_running=heartbeat.is_running(worker_last_seen),
             )
         ),
         "setup": _setup_steps(whatsapp, pms),
