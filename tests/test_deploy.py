@@ -273,3 +273,10 @@ def test_the_first_start_script_creates_login_roles_the_migrations_accept(
         with psycopg.connect(server + "/postgres", autocommit=True) as admin:
             for role in roles.values():
                 admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def test_the_image_leaves_out_local_state_and_secrets() -> None:
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".venv", "var", ".git", "deploy/.env", "deploy/innbox.env"} <= ignored
+    committed_never = set((ROOT / ".gitignore").read_text().split())
+    assert {"deploy/.env", "deploy/innbox.env"} <= committed_never
