@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BIN := $(VENV)/bin
 
-.PHONY: run serve test test-sqlite test-postgres lint lock clean
+.PHONY: run serve test test-sqlite test-postgres lint lock deploy-env clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m "not postgres"
 	INNBOX_TEST_DB=postgres $(BIN)/python -m pytest -m postgres
 
-APPS := innbox tenancy hotel pms whatsapp messaging automation conversations agent dashboard feedback
+APPS := innbox tenancy hotel pms whatsapp messaging automation conversations agent dashboard feedback operations
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -51,6 +51,10 @@ lock: $(VENV)/.installed-dev
 	$(BIN)/pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml -q --python-version 3.11 -o requirements.lock --no-header --annotation-style line
 	$(BIN)/uv pip compile pyproject.toml -q --extra dev --python-version 3.11 -o requirements-dev.lock --no-header --annotation-style line
+
+# deploy/innbox.env.example, the compose env file, from .env.example (tests/test_deploy.py checks it).
+deploy-env: $(VENV)/.installed-dev
+	$(BIN)/python deploy/env_template.py
 
 clean:
 	rm -rf $(VENV) var

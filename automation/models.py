@@ -114,3 +114,22 @@ class AutomationJob(PublicIdMixin, TenantScopedModel, TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} job {self.public_id} ({self.status})"
+
+
+class WorkerHeartbeat(models.Model):
+    """worker_heartbeats: each worker process says it is alive, at most every 30 seconds.
+
+    Belongs to no hotel (tests/test_tenant_isolation.py lists it as global): the worker writes it
+    outside any tenant context and /readyz and the dashboard read it. No row seen lately means no
+    worker is running, so nothing queued will happen."""
+
+    worker = models.CharField(max_length=128, primary_key=True)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "worker_heartbeats"
+        indexes = [models.Index(fields=["-seen_at"], name="worker_heartbeats_seen_idx")]
+
+    def __str__(self) -> str:
+        return f"worker {self.worker} seen {self.seen_at:%Y-%m-%d %H:%M:%S}"

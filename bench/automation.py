@@ -48,8 +48,8 @@ from pms.models import PMSConfiguration  # noqa: E402
 from tenancy.db import acting_for_tenant  # noqa: E402
 from tenancy.models import User  # noqa: E402
 from tenancy.services import create_tenant_with_owner  # noqa: E402
-from whatsapp import sessions  # noqa: E402
 from tests.fake_waha import FakeWaha  # noqa: E402
+from whatsapp import sessions  # noqa: E402
 
 WEBHOOKS = int(os.environ.get("BENCH_WEBHOOKS", "500"))
 JOBS = int(os.environ.get("BENCH_JOBS", "200"))

@@ -9,10 +9,12 @@ until then there is nothing to show and no row is invented.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -28,6 +30,9 @@ class AlertContext:
     whatsapp: WahaConfiguration | None
     pms: PMSConfiguration | None
     sandbox: bool
+    # The latest worker heartbeat (automation.heartbeat), and whether it is recent enough.
+    worker_last_seen: dt.datetime | None
+    worker_running: bool
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,29 @@ def pms_sync(context: AlertContext) -> Alert | None:
     )
 
 
+def worker_stopped(context: AlertContext) -> Alert | None:
+    if context.worker_running:
+        return None
+    if context.worker_last_seen is None:
+        title = _("No background worker has been seen.")
+    else:
+        title = _("The background worker stopped %(when)s ago.") % {
+            "when": timesince(context.worker_last_seen)
+        }
+    return Alert(
+        key="worker",
+        title=title,
+        detail=_(
+            "Messages to guests, PMS syncs and retries wait until it runs again. "
+            "Ask whoever runs your Innbox server to start the worker."
+        ),
+        link_url=reverse("jobs"),
+        link_text=_("See waiting jobs"),
+    )
+
+
 ALERT_SOURCES: tuple[Callable[[AlertContext], Alert | None], ...] = (
+    worker_stopped,
     dead_jobs,
     whatsapp_connection,
     pms_sync,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from automation import heartbeat
 from automation.models import AutomationJob
 from conversations import ingest
 from dashboard import alerts, charts, stats
@@ -39,6 +40,7 @@ def home(request: MemberRequest) -> HttpResponse:
     )
     whatsapp = sessions.configuration_for(request.tenant)
     pms = pms_services.configuration_for(request.tenant)
+    worker_last_seen = heartbeat.last_seen()
     context = {
         **sync_status_context(request),
         "stats": stats.for_tenant(request),
@@ -48,6 +50,8 @@ def home(request: MemberRequest) -> HttpResponse:
                 whatsapp=whatsapp,
                 pms=pms,
                 sandbox=sessions.is_sandbox(),
+                worker_last_seen=worker_last_seen,
+                worker_running=heartbeat.is_running(worker_last_seen),
             )
         ),
         "setup": _setup_steps(whatsapp, pms),

@@ -161,6 +161,11 @@ class Settings(BaseModel):
     EMAIL_USE_TLS: bool = True
     DEFAULT_FROM_EMAIL: str
 
+    # Operations: /metrics answers only with this bearer token (unset: /metrics is off, a 404);
+    # /readyz and the dashboard call the worker stopped after this long without a heartbeat.
+    METRICS_TOKEN: str | None = Field(default=None, min_length=16)
+    WORKER_HEARTBEAT_STALE_MINUTES: int = Field(default=5, ge=1, le=1440)
+
     @field_validator("APP_URL", "WAHA_BASE_URL", "LLM_BASE_URL")
     @classmethod
     def _no_credentials_in_url(cls, value: AnyHttpUrl | None) -> AnyHttpUrl | None:

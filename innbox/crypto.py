@@ -36,4 +36,9 @@ def decrypt_json(token: str) -> dict[str, Any]:
 
 def rotate(token: str) -> str:
     """Re-encrypt with the first (newest) key."""
-    return _fernet().rotate(token.encode()).decode()
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except InvalidToken:
+        raise UnreadableSecret(
+            "stored secret cannot be decrypted with the configured keys"
+        ) from None

@@ -12,6 +12,8 @@ from typing import Any
 
 import structlog
 
+from innbox.metrics import count_webhook_refusals
+
 
 class ErrorCategory(StrEnum):
     """Every error log says which kind of failure it is (plan, Task 0.5)."""
@@ -48,6 +50,8 @@ def configure_logging(level: str = "INFO") -> None:
     structlog.configure(
         processors=[
             *_SHARED_PROCESSORS,
+            # Our own events only (not Django's): webhook refusals are counted from their lines.
+            count_webhook_refusals,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),

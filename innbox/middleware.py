@@ -10,6 +10,7 @@ from collections.abc import Callable
 import structlog
 from django.http import HttpRequest, HttpResponse
 
+from innbox import metrics
 from innbox.logs import get_logger
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -40,11 +41,13 @@ class RequestIdMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
+        duration = time.perf_counter() - started
         log.info(
             "request_finished",
             method=request.method,
             path=request.path,
             status=response.status_code,
-            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            duration_ms=round(duration * 1000, 1),
         )
+        metrics.observe_request(request, response, duration)
         return response

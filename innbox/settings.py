@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "agent",
     "dashboard",
     "feedback",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -146,7 +147,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if CONFIG.is_produ
 # talks to the process directly) and browsers remember to use https (HSTS, also for subdomains of
 # Innbox's own host name; "preload" only allows a submission to the browsers' list).
 SECURE_SSL_REDIRECT = CONFIG.is_production and CONFIG.SECURE_SSL_REDIRECT
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The orchestrator's probes and Prometheus talk to the process directly, over plain http inside
+# the deployment's network (/metrics is guarded by its bearer token).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = CONFIG.HSTS_SECONDS if CONFIG.is_production else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -254,6 +257,10 @@ AUTOMATION_QUIET_HOURS_START = "21:00"
 AUTOMATION_QUIET_HOURS_END = "09:00"
 # Per-hotel token bucket for sends: a few a minute keeps a WhatsApp number safe.
 AUTOMATION_SENDS_PER_MINUTE = 6
+
+# Operations (docs/metrics.md, docs/runbook.md): /metrics is off without METRICS_TOKEN.
+METRICS_TOKEN = CONFIG.METRICS_TOKEN or ""
+WORKER_HEARTBEAT_STALE_MINUTES = CONFIG.WORKER_HEARTBEAT_STALE_MINUTES
 
 LOGGING_CONFIG = None
 configure_logging(level=CONFIG.LOG_LEVEL)

@@ -4,6 +4,7 @@ from innbox import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("", include("operations.urls")),
     path("", include("tenancy.urls")),
     path("", include("whatsapp.urls")),
     path("", include("messaging.urls")),

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests import factories
+from tests import conftest, factories
+from tests.fake_waha import FakeWaha
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 USING_POSTGRES = os.environ.get("INNBOX_TEST_DB") == "postgres"
@@ -219,7 +221,6 @@ WAHA_TEST_HMAC = "test-waha-hmac-key-0123456789"
 @pytest.fixture
 def fake_waha(settings: Any) -> Iterator[Any]:
     """A running fake WAHA, with Innbox configured to use it (Core mode, fast pacing)."""
-    from tests.fake_waha import FakeWaha
 
     fake = FakeWaha(api_key=WAHA_TEST_KEY).start()
     settings.WAHA_BASE_URL = fake.url
@@ -262,3 +263,35 @@ def django_db_modify_db_settings(
     if database["ENGINE"] == "django.db.backends.sqlite3":
         test_file = tmp_path_factory.mktemp("database") / "innbox-test.sqlite3"
         database.setdefault("TEST", {})["NAME"] = str(test_file)
+
+
+@pytest.fixture
+def database() -> Iterator[dict[str, str]]:
+    """A new database and its three URLs: owner (migrations), app role, worker role."""
+    server = conftest.test_database_url().rsplit("/", 1)[0]
+    name = f"innbox_production_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server + "/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    host = server.split("@", 1)[1]
+    try:
+        yield {
+            "MIGRATE_DATABASE_URL": f"{server}/{name}",
+            "DATABASE_URL": f"postgres://innbox_app@{host}/{name}",
+            "WORKER_DATABASE_URL": f"postgres://innbox_worker@{host}/{name}",
+        }
+    finally:
+        with psycopg.connect(server + "/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def fresh_database() -> Iterator[str]:
+    server = conftest.test_database_url().rsplit("/", 1)[0]
+    name = f"innbox_restore_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server + "/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with psycopg.connect(server + "/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

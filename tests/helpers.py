@@ -6,9 +6,12 @@ import base64
 import datetime as dt
 import itertools
 import json
+import signal
+import socket
+import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,11 +19,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from django.apps import apps
+from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from automation.models import AutomationJob
+from automation.models import AutomationJob, WorkerHeartbeat
 from hotel.models import Guest, Reservation, ReservationStatus
 from messaging.defaults import seed_default_templates
 from messaging.models import Direction, MessageLog, MessageStatus
@@ -104,7 +108,6 @@ def post(
 
 
 def session_cookie(base_url: str, user) -> list[dict]:
-    from django.conf import settings as django_settings
     from django.test import Client
 
     client = Client()
@@ -261,3 +264,72 @@ def checked_in(hotel: factories.Hotel, fake: Any, settings: Any) -> AutomationJo
     post(Client(), hotel, secret, EVENT)
     post(Client(), hotel, secret, CHECKED_IN)
     return AutomationJob.objects.get(kind="send_message")
+
+
+def worker_seen(at: dt.datetime | None = None) -> None:
+    at = at or timezone.now()
+    WorkerHeartbeat.objects.update_or_create(
+        worker="test-host:1:1", defaults={"started_at": at, "seen_at": at}
+    )
+
+
+TOKEN = "metrics-test-token-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(condition: Callable[[], Any], what: str, timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Processes:
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env, self.logs, self.running = env, logs, {}
+
+    def run(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            args,
+            cwd=ROOT,
+            env={**self.env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+
+    def start(self, name: str, *args: str) -> subprocess.Popen[str]:
+        log = (self.logs / f"{name}.log").open("w")
+        process = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, text=True
+        )
+        self.running[name] = process
+        return process
+
+    def log(self, name: str) -> str:
+        return (self.logs / f"{name}.log").read_text()
+
+    def stop_all(self) -> None:
+        for process in self.running.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.running.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def as_role(url: str, role: str) -> str:
+    """The same database, logged in as `role` (the test server trusts local logins)."""
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{role}@{rest.split('@', 1)[1]}"

@@ -17,7 +17,7 @@ from hotel.models import ReservationStatus
 from messaging.models import Direction, MessageStatus
 from pms.models import ConnectionHealth, PMSConfiguration, PMSProvider
 from tests import factories
-from tests.helpers import hotel_now, message, stay, today
+from tests.helpers import hotel_now, message, stay, today, worker_seen
 from whatsapp.models import SessionStatus, WahaConfiguration
 
 pytestmark = pytest.mark.django_db
@@ -217,8 +217,36 @@ def test_it_alerts_when_the_pms_sync_is_failing(client: Client, hotel_a: factori
     assert 'href="/settings/pms/">Open PMS settings</a>' in page
 
 
+def test_it_warns_when_no_worker_has_been_seen(client: Client, hotel_a: factories.Hotel) -> None:
+    page = logged_in(client, hotel_a.owner).get("/").content.decode()
+    assert 'data-alert="worker"' in page
+    assert "No background worker has been seen." in page
+    assert 'href="/automation/">See waiting jobs</a>' in page
+
+
+def test_it_warns_when_the_worker_stopped(
+    client: Client, hotel_a: factories.Hotel, settings
+) -> None:
+    worker_seen(timezone.now() - dt.timedelta(minutes=settings.WORKER_HEARTBEAT_STALE_MINUTES + 15))
+    page = logged_in(client, hotel_a.owner).get("/").content.decode()
+    assert "The background worker stopped 20\xa0minutes ago." in page
+
+    worker_seen()
+    page = logged_in(client, hotel_a.owner).get("/").content.decode()
+    assert 'data-alert="worker"' not in page
+
+
+def test_the_worker_warning_speaks_indonesian(client: Client, hotel_a: factories.Hotel) -> None:
+    hotel_a.owner.ui_language = "id"
+    hotel_a.owner.save(update_fields=["ui_language"])
+    page = logged_in(client, hotel_a.owner).get("/").content.decode()
+    assert "Belum ada worker latar belakang yang terlihat berjalan." in page
+    assert "Lihat tugas yang menunggu" in page
+
+
 def test_a_healthy_hotel_has_no_alerts(client: Client, hotel_a: factories.Hotel, settings) -> None:
     settings.WAHA_BASE_URL = "http://127.0.0.1:9"
+    worker_seen()
     WahaConfiguration.objects.create(
         tenant=hotel_a.tenant, session_name="default", status=SessionStatus.WORKING
     )
@@ -284,13 +312,14 @@ def test_it_costs_the_same_queries_for_2_or_50_rows(
     many = queries_for_dashboard(logged_in(client, hotel_b.owner))
 
     assert few == many
-    assert many <= 25
+    assert many <= 26  # 26th: the latest worker heartbeat (the "no worker" alert)
 
 
 def test_it_hides_other_tenants_records(
     client: Client, hotel_a: factories.Hotel, hotel_b: factories.Hotel
 ) -> None:
     fill(hotel_b, 5)
+    worker_seen()
     response = logged_in(client, hotel_a.owner).get("/")
 
     stats = response.context["stats"]

@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "feedback": 7,
     "compliance": 7,
     "dashboard": 8,
+    "operations": 8,
 }
 # The composition root names every app (architecture.md, "project" row).
 COMPOSITION_ROOT = {Path("innbox/settings.py"), Path("innbox/urls.py")}

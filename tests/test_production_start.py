@@ -15,12 +15,9 @@ import json
 import os
 import re
 import signal
-import socket
-import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,9 +27,8 @@ import psycopg
 import pytest
 
 from pms import webhook as pms_webhook
-from tests import conftest
 from tests.fake_waha import FakeWaha, Session
-from tests.helpers import EVENT, PRODUCTION_ENV
+from tests.helpers import EVENT, PRODUCTION_ENV, Processes, free_port, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -67,78 +63,6 @@ def zone_where_it_is(hour: int) -> str:
     if offset > 14:
         offset -= 24
     return "Etc/GMT" + ("" if offset == 0 else f"{-offset:+d}")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(condition: Callable[[], Any], what: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def database() -> Iterator[dict[str, str]]:
-    """A new database and its three URLs: owner (migrations), app role, worker role."""
-    server = conftest.test_database_url().rsplit("/", 1)[0]
-    name = f"innbox_production_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server + "/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    host = server.split("@", 1)[1]
-    try:
-        yield {
-            "MIGRATE_DATABASE_URL": f"{server}/{name}",
-            "DATABASE_URL": f"postgres://innbox_app@{host}/{name}",
-            "WORKER_DATABASE_URL": f"postgres://innbox_worker@{host}/{name}",
-        }
-    finally:
-        with psycopg.connect(server + "/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-class Processes:
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
-        self.env, self.logs, self.running = env, logs, {}
-
-    def run(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            args,
-            cwd=ROOT,
-            env={**self.env, **extra},
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-
-    def start(self, name: str, *args: str) -> subprocess.Popen[str]:
-        log = (self.logs / f"{name}.log").open("w")
-        process = subprocess.Popen(
-            args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, text=True
-        )
-        self.running[name] = process
-        return process
-
-    def log(self, name: str) -> str:
-        return (self.logs / f"{name}.log").read_text()
-
-    def stop_all(self) -> None:
-        for process in self.running.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.running.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 def sign_and_post(http: httpx.Client, hotel: str, secret: str, event: dict) -> httpx.Response:

@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
-from automation.models import AutomationJob, InboundEvent, JobKind
+from automation.models import AutomationJob, InboundEvent, JobKind, WorkerHeartbeat
 from hotel.models import Guest, Reservation
 from messaging.models import MessageTemplate, MessageTemplateVariant
 from pms.models import PMSConfiguration
@@ -22,7 +22,7 @@ from tests.helpers import innbox_apps
 
 INNBOX_APPS = innbox_apps()
 # Rows that belong to no hotel. A new model is tenant-scoped unless it is added here on purpose.
-GLOBAL_MODELS = {User}
+GLOBAL_MODELS = {User, WorkerHeartbeat}
 
 
 def request_for(user: User, membership: Membership | None) -> object:

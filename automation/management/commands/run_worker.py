@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
 from automation import queue, scheduler
+from automation.heartbeat import Heartbeat
 from innbox.logs import ErrorCategory, get_logger
 
 log = get_logger(__name__)
@@ -56,6 +57,14 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         log.info("worker_started", worker=queue.worker_id())
+        heartbeat = Heartbeat(queue.worker_id())
+
+        def stop_requested() -> bool:
+            # Asked before each job of a claim: the worker also says it is alive there, so a
+            # long claim (ten paced sends) does not look like a stopped worker.
+            heartbeat.beat()
+            return stopping
+
         next_tick = 0.0
         while not stopping:
             # As Django does around each request: a connection the database dropped, or one
@@ -64,10 +73,11 @@ class Command(BaseCommand):
             if not connection.in_atomic_block:
                 close_old_connections()
             try:
+                heartbeat.beat()
                 if time.monotonic() >= next_tick:
                     scheduler.tick()
                     next_tick = time.monotonic() + settings.AUTOMATION_SCHEDULER_SECONDS
-                ran = queue.run_once(should_stop=lambda: stopping)
+                ran = queue.run_once(should_stop=stop_requested)
             except Exception:
                 # The database restarting, a network blip: the next round tries again.
                 log.exception("worker_round_failed", error_category=ErrorCategory.RETRYABLE)

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("automation", "0006_claim_on_the_workers_clock"),
+        ("automation", "0007_worker_heartbeats"),
         ("hotel", "0014_actual_departure_and_pms_change_time"),
         ("tenancy", "0005_room_count_and_ui_language"),
     ]
