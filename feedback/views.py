@@ -22,6 +22,7 @@ class FeedbackText(TypedDict):
     thanks: str
     closed: str
     expired: str
+    comments_refused: str
     stars: list[str]
 
 
@@ -36,6 +37,8 @@ TEXT: dict[str, FeedbackText] = {
         "thanks": "Thank you! You can change your answer until tomorrow.",
         "closed": "Thank you, your feedback is saved.",
         "expired": "This feedback link has expired.",
+        "comments_refused": "Please shorten your comment (4,000 characters at most) or remove "
+        "unusual characters, then send it again.",
         "stars": ["Poor", "Fair", "Good", "Very good", "Excellent"],
     },
     "id": {
@@ -47,6 +50,8 @@ TEXT: dict[str, FeedbackText] = {
         "thanks": "Terima kasih! Anda dapat mengubah jawaban hingga besok.",
         "closed": "Terima kasih, masukan Anda sudah tersimpan.",
         "expired": "Tautan masukan ini sudah tidak berlaku.",
+        "comments_refused": "Mohon persingkat komentar Anda (paling banyak 4.000 karakter) atau "
+        "hapus karakter yang tidak biasa, lalu kirim lagi.",
         "stars": ["Buruk", "Cukup", "Baik", "Sangat baik", "Luar biasa"],
     },
 }
@@ -73,10 +78,13 @@ def feedback_form(request: HttpRequest, token: str) -> HttpResponse:
         initial={"rating": reservation.feedback_rating, "comments": reservation.feedback_comments},
     )
     saved = False
-    if request.method == "POST" and state.open and form.is_valid():
-        services.submit(reservation, form.cleaned_data["rating"], form.cleaned_data["comments"])
-        saved = True
     status = 200 if state.open or request.method == "GET" else 410
+    if request.method == "POST" and state.open:
+        if form.is_valid():
+            services.submit(reservation, form.cleaned_data["rating"], form.cleaned_data["comments"])
+            saved = True
+        else:
+            status = 400  # nothing saved; the form says what to change
     return render(
         request,
         "feedback/form.html",

@@ -104,9 +104,21 @@ def test_a_wrong_or_other_token_is_refused(departed: Reservation, hotel_b) -> No
 def test_a_bad_rating_is_explained_and_saves_nothing(departed: Reservation) -> None:
     link = send_post_stay(departed)
     response = Client().post(link, {"rating": "9"})
-    assert response.status_code == 200 and "field-error" in response.content.decode()
+    assert response.status_code == 400 and "field-error" in response.content.decode()
     departed.refresh_from_db()
     assert departed.feedback_status == "pending"
+
+
+@pytest.mark.parametrize("comments", ["Kamar\x00bersih", "x" * 4001], ids=["nul", "too-long"])
+def test_a_comment_that_cannot_be_kept_is_explained_in_the_guests_language(
+    departed: Reservation, comments: str
+) -> None:
+    link = send_post_stay(departed)
+    response = Client().post(link, {"rating": "4", "comments": comments})
+    assert response.status_code == 400
+    assert "Mohon persingkat komentar Anda" in response.content.decode()
+    departed.refresh_from_db()
+    assert (departed.feedback_status, departed.feedback_rating) == ("pending", None)
 
 
 def test_staff_see_the_answers_and_the_average(departed: Reservation, hotel_a) -> None:
