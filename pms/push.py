@@ -17,12 +17,9 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from hotel.models import ReservationStatus
 from pms.adapters.base import Page, PMSGuest, PMSReservation
-from pms.sync import CENT, Counts, apply_page
+from pms.sync import AMOUNT_LIMIT, CENT, Counts, apply_page
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
-
-# reservations.amount is NUMERIC(12, 2): ten digits before the point, cents after.
-AMOUNT_LIMIT = Decimal(10) ** 10
 
 
 def _fits_the_amount_column(value: Decimal) -> Decimal:

@@ -59,6 +59,8 @@ LOCK_STRIPES = 64
 
 
 CENT = Decimal("0.01")
+# reservations.amount is NUMERIC(12, 2): ten digits before the point, cents after.
+AMOUNT_LIMIT = Decimal(10) ** 10
 
 
 @dataclass
@@ -345,6 +347,18 @@ def _write(
         stay_transitions.recorded(tenant, transitions)
 
 
+def storable_amount(amount: Decimal | None, *, pms_id: str = "") -> Decimal | None:
+    """The amount to the cent, or None when reservations.amount (NUMERIC(12, 2)) cannot hold it:
+    one absurd amount from a PMS must not fail the page it came with."""
+    if amount is None:
+        return None
+    if not amount.is_finite() or abs(amount) >= AMOUNT_LIMIT:
+        log.warning("pms_amount_unstorable", pms_id=pms_id, amount=str(amount)[:40])
+        return None
+    cents = amount.quantize(CENT)
+    return cents if abs(cents) < AMOUNT_LIMIT else None
+
+
 def _stored_values(data: PMSReservation, guests: dict[str, Guest]) -> dict[str, Any]:
     """The reservation's fields as they will be stored (so that comparing them finds no change
     where there is none)."""
@@ -358,7 +372,7 @@ def _stored_values(data: PMSReservation, guests: dict[str, Guest]) -> dict[str, 
         "adults": data.adults,
         "children": data.children,
         # Stored with 2 decimals: compare what will be stored, or every sync "updates" it.
-        "amount": data.amount.quantize(CENT) if data.amount is not None else None,
+        "amount": storable_amount(data.amount, pms_id=data.pms_id),
         "currency": data.currency[:3].upper(),
         "source": data.source[:64],
         "status": data.status.value,

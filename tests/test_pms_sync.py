@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -246,3 +247,23 @@ def test_a_number_the_guest_wrote_from_stays_when_the_pms_has_none_usable(tenant
     guest = Guest.objects.get(tenant=tenant, pms_guest_id="QG1")
     assert (guest.phone_e164, guest.phone_raw) == ("+6287700001234", "12345")
     assert not guest.phone_unusable and run.unusable_phones == 0
+
+
+@pytest.mark.parametrize("amount", ["12345678901", "1e30", "NaN", "-Infinity"])
+def test_an_amount_the_column_cannot_hold_is_left_out_and_the_page_still_syncs(
+    hotel_a: factories.Hotel, amount: str
+) -> None:
+    from decimal import Decimal
+
+    absurd = dataclasses.replace(factories.pms_stay("A1", "AG1"), amount=Decimal(amount))
+    fine = dataclasses.replace(factories.pms_stay("A2", "AG2"), amount=Decimal("1250000.5"))
+
+    run = sync_reservations(hotel_a.tenant, factories.StaysAdapter([absurd, fine]), *WINDOW)
+
+    assert run.status == SyncStatus.SUCCEEDED, run.error
+    stored = dict(
+        Reservation.objects.filter(
+            tenant=hotel_a.tenant, pms_reservation_id__in=["A1", "A2"]
+        ).values_list("pms_reservation_id", "amount")
+    )
+    assert stored == {"A1": None, "A2": Decimal("1250000.50")}
