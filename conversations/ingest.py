@@ -8,6 +8,7 @@ unknown number it links nothing. The message is stored either way, so staff see 
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from django.db import transaction
@@ -38,7 +39,8 @@ def store_guest_message(tenant: Tenant, incoming: inbound.GuestMessage) -> str:
         JobKind.GUEST_MESSAGE,
         {"message": message.pk},
         reservation_id=message.reservation_id,
-        idempotency_key=f"guest-message:{incoming.message_id}",
+        # Hashed: a WhatsApp id may take the whole 255 characters of the key column itself.
+        idempotency_key="guest-message:" + hashlib.sha256(incoming.message_id.encode()).hexdigest(),
     )
     return "stored"
 

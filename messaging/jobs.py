@@ -84,7 +84,7 @@ def _send_manual(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
         return settled
     if message.guest.opted_out_at:
         return _skip(tenant, message, "the guest opted out")
-    _wait_for_token(tenant)
+    _ready_to_send(tenant, message.guest)
     return _deliver(job, tenant, message, message.guest, message.reservation)
 
 
@@ -117,10 +117,10 @@ def _send_automated(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
     allowed = timing.next_allowed(now, timing.zone_for(reservation, tenant.time_zone))
     if allowed > now:
         raise queue.Defer(allowed, "quiet hours")
-    _wait_for_token(tenant, now)
     if not guest.phone_e164:
         raise IntegrationError("The guest has no phone number", retryable=False)
     message = _compose(job, tenant, reservation, trigger, message, rooms=_rooms(fitting))
+    _ready_to_send(tenant, guest, now)
     return _deliver(job, tenant, message, guest, reservation)
 
 
@@ -232,7 +232,15 @@ def _unverifiable(tenant: Tenant, message: MessageLog, problem: IntegrationError
     raise IntegrationError(advice, retryable=False, code="unverifiable")
 
 
-def _wait_for_token(tenant: Tenant, now: dt.datetime | None = None) -> None:
+def _ready_to_send(tenant: Tenant, guest: Guest, now: dt.datetime | None = None) -> None:
+    """The last checks before a send, cheapest and final first: a token of the hotel's rate
+    limit is taken only by a message that can go now (a guest without a usable number, or a
+    number still pacing, would waste it)."""
+    if not guest.phone_e164:
+        raise IntegrationError("The guest has no phone number", retryable=False)
+    free_at = pacing.busy_until(tenant)
+    if free_at is not None:
+        raise queue.Defer(free_at, "the hotel's number is pacing its messages")
     next_token = pacing.take(tenant, now or timezone.now())
     if next_token is not None:
         raise queue.Defer(next_token, "the hotel's send rate limit")
@@ -292,11 +300,6 @@ def _deliver(
     guest: Guest,
     reservation: Reservation | None,
 ) -> dict[str, Any]:
-    if not guest.phone_e164:
-        raise IntegrationError("The guest has no phone number", retryable=False)
-    free_at = pacing.busy_until(tenant)
-    if free_at is not None:
-        raise queue.Defer(free_at, "the hotel's number is pacing its messages")
     services.deliver(
         tenant,
         message,

@@ -69,6 +69,19 @@ def queue_sends(
         tenant=tenant, idempotency_key__in=[*leads, *older_keys]
     ).values_list("idempotency_key", flat=True)
     has_job = {older_keys.get(key, key) for key in taken if key}
+    # A room whose dates (or guest) changed after its message was queued has a new trip key,
+    # but the same reason: the message it has (sent or waiting) stays the only one.
+    attached = set(
+        AutomationJob.objects.filter(
+            tenant=tenant,
+            kind=JobKind.SEND_MESSAGE,
+            reservation_id__in=[r.pk for r in batch],
+            idempotency_key__endswith=f":{trigger}",
+        )
+        .exclude(status=JobStatus.CANCELLED)
+        .values_list("reservation_id", flat=True)
+    )
+    has_job |= {send_key(r, trigger) for r in batch if r.pk in attached}
     request_id = structlog.contextvars.get_contextvars().get("request_id", "")
     jobs = [
         AutomationJob(

@@ -384,3 +384,25 @@ def test_a_long_pacing_queue_waits_in_the_queue_not_in_a_sleeping_worker(
     assert job.run_at >= busy_until + dt.timedelta(seconds=30)
     assert fake_waha.sent_texts == []
     assert MessageLog.objects.get(direction="outbound").send_started_at is None  # not begun
+
+
+def test_a_message_deferred_for_pacing_keeps_the_hotels_rate_limit_token(
+    hotel_a, fake_waha, settings
+) -> None:
+    """Only a message that can go now takes a token: one waiting for the number's pacing gap
+    must not spend the hotel's rate limit for nothing."""
+    from whatsapp import pacing
+    from whatsapp.models import WahaConfiguration
+
+    job = checked_in(hotel_a, fake_waha, settings)
+    settings.WAHA_MIN_GAP_SECONDS, settings.WAHA_MAX_GAP_SECONDS = 30, 45
+    WahaConfiguration.objects.filter(tenant=hotel_a.tenant).update(
+        last_sent_at=timezone.now() + dt.timedelta(minutes=5), sends_per_minute=2
+    )
+
+    queue.run_once()
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED
+    now = timezone.now()
+    assert [pacing.take(hotel_a.tenant, now) for _ in range(2)] == [None, None], "both kept"

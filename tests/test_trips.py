@@ -245,3 +245,37 @@ def test_one_message_for_two_rooms_as_the_app_and_worker_roles(settings: Any) ->
         assert list(MessageLog.objects.values_list("body", "status")) == [
             ("Room 102 is ready.", "sent")
         ]
+
+
+def _push_stay(hotel: factories.Hotel, check_out: str) -> None:
+    event = {
+        "type": "reservation.upserted",
+        "reservation": {
+            "id": "R-EXT",
+            "status": "pre-arrival",
+            "check_in": "2027-03-29",
+            "check_out": check_out,
+            "room_number": "101",
+            "guest": {"id": "G-EXT", "first_name": "Siti", "phone": "+6281234560001"},
+        },
+    }
+    apply_push(hotel.tenant, PushEvent.model_validate(event))
+
+
+def test_a_stay_extended_after_its_pre_arrival_went_gets_no_second_one(
+    hotel: factories.Hotel,
+) -> None:
+    """The trip's key changes with its dates; the reason for the message does not."""
+    with time_machine.travel(at(27, 8), tick=False) as traveller:
+        _push_stay(hotel, "2027-03-31")
+        assert scheduler.tick() == 1
+        traveller.move_to(at(28, 10, 0, 1))
+        queue.run_once()
+        traveller.move_to(at(28, 12))
+        _push_stay(hotel, "2027-04-01")  # one more night, the day before arrival
+
+        assert scheduler.tick() == 0
+        traveller.move_to(at(28, 12, 1))
+        queue.run_once()
+
+    assert MessageLog.objects.filter(origin="pre-arrival", status="sent").count() == 1

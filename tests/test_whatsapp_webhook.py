@@ -17,12 +17,13 @@ import pytest
 from django.test import Client
 
 from automation import queue
-from automation.models import InboundEvent
+from automation.models import AutomationJob, InboundEvent
 from conversations import jobs as conversation_jobs
 from hotel.models import Guest, Reservation
 from messaging.models import Direction, MessageLog, MessageStatus
 from tests import factories
 from tests.conftest import WAHA_TEST_HMAC
+from tests.helpers import django_connected_as
 from whatsapp.models import SessionStatus, WahaConfiguration
 
 pytestmark = pytest.mark.django_db
@@ -709,3 +710,18 @@ def test_an_integrity_error_in_the_effects_is_not_a_duplicate_on_postgres(
     assert again.status_code == 200 and again.json()["status"] == "stored"
     assert MessageLog.objects.get().body == "Is breakfast included?"
     assert InboundEvent.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_message_id_as_long_as_its_column_is_stored_on_postgres(hotel_on_postgres) -> None:
+    """WhatsApp ids up to 255 characters are kept whole, and so is the job that tells whoever
+    answers guests (its key must not outgrow its own column)."""
+    from django.conf import settings
+
+    event = envelope("message", {**message(GUEST, "Halo"), "id": "m" * 255})
+    with django_connected_as(settings.DB_APP_ROLE):
+        response = post(Client(), event)
+    assert response.status_code == 200 and response.json()["status"] == "stored"
+    assert MessageLog.objects.get().waha_message_id == "m" * 255
+    assert AutomationJob.objects.filter(kind="guest_message").count() == 1
