@@ -280,3 +280,20 @@ def test_the_image_leaves_out_local_state_and_secrets() -> None:
     assert {".venv", "var", ".git", "deploy/.env", "deploy/innbox.env"} <= ignored
     committed_never = set((ROOT / ".gitignore").read_text().split())
     assert {"deploy/.env", "deploy/innbox.env"} <= committed_never
+
+
+def test_behind_caddy_the_web_tells_clients_apart_by_the_forwarded_address() -> None:
+    """Issue 12 #3 again otherwise: every client would have Caddy's address, and five wrong
+    passwords from anyone would lock an account for everybody."""
+    environment = service_environment("web")
+    assert environment["TRUSTED_PROXY_HEADER"] == "X-Forwarded-For"
+    assert environment["TRUSTED_PROXY_COUNT"] == "1"
+
+
+def test_a_stopping_worker_has_time_to_finish_the_send_in_hand() -> None:
+    """Pacing gap (up to 45 s) plus typing (up to 8 s) plus the call: well over Docker's
+    default 10 s and systemd's 60 s."""
+    grace = COMPOSE["services"]["worker"]["stop_grace_period"]
+    assert grace.endswith("s") and int(grace[:-1]) >= 90
+    unit = (DEPLOY / "systemd" / "innbox-worker.service").read_text()
+    assert int(re.search(r"^TimeoutStopSec=(\d+)$", unit, re.MULTILINE).group(1)) >= 90

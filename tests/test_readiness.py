@@ -98,3 +98,26 @@ def test_the_worker_role_writes_the_heartbeat_and_the_app_role_reads_it(settings
             later = Client().get("/readyz")
     assert response.status_code == 200, response.json()
     assert later.status_code == 503
+
+
+@pytest.mark.django_db
+def test_an_unreachable_database_is_reported_without_the_drivers_words(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/readyz answers anyone who asks: host names and roles stay in the log."""
+    from django.db import OperationalError
+
+    from operations import readiness
+
+    class Refusing:
+        def __enter__(self) -> Refusing:
+            raise OperationalError('password authentication failed for user "innbox_app" at db-7')
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+    monkeypatch.setattr(readiness.connection, "cursor", lambda: Refusing())
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "innbox_app" not in response.content.decode()
+    assert "db-7" not in response.content.decode()
