@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -56,7 +57,9 @@ def test_connection(tenant: Tenant) -> str:
     return result
 
 
-def sync_now(tenant: Tenant, *, trigger: str = "manual") -> SyncRun:
+def sync_now(
+    tenant: Tenant, *, trigger: str = "manual", still_ours: Callable[[], bool] = lambda: True
+) -> SyncRun:
     today = timezone.localtime(timezone=ZoneInfo(tenant.time_zone)).date()  # the hotel's today
     return sync_reservations(
         tenant,
@@ -64,6 +67,7 @@ def sync_now(tenant: Tenant, *, trigger: str = "manual") -> SyncRun:
         today - dt.timedelta(days=SYNC_DAYS_BACK),
         today + dt.timedelta(days=SYNC_DAYS_AHEAD),
         trigger=trigger,
+        still_ours=still_ours,
     )
 
 

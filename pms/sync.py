@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -63,6 +64,10 @@ CENT = Decimal("0.01")
 AMOUNT_LIMIT = Decimal(10) ** 10
 
 
+class SyncTakenOver(Exception):
+    """The job running this sync lost its lease: another worker syncs now."""
+
+
 @dataclass
 class Counts:
     created: int = 0
@@ -83,8 +88,12 @@ def sync_reservations(
     end: dt.date,
     *,
     trigger: str = "manual",
+    still_ours: Callable[[], bool] = lambda: True,
 ) -> SyncRun:
-    """Pull, upsert, record transitions; always leaves a SyncRun saying what happened."""
+    """Pull, upsert, record transitions; always leaves a SyncRun saying what happened.
+
+    `still_ours` is asked before each page (the job's lease: a long sync renews it, and one
+    taken over by another worker stops rather than run twice)."""
     with acting_for_tenant(tenant.id):
         run = SyncRun.objects.create(
             tenant=tenant,
@@ -97,11 +106,16 @@ def sync_reservations(
     unusable_phones: set[str] = set()  # a guest with stays on two pages is one guest
     try:
         for page in adapter.pull_reservations(start, end):
+            if not still_ours():
+                raise SyncTakenOver("Stopped: another worker took this sync over")
             with acting_for_tenant(tenant.id):
                 unusable_phones |= apply_page(
                     tenant, page, counts, run=run, source=f"sync:{adapter.provider}"
                 )
             run.pages += 1
+    except SyncTakenOver as stop:
+        run.status, run.error = SyncStatus.FAILED, str(stop)
+        log.warning("pms_sync_taken_over", provider=adapter.provider)
     except IntegrationError as exc:
         run.status, run.error = SyncStatus.FAILED, exc.message
         log.error(

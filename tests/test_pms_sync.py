@@ -267,3 +267,39 @@ def test_an_amount_the_column_cannot_hold_is_left_out_and_the_page_still_syncs(
         ).values_list("pms_reservation_id", "amount")
     )
     assert stored == {"A1": None, "A2": Decimal("1250000.50")}
+
+
+def test_a_sync_whose_job_was_taken_over_stops_before_the_next_page(
+    hotel_a: factories.Hotel,
+) -> None:
+    """A long sync renews its job's lease page by page; once another worker holds the job, this
+    one stops instead of syncing the same hotel twice at once."""
+    pages = factories.StaysAdapter(
+        [factories.pms_stay("T1", "TG1")], [factories.pms_stay("T2", "TG2")]
+    )
+    answers = iter([True, False])
+
+    run = sync_reservations(hotel_a.tenant, pages, *WINDOW, still_ours=lambda: next(answers))
+
+    assert (run.status, run.pages) == (SyncStatus.FAILED, 1)
+    assert "another worker" in run.error
+    assert Reservation.objects.filter(tenant=hotel_a.tenant, pms_reservation_id="T2").count() == 0
+
+
+def test_the_sync_job_renews_its_lease_page_by_page(hotel_a: factories.Hotel) -> None:
+    from automation import queue
+    from automation.models import AutomationJob, JobKind
+    from pms.jobs import run_pms_sync
+    from pms.models import PMSConfiguration
+
+    PMSConfiguration.objects.create(tenant=hotel_a.tenant, provider="demo")
+    job = queue.enqueue(hotel_a.tenant, JobKind.PMS_SYNC, {"trigger": "manual"})
+    queue.claim_due_jobs(worker="slow-worker")
+    # The worker's lease ran out during an earlier page and another worker claimed the job.
+    AutomationJob.objects.filter(pk=job.pk).update(locked_by="other-worker")
+
+    job.refresh_from_db()
+    job.locked_by = "slow-worker"
+
+    with pytest.raises(Exception, match="another worker"):
+        run_pms_sync(job, hotel_a.tenant)
