@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Case, IntegerField, Q, When
@@ -53,7 +54,9 @@ def _store(tenant: Tenant, incoming: inbound.GuestMessage) -> MessageLog | None:
     if reservation is not None:
         _link_chat(reservation.guest, chat_id, phone, session)
     elif guest is not None:
-        reservation = _reservation_by_booking_code(guest, body) or _current_reservation(guest)
+        reservation = _reservation_by_booking_code(guest, body) or _current_reservation(
+            tenant, guest
+        )
     message, created = MessageLog.objects.get_or_create(
         tenant=tenant,
         waha_message_id=incoming.message_id,
@@ -106,9 +109,10 @@ def _guest_by_phone(tenant: Tenant, phone: str | None) -> Guest | None:
     return Guest.objects.filter(tenant=tenant, phone_e164=phone).order_by("-updated_at").first()
 
 
-def _current_reservation(guest: Guest) -> Reservation | None:
-    """The stay a message most likely concerns: the one in house, else the next arrival."""
-    today = timezone.localdate()
+def _current_reservation(tenant: Tenant, guest: Guest) -> Reservation | None:
+    """The stay a message most likely concerns: the one in house, else the next arrival (from
+    the hotel's today: the webhook runs in no time zone of its own)."""
+    today = timezone.localdate(timezone=ZoneInfo(tenant.time_zone))
     return (
         Reservation.objects.filter(guest=guest)
         .filter(

@@ -34,7 +34,7 @@ _LOCAL_NAMES = ("localhost", "localhost.localdomain")
 
 
 @dataclass(frozen=True)
-class Refusal:
+class AddressRefusal:
     host: str
     address: str
     why: str
@@ -49,7 +49,7 @@ class Refusal:
 
 
 class AddressRefused(IntegrationError):
-    def __init__(self, refusal: Refusal) -> None:
+    def __init__(self, refusal: AddressRefusal) -> None:
         super().__init__(refusal.message, retryable=False, code="address_refused")
         self.refusal = refusal
 
@@ -83,7 +83,7 @@ def why_forbidden(address: Address) -> str | None:
     return None
 
 
-def refusal(host: str, addresses: list[Address]) -> Refusal | None:
+def refusal(host: str, addresses: list[Address]) -> AddressRefusal | None:
     """The first of `addresses` (all that `host` resolves to) that may not be connected to."""
     names, networks = _allowed()
     if host.lower().rstrip(".") in names:
@@ -93,11 +93,11 @@ def refusal(host: str, addresses: list[Address]) -> Refusal | None:
             continue
         why = why_forbidden(address)
         if why:
-            return Refusal(host=host, address=str(carried_ipv4(address)), why=why)
+            return AddressRefusal(host=host, address=str(carried_ipv4(address)), why=why)
     return None
 
 
-def refusal_on_save(host: str) -> Refusal | None:
+def refusal_on_save(host: str) -> AddressRefusal | None:
     """For a form: refuse what is internal now; a name that does not resolve yet is checked at
     each connection instead."""
     name = host.lower().rstrip(".")

@@ -1,8 +1,8 @@
 """The generic push source: any PMS or middleware may POST reservation events to Innbox.
 
 This module is the payload's schema and its mapping into the same upsert path as a pull
-(pms.sync.apply_page). The signed webhook endpoint that receives it (Standard Webhooks headers,
-per-hotel secret) belongs to the automation issue; docs/pms-push.md describes the payload.
+(pms.sync.apply_page). The signed webhook that receives it (Standard Webhooks headers, per-hotel
+secret) is pms/webhook.py; docs/pms-push.md describes the payload and the answers.
 """
 
 from __future__ import annotations

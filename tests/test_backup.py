@@ -58,6 +58,7 @@ def test_a_sqlite_backup_is_a_database_with_the_hotels_data(tmp_path: Path) -> N
     assert guests == [(hotel.guest.last_name,)]
     assert crypto.decrypt_json(token) == {"api_key": "qlo-secret-key"}
     assert not list(tmp_path.glob("*.partial"))
+    assert target.stat().st_mode & 0o777 == 0o600, "guests' data: the owner's eyes only"
 
 
 @pytest.mark.postgres

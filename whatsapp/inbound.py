@@ -54,11 +54,18 @@ _HANDLERS: dict[str, Callable[..., str]] = {}
 
 
 def on_guest_message(handler: GuestMessageHandler) -> None:
-    _HANDLERS["message"] = handler
+    _register("message", handler)
 
 
 def on_ack(handler: AckHandler) -> None:
-    _HANDLERS["message.ack"] = handler
+    _register("message.ack", handler)
+
+
+def _register(event: str, handler: Callable[..., str]) -> None:
+    """One owner per event: a second app claiming it is a wiring mistake, said at start-up."""
+    if _HANDLERS.get(event, handler) is not handler:
+        raise ValueError(f"WAHA {event} events already go to {_HANDLERS[event]!r}")
+    _HANDLERS[event] = handler
 
 
 class RetryLater(Exception):

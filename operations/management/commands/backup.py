@@ -36,6 +36,8 @@ class Command(BaseCommand):
             written = backup.write(target)
         except backup.BackupFailed as exc:
             raise CommandError(str(exc)) from None
+        # Guests' personal data: readable by the account that made it, no one else.
+        written.chmod(0o600)
         size = written.stat().st_size
         log.info("backup_written", path=str(written), bytes=size)
         self.stdout.write(f"Backup written: {written} ({size} bytes)")
