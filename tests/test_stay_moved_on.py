@@ -294,3 +294,33 @@ def test_the_migration_fills_in_when_guests_already_checked_out_left(
     seen_gone.refresh_from_db()
     assert left.departed_at == at(23, 11)
     assert seen_gone.departed_at is None, "first seen already gone: when they left is unknown"
+
+
+@pytest.mark.django_db
+def test_staff_see_a_skipped_message_as_skipped_with_its_reason(
+    hotel: factories.Hotel, client: Client
+) -> None:
+    """Not a green "Succeeded": nothing went out, and the pages say why."""
+    from django.urls import reverse
+
+    AutomationJob.objects.create(
+        tenant=hotel.tenant,
+        kind="send_message",
+        status=JobStatus.SUCCEEDED,
+        reservation=hotel.reservation,
+        run_at=dt.datetime(2027, 3, 27, tzinfo=dt.UTC),
+        payload={
+            "reservation": hotel.reservation.pk,
+            "trigger": "on-stay",
+            "result": {"skipped": "the stay ended on 2027-03-27"},
+        },
+    )
+    client.force_login(hotel.owner)
+
+    for page in (
+        reverse("jobs"),
+        reverse("dashboard:reservation", args=[hotel.reservation.public_id]),
+    ):
+        html = client.get(page).content.decode()
+        assert "badge-status-skipped" in html and "badge-status-succeeded" not in html, page
+        assert "Skipped: the stay ended on 2027-03-27" in html, page
