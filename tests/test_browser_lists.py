@@ -199,3 +199,30 @@ def test_a_date_filter_applies_as_soon_as_it_is_chosen(live_server, page) -> Non
     page.get_by_label("Dates").select_option("arriving")
     page.wait_for_url("**dates=arriving**")
     page.locator("#list-results").get_by_text("1–1 of 1 reservation").wait_for()
+
+
+def test_back_shows_the_list_and_its_filters_as_they_were(live_server, page) -> None:
+    """Back after a filter: the page comes from its URL, so the boxes say what the list shows,
+    and no script runs twice (a second run of innbox.js threw, and doubled every handler)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    hotel = factories.make_hotel("Hotel Nusantara")
+    furnish(hotel)
+    page.context.add_cookies(session_cookie(live_server.url, hotel.staff))
+    page.goto(f"{live_server.url}/reservations/")
+    page.locator("#list-results").get_by_text("1–6 of 6 reservations").wait_for()
+    later = (timezone.localdate() + dt.timedelta(days=6)).isoformat()
+    page.get_by_label("From").fill(later)
+    page.wait_for_url(f"**from={later}**")
+    page.locator("#list-results").get_by_text("1–2 of 2 reservations").wait_for()
+    page.get_by_label("Dates").select_option("arriving")
+    page.wait_for_url("**dates=arriving**")
+    page.locator("#list-results").get_by_text("1–1 of 1 reservation").wait_for()
+
+    page.go_back()
+    page.wait_for_url(f"**from={later}**")
+    page.locator("#list-results").get_by_text("1–2 of 2 reservations").wait_for()
+
+    assert page.get_by_label("Dates").input_value() == "staying"
+    assert page.get_by_label("From").input_value() == later
+    assert errors == []
