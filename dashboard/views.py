@@ -122,7 +122,8 @@ def reservation_detail(request: MemberRequest, public_id: str) -> HttpResponse:
             # The day the guest left, when it was not the planned one.
             "left_on": left_on if left_on != reservation.check_out else None,
             "guest": reservation.guest,
-            "nights": (reservation.check_out - reservation.check_in).days,
+            # The nights the guest stayed: to the day they left, when that came early.
+            "nights": (left_on - reservation.check_in).days,
             "timeline": timeline,
             "sending": _sending(timeline),
             "jobs": automations_for(request, reservation)[:JOBS_SHOWN],

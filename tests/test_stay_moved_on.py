@@ -237,7 +237,7 @@ def test_a_guest_who_leaves_two_days_early_is_thanked_the_next_morning(
     page = client.get(
         f"/reservations/{Reservation.objects.get(pms_reservation_id='E1').public_id}/"
     )
-    assert "Left on Sat 27 Mar 2027 (planned Mon 29 Mar 2027)" in page.content.decode()
+    assert "Left on Sat 27 Mar 2027 (planned Mon 29 Mar 2027) · 2 nights" in page.content.decode()
 
 
 @pytest.mark.django_db
