@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,38 @@ def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+
+
+WORKER_WAHA_KEY = "worker-test-key"
+
+
+def paired_fake_waha() -> Any:
+    """A fake WAHA whose "default" session is already paired with the hotel's phone."""
+    from tests.fake_waha import FakeWaha, Session
+
+    fake = FakeWaha(api_key=WORKER_WAHA_KEY).start()
+    fake.sessions["default"] = Session(name="default", config={})
+    fake.pair("default")
+    return fake
+
+
+def worker_environment(database: Path, fake: Any) -> dict[str, str]:
+    """This process's environment for manage.py on its own SQLite file, sending through `fake`
+    without pacing waits (pacing has its own tests)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"INNBOX_TEST_DB", "DJANGO_SETTINGS_MODULE", "RUN_MAIN"}
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{database}",
+        WAHA_BASE_URL=fake.url,
+        WAHA_API_KEY=WORKER_WAHA_KEY,
+        WAHA_MIN_GAP_SECONDS="0",
+        WAHA_MAX_GAP_SECONDS="0",
+        WAHA_MAX_TYPING_SECONDS="0",
+    )
+    return env
 
 
 @pytest.mark.slow
@@ -86,26 +119,10 @@ def test_a_worker_killed_while_waha_holds_its_message_completes_the_job_exactly_
     import sqlite3
     import time
 
-    from tests.fake_waha import FakeWaha, Session
-
-    fake = FakeWaha(api_key="kill-test-key").start()
+    fake = paired_fake_waha()
     try:
-        fake.sessions["default"] = Session(name="default", config={})
-        fake.pair("default")
         database = tmp_path / "worker.sqlite3"
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in {"INNBOX_TEST_DB", "DJANGO_SETTINGS_MODULE", "RUN_MAIN"}
-        }
-        env.update(
-            DATABASE_URL=f"sqlite:///{database}",
-            WAHA_BASE_URL=fake.url,
-            WAHA_API_KEY="kill-test-key",
-            WAHA_MIN_GAP_SECONDS="0",
-            WAHA_MAX_GAP_SECONDS="0",
-            WAHA_MAX_TYPING_SECONDS="0",
-        )
+        env = worker_environment(database, fake)
         assert manage(env, "migrate", "--no-input").returncode == 0
         setup = manage(env, "shell", "-c", SETUP_HOTEL_WITH_A_QUEUED_MESSAGE)
         assert setup.returncode == 0, setup.stderr[-2000:]
@@ -190,27 +207,11 @@ def test_sigterm_stops_after_the_job_in_hand_and_hands_back_the_rest(tmp_path: P
     import sqlite3
     import time
 
-    from tests.fake_waha import FakeWaha, Session
-
-    fake = FakeWaha(api_key="term-test-key").start()
+    fake = paired_fake_waha()
     fake.send_latency = 2.0
     try:
-        fake.sessions["default"] = Session(name="default", config={})
-        fake.pair("default")
         database = tmp_path / "term.sqlite3"
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in {"INNBOX_TEST_DB", "DJANGO_SETTINGS_MODULE", "RUN_MAIN"}
-        }
-        env.update(
-            DATABASE_URL=f"sqlite:///{database}",
-            WAHA_BASE_URL=fake.url,
-            WAHA_API_KEY="term-test-key",
-            WAHA_MIN_GAP_SECONDS="0",
-            WAHA_MAX_GAP_SECONDS="0",
-            WAHA_MAX_TYPING_SECONDS="0",
-        )
+        env = worker_environment(database, fake)
         assert manage(env, "migrate", "--no-input").returncode == 0
         setup = manage(
             env,
