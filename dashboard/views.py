@@ -15,7 +15,7 @@ from automation.models import AutomationJob
 from conversations import ingest
 from dashboard import alerts, charts, stats
 from dashboard.context_processors import dead_job_count
-from hotel.models import Guest, Reservation
+from hotel.models import Guest, Reservation, ReservationStatus
 from messaging import triggers
 from messaging.models import Direction, MessageLog, MessageStatus, Trigger
 from pms import services as pms_services
@@ -134,11 +134,17 @@ def reservation_detail(request: MemberRequest, public_id: str) -> HttpResponse:
 
 
 def _chat_link(request: MemberRequest, reservation: Reservation) -> dict[str, str] | None:
-    """The guest's own click-to-chat link, once the hotel's WhatsApp number is known."""
+    """The guest's own click-to-chat link, once the hotel's WhatsApp number is known; none for a
+    stay that will not happen (its guest is nobody to invite)."""
+    if reservation.status in (ReservationStatus.CANCELLED, ReservationStatus.NO_SHOW):
+        return None
     config = sessions.configuration_for(request.tenant)
     if config is None or not config.phone_number:
         return None
-    return click_to_chat.for_stay(config.phone_number, request.tenant.name, reservation.chat_token)
+    language = reservation.guest.language or request.tenant.default_language
+    return click_to_chat.for_stay(
+        config.phone_number, request.tenant.name, reservation.chat_token, language
+    )
 
 
 def _sending(timeline: list[MessageLog]) -> bool:

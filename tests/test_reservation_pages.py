@@ -306,11 +306,17 @@ def test_it_offers_the_guest_their_own_whatsapp_link_once_whatsapp_is_connected(
 
     assert "Connect the hotel's WhatsApp" in before and "wa.me" not in before
     token = hotel_a.reservation.chat_token
+    # In the guest's language (Indonesian here), with the stay's token.
     assert (
-        f"https://wa.me/6281100001111?text=Hi%20Hotel%20Alpha%21%20%28ref%3A%20{token}%29" in html
+        f'data-copy="https://wa.me/6281100001111?text=Halo%20Hotel%20Alpha%21%20%28ref%3A%20{token}%29"'
+        in html
     )
+    assert f"Halo Hotel Alpha! (ref: {token})" in html  # the message it opens with
     assert 'src="data:image/svg+xml' in html  # its QR code
     assert other_stay.chat_token not in html and hotel_b.reservation.chat_token not in html
+
+    Reservation.objects.filter(pk=hotel_a.reservation.pk).update(status="cancelled")
+    assert token not in staff.get(url).content.decode(), "a cancelled stay invites nobody"
 
 
 def test_it_says_when_nothing_is_scheduled(staff: Client, hotel_a: factories.Hotel) -> None:

@@ -27,14 +27,24 @@ def qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=5, dark="#1d2330")
 
 
-def stay_text(hotel_name: str, chat_token: str) -> str:
-    return f"Hi {hotel_name}! (ref: {chat_token})"
+# The greeting the guest's WhatsApp opens with, in their language (English otherwise); the
+# "(ref: …)" marker is what inbound messages are searched for, whatever the language.
+GREETINGS = {"en": "Hi {hotel}!", "id": "Halo {hotel}!"}
 
 
-def for_stay(hotel_phone: str, hotel_name: str, chat_token: str) -> dict[str, str]:
-    """One guest's link and its QR code: sending it links their chat to the stay."""
-    url = link(hotel_phone, stay_text(hotel_name, chat_token))
-    return {"url": url, "qr_svg": qr_svg(url)}
+def stay_text(hotel_name: str, chat_token: str, language: str = "en") -> str:
+    greeting = GREETINGS.get(language.split("-")[0].lower(), GREETINGS["en"])
+    return f"{greeting.format(hotel=hotel_name)} (ref: {chat_token})"
+
+
+def for_stay(
+    hotel_phone: str, hotel_name: str, chat_token: str, language: str = "en"
+) -> dict[str, str]:
+    """One guest's link, the text it opens with, and its QR code: sending that text links their
+    chat to the stay."""
+    text = stay_text(hotel_name, chat_token, language)
+    url = link(hotel_phone, text)
+    return {"url": url, "text": text, "qr_svg": qr_svg(url)}
 
 
 def chat_tokens_in(text: str) -> set[str]:

@@ -148,3 +148,13 @@ document.addEventListener("htmx:afterSettle", () => {
   (sameLink || summary)?.focus();
   listFocus = null;
 });
+
+// "Copy link": the text of data-copy to the clipboard, and a word that it worked.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button || !navigator.clipboard) return;
+  await navigator.clipboard.writeText(button.dataset.copy);
+  const label = button.textContent;
+  button.textContent = button.dataset.copied || label;
+  setTimeout(() => { button.textContent = label; }, 2000);
+});
