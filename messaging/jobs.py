@@ -83,7 +83,7 @@ def _send_manual(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
     if settled is not None:
         return settled
     if message.guest.opted_out_at:
-        return _skip(tenant, message, "the guest opted out")
+        return _skip(tenant, message, trigger_rules.OPTED_OUT)
     _ready_to_send(tenant, message.guest)
     return _deliver(job, tenant, message, message.guest, message.reservation)
 
@@ -106,13 +106,13 @@ def _send_automated(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
         if settled is not None:
             return settled
     if guest.opted_out_at:
-        return _skip_automated(tenant, message, "the guest opted out")
+        return _skip_automated(tenant, message, trigger_rules.OPTED_OUT)
     now = timezone.now()
     # Asked again at every attempt: a deferred or retried message may find the stay moved on.
     fitting = [r for r in trip if trigger_rules.why_not(trigger, r, now, tenant.time_zone) is None]
     if not fitting:
         reason = trigger_rules.why_not(trigger, reservation, now, tenant.time_zone)
-        return _skip_automated(tenant, message, reason or "the stay no longer fits")
+        return _skip_automated(tenant, message, reason or trigger_rules.NO_LONGER_FITS)
     reservation = fitting[0]
     allowed = timing.next_allowed(now, timing.zone_for(reservation, tenant.time_zone))
     if allowed > now:

@@ -13,9 +13,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext_noop
+
 from hotel.models import Reservation, ReservationStatus
 from messaging import timing
 from messaging.models import Trigger
+
+# Why a message was skipped, as stored on its job (in English, for the log and the API) and as
+# staff read it (translated from these same words: skip_reasons.translated).
+ARRIVAL_DAY_CAME = gettext_noop("the arrival day (%(day)s) has come")
+STAY_ENDED = gettext_noop("the stay ended on %(day)s")
+GUEST_LEAVES = gettext_noop("the guest leaves on %(day)s")
+STATUS_NOW = gettext_noop("the reservation is %(status)s now")
+OPTED_OUT = gettext_noop("the guest opted out")
+NO_LONGER_FITS = gettext_noop("the stay no longer fits")
+SKIP_REASONS = [ARRIVAL_DAY_CAME, STAY_ENDED, GUEST_LEAVES, STATUS_NOW, OPTED_OUT, NO_LONGER_FITS]
 
 # (reservation, now, hotel zone) -> why the day is wrong, or None.
 DayCheck = Callable[[Reservation, dt.datetime, ZoneInfo], str | None]
@@ -32,20 +44,20 @@ def _before_arrival(reservation: Reservation, now: dt.datetime, hotel: ZoneInfo)
     # it on the eve of arrival by their clock, already arrival day by the hotel's).
     zone = timing.guest_zone(reservation.guest, str(hotel))
     if now.astimezone(zone).date() >= reservation.check_in:
-        return f"the arrival day ({reservation.check_in.isoformat()}) has come"
+        return ARRIVAL_DAY_CAME % {"day": reservation.check_in.isoformat()}
     return None
 
 
 def _during_the_stay(reservation: Reservation, now: dt.datetime, hotel: ZoneInfo) -> str | None:
     if now.astimezone(hotel).date() > reservation.check_out:
-        return f"the stay ended on {reservation.check_out.isoformat()}"
+        return STAY_ENDED % {"day": reservation.check_out.isoformat()}
     return None
 
 
 def _after_departure(reservation: Reservation, now: dt.datetime, hotel: ZoneInfo) -> str | None:
     departure = reservation.departure_day(hotel)
     if now.astimezone(hotel).date() < departure:
-        return f"the guest leaves on {departure.isoformat()}"
+        return GUEST_LEAVES % {"day": departure.isoformat()}
     return None
 
 
@@ -65,5 +77,5 @@ def why_not(
     if rule is None:
         return None
     if reservation.status != rule.status:
-        return f"the reservation is {reservation.status} now"
+        return STATUS_NOW % {"status": reservation.status}
     return rule.right_day(reservation, now, ZoneInfo(hotel_zone))

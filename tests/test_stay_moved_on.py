@@ -102,7 +102,7 @@ def test_a_night_check_in_whose_guest_leaves_before_the_morning_gets_no_welcome(
     page = client.get(
         f"/reservations/{Reservation.objects.get(pms_reservation_id='N1').public_id}/"
     )
-    assert "Skipped: the reservation is checked-out now" in page.content.decode()
+    assert "Skipped: the reservation is checked out now" in page.content.decode()
 
 
 def queued(hotel: factories.Hotel, pms_id: str, trigger: str) -> AutomationJob:
@@ -324,3 +324,36 @@ def test_staff_see_a_skipped_message_as_skipped_with_its_reason(
         html = client.get(page).content.decode()
         assert "badge-status-skipped" in html and "badge-status-succeeded" not in html, page
         assert "Skipped: the stay ended on 2027-03-27" in html, page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("reason", "indonesian"),
+    [
+        ("the stay ended on 2027-03-27", "Dilewati: masa menginap berakhir pada 2027-03-27"),
+        ("the reservation is cancelled now", "Dilewati: reservasi kini berstatus dibatalkan"),
+        ("the guest opted out", "Dilewati: tamu memilih berhenti menerima pesan"),
+    ],
+)
+def test_staff_read_why_a_message_was_skipped_in_their_language(
+    hotel: factories.Hotel, client: Client, reason: str, indonesian: str
+) -> None:
+    from django.urls import reverse
+
+    AutomationJob.objects.create(
+        tenant=hotel.tenant,
+        kind="send_message",
+        status=JobStatus.SUCCEEDED,
+        reservation=hotel.reservation,
+        run_at=dt.datetime(2027, 3, 27, tzinfo=dt.UTC),
+        payload={"trigger": "on-stay", "result": {"skipped": reason}},
+    )
+    hotel.owner.ui_language = "id"
+    hotel.owner.save(update_fields=["ui_language"])
+    client.force_login(hotel.owner)
+
+    for page in (
+        reverse("jobs"),
+        reverse("dashboard:reservation", args=[hotel.reservation.public_id]),
+    ):
+        assert indonesian in client.get(page).content.decode(), page
