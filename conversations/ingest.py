@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from automation import queue
 from automation.models import JobKind
+from conversations import opt_out
 from hotel.models import Guest, Reservation, ReservationStatus
 from innbox.logs import ErrorCategory, get_logger
 from messaging.models import Direction, MessageLog, MessageStatus
@@ -31,7 +32,8 @@ _BOOKING_CODE_CANDIDATE = re.compile(r"\b[A-Z0-9][A-Z0-9-]{3,31}\b", re.IGNORECA
 def store_guest_message(tenant: Tenant, incoming: inbound.GuestMessage) -> str:
     """Store a guest's message once, matched to the guest and the stay it concerns, and queue
     the job that tells whoever answers guests (conversations.jobs), all in the webhook's
-    transaction: a crash loses neither, and nothing slow runs inside the request."""
+    transaction: a crash loses neither, and nothing slow runs inside the request. A STOP or
+    START is applied here too (conversations.opt_out), with the message that said it."""
     message = _store(tenant, incoming)
     if message is None:
         return "ignored"
@@ -43,6 +45,7 @@ def store_guest_message(tenant: Tenant, incoming: inbound.GuestMessage) -> str:
         # Hashed: a WhatsApp id may take the whole 255 characters of the key column itself.
         idempotency_key="guest-message:" + hashlib.sha256(incoming.message_id.encode()).hexdigest(),
     )
+    opt_out.apply(tenant, message)
     return "stored"
 
 

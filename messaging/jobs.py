@@ -82,7 +82,7 @@ def _send_manual(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
     settled = _settled(tenant, message, message.guest)
     if settled is not None:
         return settled
-    if message.guest.opted_out_at:
+    if message.guest.opted_out_at and not job.payload.get(services.CONFIRMS_OPT_OUT):
         return _skip(tenant, message, trigger_rules.OPTED_OUT)
     _ready_to_send(tenant, message.guest)
     return _deliver(job, tenant, message, message.guest, message.reservation)

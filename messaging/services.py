@@ -31,6 +31,9 @@ from tenancy.models import Tenant
 from whatsapp import sender
 
 log = get_logger(__name__)
+# A send job's payload flag: this message confirms the guest's opt-out, so their opt-out does
+# not hold it back (messaging.jobs).
+CONFIRMS_OPT_OUT = "confirms_opt_out"
 
 
 def choose_variant(
@@ -226,6 +229,40 @@ def send_manual(
         )
         message.save(update_fields=["job", "updated_at"])
     log.info("manual_send_queued", reservation_id=reservation.pk if reservation else None)
+    return message
+
+
+def send_service_reply(
+    tenant: Tenant,
+    *,
+    guest: Guest,
+    reservation: Reservation | None,
+    text: str,
+    language: str,
+    confirms_opt_out: bool,
+    idempotency_key: str,
+) -> MessageLog:
+    """Queue Innbox's own answer to a guest's command (the opt-out and opt-in confirmations):
+    sent by the worker like a manual message. The confirmation of an opt-out is the one message
+    an opted-out guest still gets (its job says so); the key makes it once per command."""
+    message = MessageLog.objects.create(
+        tenant=tenant,
+        direction=Direction.OUTBOUND,
+        guest=guest,
+        reservation=reservation,
+        origin=MessageOrigin.MANUAL,
+        language_code=language,
+        body=text,
+        status=MessageStatus.QUEUED,
+    )
+    message.job = queue.enqueue(
+        tenant,
+        JobKind.SEND_MESSAGE,
+        {"message": message.pk, "trigger": "manual", CONFIRMS_OPT_OUT: confirms_opt_out},
+        reservation_id=reservation.pk if reservation else None,
+        idempotency_key=idempotency_key,
+    )
+    message.save(update_fields=["job", "updated_at"])
     return message
 
 

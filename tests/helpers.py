@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import hmac
 import itertools
 import json
 import signal
@@ -104,6 +106,41 @@ def post(
         content,
         content_type="application/json",
         **headers,
+    )
+
+
+def guest_writes(client: Client, chat_id: str, text: str, *, message_id: str | None = None) -> Any:
+    """WAHA tells the hotel's webhook that `chat_id` wrote `text` (a new event each call; the
+    same `message_id` twice is WhatsApp redelivering one message), signed with the configured
+    key as tests/test_whatsapp_webhook.py does."""
+    payload = {
+        "id": message_id or f"false_{chat_id}_{uuid.uuid4().hex[:16].upper()}",
+        "timestamp": int(time.time()),
+        "from": chat_id,
+        "fromMe": False,
+        "source": "app",
+        "to": "6281100001111@c.us",
+        "body": text,
+        "hasMedia": False,
+    }
+    raw = json.dumps(
+        {
+            "id": f"evt_{uuid.uuid4().hex}",
+            "timestamp": int(time.time() * 1000),
+            "event": "message",
+            "session": "default",
+            "payload": payload,
+            "engine": "NOWEB",
+        }
+    ).encode()
+    key = django_settings.WAHA_WEBHOOK_HMAC_KEY.encode()
+    return client.post(
+        "/api/webhooks/waha/",
+        raw,
+        content_type="application/json",
+        HTTP_X_WEBHOOK_HMAC=hmac.new(key, raw, hashlib.sha512).hexdigest(),
+        HTTP_X_WEBHOOK_HMAC_ALGORITHM="sha512",
+        HTTP_X_WEBHOOK_TIMESTAMP=str(int(time.time() * 1000)),
     )
 
 
