@@ -103,7 +103,7 @@ def opted_out(hotel: factories.Hotel) -> bool:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("words", ["STOP", "berhenti", "Stop.", "stop promo"])
+@pytest.mark.parametrize("words", ["STOP", "berhenti", "Stop.", "stop promo", "  BÉRHENTI! "])
 def test_stop_opts_out_at_once_confirms_once_and_skips_the_scheduled_pre_arrival(
     hotel: factories.Hotel, words: str
 ) -> None:
