@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -209,25 +210,16 @@ def send_manual(
         issue_feedback_link=True,
     )
     with acting_for_tenant(tenant.id, role="staff"):
-        message = MessageLog.objects.create(
-            tenant=tenant,
-            direction=Direction.OUTBOUND,
-            guest=guest,
-            reservation=reservation,
-            template=composed.template,
-            origin=MessageOrigin.MANUAL,
-            language_code=composed.language,
-            body=composed.text,
-            status=MessageStatus.QUEUED,
-        )
-        message.job = queue.enqueue(
+        message = _queue_send(
             tenant,
-            JobKind.SEND_MESSAGE,
-            # "manual" on Automation; the template it used, if any, beside it.
-            {"message": message.pk, "trigger": "manual", "template": trigger},
-            reservation_id=reservation.pk if reservation else None,
+            guest,
+            reservation,
+            composed.text,
+            composed.language,
+            template=composed.template,
+            # The template it used, if any, beside "manual" on Automation.
+            job_payload={"template": trigger},
         )
-        message.save(update_fields=["job", "updated_at"])
     log.info("manual_send_queued", reservation_id=reservation.pk if reservation else None)
     return message
 
@@ -245,11 +237,35 @@ def send_service_reply(
     """Queue Innbox's own answer to a guest's command (the opt-out and opt-in confirmations):
     sent by the worker like a manual message. The confirmation of an opt-out is the one message
     an opted-out guest still gets (its job says so); the key makes it once per command."""
+    return _queue_send(
+        tenant,
+        guest,
+        reservation,
+        text,
+        language,
+        job_payload={CONFIRMS_OPT_OUT: confirms_opt_out},
+        idempotency_key=idempotency_key,
+    )
+
+
+def _queue_send(
+    tenant: Tenant,
+    guest: Guest,
+    reservation: Reservation | None,
+    text: str,
+    language: str,
+    *,
+    template: MessageTemplate | None = None,
+    job_payload: dict[str, Any],
+    idempotency_key: str | None = None,
+) -> MessageLog:
+    """The queued log row and its send job ("manual" on Automation), written together."""
     message = MessageLog.objects.create(
         tenant=tenant,
         direction=Direction.OUTBOUND,
         guest=guest,
         reservation=reservation,
+        template=template,
         origin=MessageOrigin.MANUAL,
         language_code=language,
         body=text,
@@ -258,7 +274,7 @@ def send_service_reply(
     message.job = queue.enqueue(
         tenant,
         JobKind.SEND_MESSAGE,
-        {"message": message.pk, "trigger": "manual", CONFIRMS_OPT_OUT: confirms_opt_out},
+        {"message": message.pk, "trigger": "manual", **job_payload},
         reservation_id=reservation.pk if reservation else None,
         idempotency_key=idempotency_key,
     )

@@ -134,7 +134,7 @@ def _gave_up(taken: snapshot.Snapshot, hotel: dict) -> Iterator[Metric]:
 def _messages(taken: snapshot.Snapshot, hotel: dict) -> Iterator[Metric]:
     outbound = GaugeMetricFamily(
         "innbox_outbound_messages",
-        "Messages to guests by hotel and delivery state (failed and dead did not arrive).",
+        "Messages to guests by hotel and delivery state (failed ones did not arrive).",
         labels=["hotel", "status"],
     )
     inbound = GaugeMetricFamily(
