@@ -47,6 +47,7 @@ class JobKind(models.TextChoices):
     AGENT_REPLY = "agent_reply", _("Agent reply")
     FEEDBACK_FOLLOW_UP = "feedback_follow_up", _("Feedback follow-up")
     GUEST_MESSAGE = "guest_message", _("Guest message")
+    CONVERSATION_TURN = "conversation_turn", _("Conversation turn")
 
 
 class JobStatus(models.TextChoices):

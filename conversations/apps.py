@@ -2,16 +2,20 @@ from django.apps import AppConfig
 
 
 class ConversationsConfig(AppConfig):
-    """One conversation per guest chat (the inbox, takeover, notes: the conversations issue).
-    For now: guests' messages, taken from the WhatsApp transport and stored here."""
+    """One conversation per guest chat: the inbox, who holds it, notes, saved replies, and the
+    turns in which the concierge answers (conversations.turns)."""
 
     name = "conversations"
 
     def ready(self) -> None:
         from automation import queue
         from automation.models import JobKind
-        from conversations import ingest
+        from conversations import ingest, turns
+        from messaging import services
         from whatsapp import inbound
 
         inbound.on_guest_message(ingest.store_guest_message)
-        queue.register_handler(JobKind.GUEST_MESSAGE, "conversations.jobs.run_guest_message")
+        queue.register_handler(JobKind.CONVERSATION_TURN, "conversations.turns.run_turn")
+        # Jobs written before conversations existed: their message's turn, the same way.
+        queue.register_handler(JobKind.GUEST_MESSAGE, "conversations.turns.run_turn")
+        services.register_send_guard(turns.held_back)

@@ -8,7 +8,6 @@ unknown number it links nothing. The message is stored either way, so staff see 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from zoneinfo import ZoneInfo
 
@@ -16,12 +15,11 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, Q, When
 from django.utils import timezone
 
-from automation import queue
-from automation.models import JobKind
-from conversations import opt_out
+from conversations import opt_out, services, turns
+from conversations.models import Conversation
 from hotel.models import Guest, Reservation, ReservationStatus
 from innbox.logs import ErrorCategory, get_logger
-from messaging.models import Direction, MessageLog, MessageStatus
+from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus
 from tenancy.models import Tenant
 from whatsapp import click_to_chat, inbound
 
@@ -30,22 +28,60 @@ _BOOKING_CODE_CANDIDATE = re.compile(r"\b[A-Z0-9][A-Z0-9-]{3,31}\b", re.IGNORECA
 
 
 def store_guest_message(tenant: Tenant, incoming: inbound.GuestMessage) -> str:
-    """Store a guest's message once, matched to the guest and the stay it concerns, and queue
-    the job that tells whoever answers guests (conversations.jobs), all in the webhook's
-    transaction: a crash loses neither, and nothing slow runs inside the request. A STOP or
-    START is applied here too (conversations.opt_out), with the message that said it."""
+    """Store a message of a guest's chat once, in its conversation, all in the webhook's
+    transaction: a crash loses nothing, and nothing slow runs inside the request.
+
+    A guest's message is matched to the guest and the stay it concerns; a STOP or START is
+    applied here (conversations.opt_out); anything else queues the conversation's turn
+    (conversations.turns), keyed by the WhatsApp message id so a redelivery does nothing, and
+    due after the burst window so a guest's quick messages are answered as one. History that
+    WhatsApp syncs after pairing is stored for staff, never answered. A message typed on the
+    hotel's phone is the hotel's own: people hold the conversation from then on."""
+    if incoming.from_hotel_phone:
+        return _store_hotel_phone_message(tenant, incoming)
     message = _store(tenant, incoming)
     if message is None:
         return "ignored"
-    queue.enqueue(
+    conversation = services.for_chat(
         tenant,
-        JobKind.GUEST_MESSAGE,
-        {"message": message.pk},
-        reservation_id=message.reservation_id,
-        # Hashed: a WhatsApp id may take the whole 255 characters of the key column itself.
-        idempotency_key="guest-message:" + hashlib.sha256(incoming.message_id.encode()).hexdigest(),
+        incoming.chat_id,
+        phone=incoming.phone,
+        guest=message.guest,
+        reservation=message.reservation,
     )
-    opt_out.apply(tenant, message)
+    services.record_guest_message(
+        tenant, conversation, message, unread=not incoming.before_connection
+    )
+    if opt_out.command_in(message.body) is not None:
+        opt_out.apply(tenant, message)
+    elif not incoming.before_connection:
+        turns.queue_turn(tenant, conversation, message, incoming.message_id)
+    return "stored"
+
+
+def _store_hotel_phone_message(tenant: Tenant, incoming: inbound.GuestMessage) -> str:
+    guest = _guest_by_phone(tenant, incoming.phone)
+    message, created = MessageLog.objects.get_or_create(
+        tenant=tenant,
+        waha_message_id=incoming.message_id,
+        defaults={
+            "direction": Direction.OUTBOUND,
+            "origin": MessageOrigin.HOTEL_PHONE,
+            "guest": guest,
+            "body": incoming.body,
+            "chat_id": incoming.chat_id,
+            "status": MessageStatus.SENT,
+            "sent_at": incoming.sent_at or timezone.now(),
+        },
+    )
+    if not created:
+        return "ignored"  # one of ours, or a redelivery
+    conversation = services.for_chat(tenant, incoming.chat_id, phone=incoming.phone, guest=guest)
+    if incoming.before_connection:
+        services.record_outbound(tenant, conversation, message)
+    else:
+        services.record_hotel_phone_message(tenant, conversation, message)
+    log.info("hotel_phone_message_received", guest_matched=guest is not None)
     return "stored"
 
 
@@ -163,6 +199,7 @@ def _link_chat(guest: Guest, chat_id: str, phone: str | None, session: str) -> N
 def mark_read(tenant: Tenant) -> int:
     """Every guest message of the hotel read by staff (the dashboard's "mark all read")."""
     with transaction.atomic():
+        Conversation.objects.filter(tenant=tenant, unread_count__gt=0).update(unread_count=0)
         return MessageLog.objects.filter(
             tenant=tenant, direction=Direction.INBOUND, staff_read_at__isnull=True
         ).update(staff_read_at=timezone.now())

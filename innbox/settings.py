@@ -257,6 +257,9 @@ AUTOMATION_QUIET_HOURS_START = "21:00"
 AUTOMATION_QUIET_HOURS_END = "09:00"
 # Per-hotel token bucket for sends: a few a minute keeps a WhatsApp number safe.
 AUTOMATION_SENDS_PER_MINUTE = 6
+# A guest's messages this close together are one turn: the concierge answers them together
+# (conversations.turns), instead of once per line of a guest who writes in short bursts.
+CONVERSATION_BURST_SECONDS = 4
 
 # Operations (docs/metrics.md, docs/runbook.md): /metrics is off without METRICS_TOKEN.
 METRICS_TOKEN = CONFIG.METRICS_TOKEN or ""

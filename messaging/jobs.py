@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from automation import queue
 from automation.models import AutomationJob
-from hotel.models import Guest, Reservation
+from hotel.models import Reservation
 from innbox.integrations import IntegrationError
 from innbox.logs import get_logger
 from innbox.phones import e164_from_chat_id
@@ -71,21 +71,34 @@ def fail_messages_of_cancelled_jobs(job_ids: list[int], reason: str) -> None:
 
 
 def _send_manual(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
+    """Staff's message, Innbox's own service reply, or the concierge's answer: composed already.
+    A message to a chat that matches no guest (the inbox answering an unknown number) goes to
+    the number of its chat."""
     with acting_for_tenant(tenant.id):
         message = (
             MessageLog.objects.select_related("guest", "reservation")
             .filter(tenant=tenant, pk=job.payload["message"])
             .first()
         )
-    if message is None or message.guest is None:
+    if message is None or (message.guest is None and not message.chat_id):
         raise IntegrationError("The message or its guest no longer exists", retryable=False)
-    settled = _settled(tenant, message, message.guest)
+    guest = message.guest
+    # The chat it was written for (the conversation staff saw), else the guest's number.
+    phone = (e164_from_chat_id(message.chat_id) if message.chat_id else None) or (
+        guest.phone_e164 if guest else ""
+    )
+    settled = _settled(tenant, message, phone)
     if settled is not None:
         return settled
-    if message.guest.opted_out_at and not job.payload.get(services.CONFIRMS_OPT_OUT):
+    if guest is not None and guest.opted_out_at and not job.payload.get(services.CONFIRMS_OPT_OUT):
         return _skip(tenant, message, trigger_rules.OPTED_OUT)
-    _ready_to_send(tenant, message.guest)
-    return _deliver(job, tenant, message, message.guest, message.reservation)
+    # Asked at send time, not when the answer was written: staff may have taken the
+    # conversation over meanwhile (conversations registers the guard).
+    held_back = services.why_held_back(tenant, message)
+    if held_back is not None:
+        return _skip(tenant, message, held_back)
+    _ready_to_send(tenant, phone)
+    return _deliver(job, tenant, message, phone, message.reservation)
 
 
 def _send_automated(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
@@ -102,7 +115,7 @@ def _send_automated(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
         raise IntegrationError("The reservation no longer exists", retryable=False)
     guest = reservation.guest
     if message is not None:
-        settled = _settled(tenant, message, guest)
+        settled = _settled(tenant, message, guest.phone_e164)
         if settled is not None:
             return settled
     if guest.opted_out_at:
@@ -120,8 +133,8 @@ def _send_automated(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
     if not guest.phone_e164:
         raise IntegrationError("The guest has no phone number", retryable=False)
     message = _compose(job, tenant, reservation, trigger, message, rooms=_rooms(fitting))
-    _ready_to_send(tenant, guest, now)
-    return _deliver(job, tenant, message, guest, reservation)
+    _ready_to_send(tenant, guest.phone_e164, now)
+    return _deliver(job, tenant, message, guest.phone_e164, reservation)
 
 
 def _trip(tenant: Tenant, job: AutomationJob, reservation: Reservation) -> list[Reservation]:
@@ -148,13 +161,13 @@ def _rooms(reservations: list[Reservation]) -> list[str]:
     return sorted(numbers, key=lambda number: (len(number), number))
 
 
-def _settled(tenant: Tenant, message: MessageLog, guest: Guest) -> dict[str, Any] | None:
+def _settled(tenant: Tenant, message: MessageLog, number: str) -> dict[str, Any] | None:
     """A result when this message needs no (further) send: it went out already, or an attempt
     whose outcome we never heard turns out to have reached WhatsApp."""
     if message.status in DONE:
         return {"message": str(message.public_id), "already": message.status}
     started = message.send_started_at
-    phone = e164_from_chat_id(message.chat_id) if message.chat_id else guest.phone_e164
+    phone = e164_from_chat_id(message.chat_id) if message.chat_id else number
     if started is None or not phone:
         return None
     if timezone.now() < started + SETTLE_AFTER:
@@ -232,11 +245,11 @@ def _unverifiable(tenant: Tenant, message: MessageLog, problem: IntegrationError
     raise IntegrationError(advice, retryable=False, code="unverifiable")
 
 
-def _ready_to_send(tenant: Tenant, guest: Guest, now: dt.datetime | None = None) -> None:
+def _ready_to_send(tenant: Tenant, phone: str, now: dt.datetime | None = None) -> None:
     """The last checks before a send, cheapest and final first: a token of the hotel's rate
     limit is taken only by a message that can go now (a guest without a usable number, or a
     number still pacing, would waste it)."""
-    if not guest.phone_e164:
+    if not phone:
         raise IntegrationError("The guest has no phone number", retryable=False)
     free_at = pacing.busy_until(tenant)
     if free_at is not None:
@@ -297,13 +310,13 @@ def _deliver(
     job: AutomationJob,
     tenant: Tenant,
     message: MessageLog,
-    guest: Guest,
+    phone: str,
     reservation: Reservation | None,
 ) -> dict[str, Any]:
     services.deliver(
         tenant,
         message,
-        guest.phone_e164,
+        phone,
         reservation=reservation,
         hold=lambda seconds: queue.keep_lease(job, seconds),
     )

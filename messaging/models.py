@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual
@@ -81,6 +82,8 @@ class MessageOrigin(models.TextChoices):
     POST_STAY = "post-stay", _("Post-stay")
     MANUAL = "manual", _("Manual")
     AGENT = "agent", _("AI agent")
+    # Typed on the hotel's phone itself (WAHA reports it as the hotel's own message).
+    HOTEL_PHONE = "phone", _("Hotel's phone")
 
 
 class MessageStatus(models.TextChoices):
@@ -117,6 +120,14 @@ class MessageLog(PublicIdMixin, TenantScopedModel, TimestampedModel):
         related_name="messages",
     )
     origin = models.CharField(max_length=16, choices=MessageOrigin.choices, blank=True)
+    # The staff member who wrote an outbound message (the inbox shows their name).
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     language_code = models.CharField(max_length=8, blank=True)
     body = models.TextField()
     chat_id = models.CharField(max_length=64, blank=True)
@@ -161,6 +172,9 @@ class MessageLog(PublicIdMixin, TenantScopedModel, TimestampedModel):
             models.Index(
                 fields=["tenant", "status", "-created_at"], name="message_logs_status_idx"
             ),
+            # A conversation's thread (conversations): its chat, and its guest's unsent ones.
+            models.Index(fields=["tenant", "chat_id", "created_at"], name="message_logs_chat_idx"),
+            models.Index(fields=["guest", "created_at"], name="message_logs_guest_idx"),
         ]
 
     def __str__(self) -> str:

@@ -106,6 +106,26 @@ def register_feedback_link_issuer(issue_link: Callable[[Reservation], str]) -> N
     FEEDBACK_LINK_ISSUER[:] = [issue_link]
 
 
+# Why a composed message must not go after all, asked by the worker right before the send (the
+# conversations app: the concierge's answer to a conversation that staff took over meanwhile).
+# A guard returns a skip reason (a msgid, like messaging.trigger_rules), or None.
+SendGuard = Callable[[Tenant, MessageLog], str | None]
+SEND_GUARDS: list[SendGuard] = []
+
+
+def register_send_guard(guard: SendGuard) -> None:
+    if guard not in SEND_GUARDS:
+        SEND_GUARDS.append(guard)
+
+
+def why_held_back(tenant: Tenant, message: MessageLog) -> str | None:
+    for guard in SEND_GUARDS:
+        reason = guard(tenant, message)
+        if reason is not None:
+            return reason
+    return None
+
+
 def compose(
     tenant: Tenant,
     *,
@@ -192,14 +212,19 @@ def send_manual(
     guest: Guest | None,
     trigger: str = "",
     free_text: str = "",
+    author: Any = None,
+    chat_id: str = "",
 ) -> MessageLog:
     """Queue a message that staff wrote or chose: composed now (the text they previewed), sent by
     the worker, where the hotel's rate limit defers it instead of refusing it and a crash cannot
-    lose it. The log row and its job are written together."""
+    lose it. The log row and its job are written together. `chat_id` without a guest: the
+    inbox answering a number that matches no guest."""
     guest = guest or (reservation.guest if reservation else None)
-    if guest is None or not guest.phone_e164:
+    if guest is None and not chat_id:
         raise NothingToSend(gettext_noop("This guest has no phone number."))
-    if guest.opted_out_at:
+    if guest is not None and not guest.phone_e164 and not chat_id:
+        raise NothingToSend(gettext_noop("This guest has no phone number."))
+    if guest is not None and guest.opted_out_at:
         raise NothingToSend(gettext_noop("This guest opted out of WhatsApp messages."))
     composed = compose(
         tenant,
@@ -219,9 +244,36 @@ def send_manual(
             template=composed.template,
             # The template it used, if any, beside "manual" on Automation.
             job_payload={"template": trigger},
+            author=author,
+            chat_id=chat_id,
         )
     log.info("manual_send_queued", reservation_id=reservation.pk if reservation else None)
     return message
+
+
+def send_agent_reply(
+    tenant: Tenant,
+    *,
+    guest: Guest | None,
+    reservation: Reservation | None,
+    chat_id: str,
+    text: str,
+    language: str,
+    idempotency_key: str,
+) -> MessageLog:
+    """Queue the concierge's answer to a guest's turn (conversations): sent like staff's message,
+    and held back at send time by the send guards if people took the conversation over."""
+    return _queue_send(
+        tenant,
+        guest,
+        reservation,
+        text,
+        language,
+        job_payload={},
+        idempotency_key=idempotency_key,
+        origin=MessageOrigin.AGENT,
+        chat_id=chat_id,
+    )
 
 
 def send_service_reply(
@@ -250,7 +302,7 @@ def send_service_reply(
 
 def _queue_send(
     tenant: Tenant,
-    guest: Guest,
+    guest: Guest | None,
     reservation: Reservation | None,
     text: str,
     language: str,
@@ -258,17 +310,23 @@ def _queue_send(
     template: MessageTemplate | None = None,
     job_payload: dict[str, Any],
     idempotency_key: str | None = None,
+    origin: str = MessageOrigin.MANUAL,
+    author: Any = None,
+    chat_id: str = "",
 ) -> MessageLog:
-    """The queued log row and its send job ("manual" on Automation), written together."""
+    """The queued log row and its send job ("manual" on Automation), written together. The row
+    names its chat from the start, so it shows in the conversation while it waits."""
     message = MessageLog.objects.create(
         tenant=tenant,
         direction=Direction.OUTBOUND,
         guest=guest,
         reservation=reservation,
         template=template,
-        origin=MessageOrigin.MANUAL,
+        origin=origin,
+        author=author,
         language_code=language,
         body=text,
+        chat_id=chat_id or (_chat_for(tenant, guest.phone_e164) if guest else ""),
         status=MessageStatus.QUEUED,
     )
     message.job = queue.enqueue(
@@ -296,7 +354,7 @@ def deliver(
     message.send_started_at = timezone.now()
     # The chat this attempt writes to: a retry settles it there even if the guest's number
     # changes in the PMS meanwhile.
-    message.chat_id = _chat_for(tenant, phone)
+    message.chat_id = message.chat_id or _chat_for(tenant, phone)
     with acting_for_tenant(tenant.id):
         message.save(
             update_fields=["status", "failure_reason", "send_started_at", "chat_id", "updated_at"]
@@ -323,6 +381,8 @@ def deliver(
 
 
 def _chat_for(tenant: Tenant, phone: str) -> str:
+    if not phone:
+        return ""
     try:
         return chat_id_for(to_e164(phone, tenant.country_code))
     except IntegrationError:

@@ -14,11 +14,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from automation import queue
 from automation.models import AutomationJob, InboundEvent
-from conversations import jobs as conversation_jobs
+from conversations import turns
 from hotel.models import Guest, Reservation
 from messaging.models import Direction, MessageLog, MessageStatus
 from tests import factories
@@ -59,14 +61,21 @@ def envelope(
     return body
 
 
-def message(from_chat: str, text: str, *, from_me: bool = False) -> dict[str, Any]:
+HOTEL_NUMBER = "6281100001111@c.us"
+
+
+def message(
+    from_chat: str, text: str, *, from_me: bool = False, source: str = "api"
+) -> dict[str, Any]:
+    """A WAHA message payload in `from_chat`: the guest's, or (from_me) the hotel's own in the
+    guest's chat: sent through the API (source "api") or typed on the phone ("app")."""
     return {
         "id": f"{str(from_me).lower()}_{from_chat}_{secrets.token_hex(8).upper()}",
         "timestamp": int(time.time()),
-        "from": from_chat,
+        "from": HOTEL_NUMBER if from_me else from_chat,
         "fromMe": from_me,
-        "source": "app",
-        "to": "6281100001111@c.us",
+        "source": source if from_me else "app",
+        "to": from_chat if from_me else HOTEL_NUMBER,
         "body": text,
         "hasMedia": False,
     }
@@ -173,16 +182,17 @@ def test_a_guest_message_is_stored_and_matched_by_phone(client: Client, hotel) -
 def test_the_same_event_twice_changes_state_once(client: Client, hotel) -> None:
     event = envelope("message", message("6281234567890@c.us", "Hello"))
     received: list[object] = []
-    # Whoever answers guests hears of a message through the outbox job the webhook writes with it.
-    listen = lambda tenant, stored: received.append(stored)  # noqa: E731
-    conversation_jobs.listen(listen)
+    # Whoever answers guests hears of a message through the turn job the webhook writes with it.
+    saved = list(turns.RESPONDERS)
+    turns.register_responder(lambda turn: received.append(turn.text))  # type: ignore[func-returns-value]
     try:
         assert post(client, event).status_code == 200
         second = post(client, event)
-        while queue.run_once():
-            pass
+        with time_machine.travel(timezone.now() + dt.timedelta(seconds=30)):
+            while queue.run_once():
+                pass
     finally:
-        conversation_jobs.LISTENERS.remove(listen)
+        turns.RESPONDERS[:] = saved
 
     assert second.status_code == 200 and second.json()["status"] == "duplicate"
     assert MessageLog.objects.count() == 1 and InboundEvent.objects.count() == 1

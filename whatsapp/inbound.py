@@ -38,13 +38,19 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class GuestMessage:
-    """A person wrote to the hotel's number (not the hotel itself, not a group)."""
+    """A message in a chat between the hotel's number and one person (not a group): the person
+    wrote, or (`from_hotel_phone`) someone typed it on the hotel's phone itself."""
 
     session: str
     message_id: str
     chat_id: str  # "<digits>@c.us" once WhatsApp's @lid is resolved, else as WAHA sent it
     phone: str | None  # E.164, when the chat id shows the number
     body: str
+    sent_at: dt.datetime | None = None
+    from_hotel_phone: bool = False
+    # Written before the session was connected: history WhatsApp syncs after pairing. Stored
+    # for staff to read, never answered.
+    before_connection: bool = False
 
 
 # One handler each, registered by the app that owns what the event means; "ignored" without.
@@ -80,6 +86,7 @@ class Unacceptable(ValueError):
 Payload = MessagePayload | AckPayload | SessionStatusPayload
 _PAYLOADS: dict[str, type[Payload]] = {
     "message": MessagePayload,
+    "message.any": MessagePayload,
     "message.ack": AckPayload,
     "session.status": SessionStatusPayload,
 }
@@ -145,7 +152,7 @@ def handle(tenant_id: UUID, event: WahaEvent, request_id: str = "") -> str:
             return "duplicate"
         tenant = Tenant.objects.get(pk=tenant_id)
         with effects_of_an_event():
-            if isinstance(payload, MessagePayload):
+            if isinstance(payload, MessagePayload):  # "message" and "message.any"
                 outcome = _guest_message(tenant, envelope.session, payload)
             elif isinstance(payload, AckPayload) and "message.ack" in _HANDLERS:
                 outcome = _HANDLERS["message.ack"](tenant, payload)
@@ -157,19 +164,43 @@ def handle(tenant_id: UUID, event: WahaEvent, request_id: str = "") -> str:
 
 
 def _guest_message(tenant: Tenant, session: str, payload: MessagePayload) -> str:
-    if payload.from_me or not payload.from_.endswith(("@c.us", "@lid", "@s.whatsapp.net")):
-        return "ignored"  # our own echo, a group or a broadcast: not a guest talking to the hotel
     if "message" not in _HANDLERS:
         return "ignored"
-    chat_id = _phone_chat_id(session, payload.from_)
+    # The chat is the other person's: the sender of a guest's message, the addressee of one
+    # typed on the hotel's phone. Our own API sends come back as echoes (source "api").
+    # Only "app" is the phone: an engine that leaves `source` out must not turn every send of
+    # ours into a person taking the conversation over.
+    if payload.from_me and (payload.source != "app" or not payload.to):
+        return "ignored"
+    person = payload.to if payload.from_me else payload.from_
+    if not person or not person.endswith(("@c.us", "@lid", "@s.whatsapp.net")):
+        return "ignored"  # a group, a broadcast or a status: not a chat with one person
+    chat_id = _phone_chat_id(session, person)
+    sent_at = dt.datetime.fromtimestamp(payload.timestamp, tz=dt.UTC) if payload.timestamp else None
     incoming = GuestMessage(
         session=session,
         message_id=payload.id,
-        chat_id=chat_id or payload.from_,
+        chat_id=chat_id or person,
         phone=e164_from_chat_id(chat_id) if chat_id else None,
         body=payload.body or ("[media]" if payload.has_media else ""),
+        sent_at=sent_at,
+        from_hotel_phone=payload.from_me,
+        before_connection=_before_connection(tenant, session, sent_at),
     )
     return _HANDLERS["message"](tenant, incoming)
+
+
+def _before_connection(tenant: Tenant, session: str, sent_at: dt.datetime | None) -> bool:
+    """Whether a message predates the session's connection (WhatsApp replays a chat's history
+    after pairing): its status changed to WORKING after the message was written."""
+    if sent_at is None:
+        return False
+    connected_at = (
+        WahaConfiguration.objects.filter(tenant=tenant, session_name=session)
+        .values_list("status_changed_at", flat=True)
+        .first()
+    )
+    return connected_at is not None and sent_at < connected_at
 
 
 def _phone_chat_id(session: str, sender: str) -> str | None:

@@ -58,7 +58,9 @@ class MessagePayload(BaseModel):
     timestamp: Seconds | None = None
     from_: str = Field(alias="from", max_length=CHAT_ID_LENGTH)
     from_me: bool = Field(alias="fromMe")
-    to: str | None = None
+    # "api" (sent through WAHA: our own sends) or "app" (typed on the phone), for fromMe.
+    source: str | None = None
+    to: str | None = Field(default=None, max_length=CHAT_ID_LENGTH)
     body: str | None = ""
     has_media: bool = Field(default=False, alias="hasMedia")
 

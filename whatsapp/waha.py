@@ -16,7 +16,8 @@ from innbox.http import make_client, send
 from innbox.integrations import IntegrationError
 
 # Events Innbox subscribes to: guest messages, delivery acks, session state.
-WEBHOOK_EVENTS = ["message", "message.ack", "session.status"]
+# `message.any` adds what the hotel's staff type on the phone itself (fromMe, source "app").
+WEBHOOK_EVENTS = ["message", "message.any", "message.ack", "session.status"]
 
 
 class WahaError(IntegrationError):
