@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agent.models import HousekeepingRequest, HousekeepingType, RoomServiceOrder
 from automation.models import AutomationJob, EventSource, InboundEvent, JobKind
+from conversations.models import Conversation, ConversationNote, SavedReply
 from hotel.models import Guest, Reservation, ReservationStatus, StatusTransition
 from messaging.models import (
     Direction,
@@ -146,6 +147,13 @@ def fill_every_table(hotel: Hotel) -> None:
             room_number="101",
             request_type=HousekeepingType.TOWELS,
         )
+        conversation = Conversation.objects.create(
+            tenant=tenant, chat_id=f"62812{n:07d}@c.us", guest=hotel.guest
+        )
+        ConversationNote.objects.create(
+            tenant=tenant, conversation=conversation, author=hotel.staff, body="Prefers email"
+        )
+        SavedReply.objects.create(tenant=tenant, name="Wi-Fi", body="The password is on the card")
 
 
 def pms_stay(pms_id: str, guest_id: str, *, phone: str = "", name: str = "Rina") -> PMSReservation:

@@ -109,13 +109,20 @@ def post(
     )
 
 
-def guest_writes(client: Client, chat_id: str, text: str, *, message_id: str | None = None) -> Any:
+def guest_writes(
+    client: Client,
+    chat_id: str,
+    text: str,
+    *,
+    message_id: str | None = None,
+    sent_at: dt.datetime | None = None,
+) -> Any:
     """WAHA tells the hotel's webhook that `chat_id` wrote `text` (a new event each call; the
     same `message_id` twice is WhatsApp redelivering one message), signed with the configured
     key as tests/test_whatsapp_webhook.py does."""
     payload = {
         "id": message_id or f"false_{chat_id}_{uuid.uuid4().hex[:16].upper()}",
-        "timestamp": int(time.time()),
+        "timestamp": int(sent_at.timestamp() if sent_at else time.time()),
         "from": chat_id,
         "fromMe": False,
         "source": "app",
