@@ -206,9 +206,9 @@ def test_two_conversations_run_in_parallel_one_conversations_turns_in_order(hote
         with time_machine.travel(written + dt.timedelta(seconds=20)):
             assert second.call(one_job) == 1  # claimed, and deferred: "First" still runs
             with acting_for_tenant(hotel.tenant.id):
-                second_turn = AutomationJob.objects.filter(
-                    kind=JobKind.CONVERSATION_TURN
-                ).latest("pk")
+                second_turn = AutomationJob.objects.filter(kind=JobKind.CONVERSATION_TURN).latest(
+                    "pk"
+                )
             assert second_turn.status == "queued" and heard == ["First"]
             assert second_turn.run_at > written + dt.timedelta(seconds=20), "deferred"
             first_may_finish.set()
