@@ -68,13 +68,17 @@ def django_connected_as(role: str) -> Iterator[None]:
         connection.settings_dict["USER"] = original
 
 
+# The pushed stay runs around today (yesterday to the day after tomorrow): tests that travel to
+# today's midday in Jakarta find it in house, whatever day the suite runs.
+STAY_START = dt.date.today() - dt.timedelta(days=1)
+STAY_END = STAY_START + dt.timedelta(days=3)
 EVENT = {
     "type": "reservation.upserted",
     "reservation": {
         "id": "R-1042",
         "status": "pre-arrival",
-        "check_in": "2026-12-01",
-        "check_out": "2026-12-04",
+        "check_in": STAY_START.isoformat(),
+        "check_out": STAY_END.isoformat(),
         "booking_code": "HX7K2",
         "room_number": "214",
         "guest": {"id": "G-77", "first_name": "Siti", "phone": "+6281234560001", "language": "id"},

@@ -15,7 +15,7 @@ from hotel.models import Reservation, StatusTransition
 from pms import webhook as pms_webhook
 from pms.models import PMSConfiguration
 from tests import factories
-from tests.helpers import EVENT, post
+from tests.helpers import EVENT, STAY_END, STAY_START, post
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +129,7 @@ def test_a_check_in_queues_one_on_stay_message_and_a_first_sighting_none(
     jobs = AutomationJob.objects.filter(tenant=hotel_a.tenant, kind="send_message")
     reservation = Reservation.objects.get(pms_reservation_id="R-1042")
     assert list(jobs.values_list("idempotency_key", flat=True)) == [
-        f"trip:{reservation.guest_id}:2026-12-01:2026-12-04:on-stay"
+        f"trip:{reservation.guest_id}:{STAY_START}:{STAY_END}:on-stay"
     ]
     assert StatusTransition.objects.filter(reservation=reservation).count() == 2
 

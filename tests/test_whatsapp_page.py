@@ -38,7 +38,7 @@ def test_connect_creates_the_session_with_the_webhook_innbox_needs(
     assert created["name"] == "default" and created["start"] is True
     hook = created["config"]["webhooks"][0]
     assert hook["url"] == "http://127.0.0.1:9/api/webhooks/waha/"
-    assert set(hook["events"]) == {"message", "message.ack", "session.status"}
+    assert set(hook["events"]) == {"message", "message.any", "message.ack", "session.status"}
     assert hook["hmac"] == {"key": settings.WAHA_WEBHOOK_HMAC_KEY}
     assert hook["retries"]["attempts"] > 1
     assert created["config"]["webjs"] == {"tagsEventsOn": True}
