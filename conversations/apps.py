@@ -11,6 +11,7 @@ class ConversationsConfig(AppConfig):
         from automation import queue
         from automation.models import JobKind
         from conversations import ingest, turns
+        from conversations import services as conversation_services
         from messaging import services
         from whatsapp import inbound
 
@@ -19,3 +20,4 @@ class ConversationsConfig(AppConfig):
         # Jobs written before conversations existed: their message's turn, the same way.
         queue.register_handler(JobKind.GUEST_MESSAGE, "conversations.turns.run_turn")
         services.register_send_guard(turns.held_back)
+        services.on_staff_send(conversation_services.staff_sent)

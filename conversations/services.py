@@ -371,22 +371,34 @@ def reply(
     free_text: str = "",
     trigger: str = "",
 ) -> MessageLog:
-    """Staff answer from the inbox: queued like any manual send, to the conversation's chat.
-    Answering is holding: the concierge stays silent from now on, and the thread is read."""
-    guest = conversation.guest
-    message = messaging.send_manual(
+    """Staff answer from the inbox: queued like any manual send, to the conversation's chat
+    (`staff_sent` then makes it read and theirs)."""
+    return messaging.send_manual(
         tenant,
         reservation=conversation.reservation,
-        guest=guest,
+        guest=conversation.guest,
         trigger=trigger,
         free_text=free_text,
         author=user,
         chat_id=conversation.chat_id,
     )
+
+
+def staff_sent(tenant: Tenant, message: MessageLog, user: Any) -> None:
+    """A person wrote to the guest (from the inbox, a reservation or a guest page): answering
+    is holding, so the concierge stays silent from now on, and the chat is read."""
+    if not message.chat_id:
+        return
+    conversation = for_chat(
+        tenant,
+        message.chat_id,
+        phone=e164_from_chat_id(message.chat_id),
+        guest=message.guest,
+        reservation=message.reservation,
+    )
     current = take_over(tenant, conversation, user)
     record_outbound(tenant, current, message)
     mark_read(current)
-    return message
 
 
 def link_guest(tenant: Tenant, conversation: Conversation, guest: Guest, user: Any) -> None:

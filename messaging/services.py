@@ -118,6 +118,17 @@ def register_send_guard(guard: SendGuard) -> None:
         SEND_GUARDS.append(guard)
 
 
+# Who hears that a person queued a message to a guest (conversations: the chat is read, and
+# held by that person, wherever they wrote from: the inbox, a reservation or a guest page).
+StaffSendListener = Callable[[Tenant, MessageLog, Any], None]
+STAFF_SEND_LISTENERS: list[StaffSendListener] = []
+
+
+def on_staff_send(listener: StaffSendListener) -> None:
+    if listener not in STAFF_SEND_LISTENERS:
+        STAFF_SEND_LISTENERS.append(listener)
+
+
 def why_held_back(tenant: Tenant, message: MessageLog) -> str | None:
     for guard in SEND_GUARDS:
         reason = guard(tenant, message)
@@ -247,6 +258,9 @@ def send_manual(
             author=author,
             chat_id=chat_id,
         )
+        if author is not None:
+            for listener in STAFF_SEND_LISTENERS:
+                listener(tenant, message, author)
     log.info("manual_send_queued", reservation_id=reservation.pk if reservation else None)
     return message
 

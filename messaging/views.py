@@ -213,6 +213,7 @@ def preview_message(request: MemberRequest) -> HttpResponse:
             guest=guest,
             trigger=asked.trigger,
             free_text=asked.text,
+            author=request.user if request.user.is_authenticated else None,
         )
     except (services.NothingToSend, renderer.TemplateError) as problem:
         return render(request, "messaging/partials/preview.html", {"error": str(problem)})
@@ -248,6 +249,7 @@ def send_message(request: MemberRequest) -> HttpResponse:
             guest=guest,
             trigger=asked.trigger,
             free_text=asked.text,
+            author=request.user if request.user.is_authenticated else None,
         )
     except (services.NothingToSend, renderer.TemplateError) as problem:
         if wants_json:  # API answers stay English, whatever the caller's screen language

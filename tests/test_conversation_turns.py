@@ -336,3 +336,23 @@ def hotel_phone(chat_id: str, text: str, *, source: str = "app") -> None:
         HTTP_X_WEBHOOK_TIMESTAMP=str(int(time.time() * 1000)),
     )
     assert response.status_code == 200, response.content
+
+
+def test_answering_from_the_reservation_page_reads_and_holds_the_conversation(hotel, heard) -> None:
+    writes(chat(hotel), "Can I have a late checkout?")
+    staff = Client()
+    staff.force_login(hotel.staff)
+    response = staff.post(
+        "/api/messages/send/",
+        {"reservation": str(hotel.reservation.public_id), "text": "Yes, until 14:00."},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 202, response.content
+    run_jobs()
+
+    conversation = the_conversation(chat(hotel))
+    assert conversation.unread_count == 0
+    assert (conversation.holder, conversation.held_by) == (Holder.STAFF, hotel.staff)
+    assert heard == [], "the concierge does not answer what a person answered"
+    sent = MessageLog.objects.get(direction=Direction.OUTBOUND)
+    assert (sent.author, sent.chat_id, sent.status) == (hotel.staff, chat(hotel), "sent")
