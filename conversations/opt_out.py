@@ -20,6 +20,7 @@ from innbox.logs import get_logger
 from messaging import services
 from messaging.models import MessageLog
 from tenancy.models import Tenant
+from whatsapp import sender
 
 log = get_logger(__name__)
 
@@ -118,6 +119,12 @@ def apply(tenant: Tenant, message: MessageLog) -> Command | None:
     if not changed:
         return None
     guest.refresh_from_db()
+    # The transport's own list too: a send that any path forgot to check stops there.
+    if guest.phone_e164:
+        if command is Command.OPT_OUT:
+            sender.refuse(tenant, guest.phone_e164, "the guest wrote STOP")
+        else:
+            sender.accept(tenant, guest.phone_e164)
     language = _reply_language(tenant, guest, languages)
     with translation.override(language):
         text = gettext(CONFIRMATIONS[command])

@@ -90,15 +90,21 @@ def _send_manual(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
     settled = _settled(tenant, message, phone)
     if settled is not None:
         return settled
-    if guest is not None and guest.opted_out_at and not job.payload.get(services.CONFIRMS_OPT_OUT):
-        return _skip(tenant, message, trigger_rules.OPTED_OUT)
+    # A guest who opted out still gets the confirmation of it, and answers to what they write
+    # themselves (a service conversation); the transport lets only those through too.
+    service = bool(job.payload.get(services.CONFIRMS_OPT_OUT))
+    if guest is not None and guest.opted_out_at and not service:
+        with acting_for_tenant(tenant.id):
+            service = services.answers_the_guest(guest)
+        if not service:
+            return _skip(tenant, message, trigger_rules.OPTED_OUT)
     # Asked at send time, not when the answer was written: staff may have taken the
     # conversation over meanwhile (conversations registers the guard).
     held_back = services.why_held_back(tenant, message)
     if held_back is not None:
         return _skip(tenant, message, held_back)
     _ready_to_send(tenant, phone)
-    return _deliver(job, tenant, message, phone, message.reservation)
+    return _deliver(job, tenant, message, phone, message.reservation, service=service)
 
 
 def _send_automated(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
@@ -312,6 +318,8 @@ def _deliver(
     message: MessageLog,
     phone: str,
     reservation: Reservation | None,
+    *,
+    service: bool = False,
 ) -> dict[str, Any]:
     services.deliver(
         tenant,
@@ -319,6 +327,7 @@ def _deliver(
         phone,
         reservation=reservation,
         hold=lambda seconds: queue.keep_lease(job, seconds),
+        service=service,
     )
     return {"message": str(message.public_id), "waha_message_id": message.waha_message_id}
 

@@ -129,6 +129,22 @@ def on_staff_send(listener: StaffSendListener) -> None:
         STAFF_SEND_LISTENERS.append(listener)
 
 
+# How long after a guest's own message an answer is a service reply, which a guest who opted
+# out of messages still gets (WhatsApp's customer service window is as long).
+SERVICE_WINDOW = dt.timedelta(hours=24)
+
+
+def answers_the_guest(guest: Guest) -> bool:
+    """Whether the guest wrote recently, after opting out: answering them is a service, not a
+    message they refused."""
+    since = timezone.now() - SERVICE_WINDOW
+    if guest.opted_out_at is not None:
+        since = max(since, guest.opted_out_at)
+    return MessageLog.objects.filter(
+        guest=guest, direction=Direction.INBOUND, created_at__gt=since
+    ).exists()
+
+
 def why_held_back(tenant: Tenant, message: MessageLog) -> str | None:
     for guard in SEND_GUARDS:
         reason = guard(tenant, message)
@@ -235,7 +251,7 @@ def send_manual(
         raise NothingToSend(gettext_noop("This guest has no phone number."))
     if guest is not None and not guest.phone_e164 and not chat_id:
         raise NothingToSend(gettext_noop("This guest has no phone number."))
-    if guest is not None and guest.opted_out_at:
+    if guest is not None and guest.opted_out_at and not answers_the_guest(guest):
         raise NothingToSend(gettext_noop("This guest opted out of WhatsApp messages."))
     composed = compose(
         tenant,
@@ -361,6 +377,7 @@ def deliver(
     *,
     reservation: Reservation | None = None,
     hold: sender.Hold | None = None,
+    service: bool = False,
 ) -> MessageLog:
     """Send a logged message and record what happened on it: sent with WAHA's id, or failed with
     the reason (then the IntegrationError is raised for the queue's retry policy)."""
@@ -374,7 +391,7 @@ def deliver(
             update_fields=["status", "failure_reason", "send_started_at", "chat_id", "updated_at"]
         )
     try:
-        sent = sender.send_text(tenant, phone, message.body, hold=hold)
+        sent = sender.send_text(tenant, phone, message.body, hold=hold, service=service)
     except IntegrationError as exc:
         message.status = MessageStatus.FAILED
         message.failure_reason = exc.message

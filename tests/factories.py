@@ -29,7 +29,7 @@ from pms.models import PMSConfiguration, PMSProvider, SyncRun
 from tenancy.db import acting_for_tenant
 from tenancy.models import Invitation, Membership, Role, Tenant, User
 from tenancy.services import create_tenant_with_owner
-from whatsapp.models import WahaConfiguration
+from whatsapp.models import RefusedNumber, WahaConfiguration
 
 PASSWORD = "correct-horse-battery"
 _sequence = itertools.count(1)
@@ -154,6 +154,7 @@ def fill_every_table(hotel: Hotel) -> None:
             tenant=tenant, conversation=conversation, author=hotel.staff, body="Prefers email"
         )
         SavedReply.objects.create(tenant=tenant, name="Wi-Fi", body="The password is on the card")
+        RefusedNumber.objects.create(tenant=tenant, phone_e164=f"+62813{n:07d}", reason="STOP")
 
 
 def pms_stay(pms_id: str, guest_id: str, *, phone: str = "", name: str = "Rina") -> PMSReservation:

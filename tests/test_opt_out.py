@@ -258,3 +258,65 @@ def test_stop_and_start_on_postgres_webhook_as_the_app_worker_as_the_worker(sett
     second.refresh_from_db()
     assert second.status == JobStatus.SUCCEEDED and "skipped" not in second.payload["result"]
     assert sent_to_guest()[:2] == [OPTED_OUT_ID, OPTED_IN_ID] and len(sent_to_guest()) == 3
+
+
+@pytest.mark.django_db
+def test_an_opted_out_guest_who_writes_first_can_still_be_answered_for_a_day(
+    hotel: factories.Hotel,
+) -> None:
+    """A reply to the guest's own question is a service conversation, not a message they
+    refused; a day later staff can no longer write to them."""
+    staff = Client()
+
+    def staff_answers(text: str) -> Any:
+        staff.force_login(hotel.staff)  # at the travelled time: a session lasts two weeks
+        return staff.post(
+            "/api/messages/send/",
+            {"reservation": str(hotel.reservation.public_id), "text": text},
+            HTTP_ACCEPT="application/json",
+        )
+
+    with time_machine.travel(at(27, 10), tick=False) as traveller:
+        writes(hotel, "STOP")
+        run_jobs()
+        traveller.move_to(at(27, 12))
+        writes(hotel, "Sorry, one question: what time is checkout?")
+        assert staff_answers("Checkout is at 12:00.").status_code == 202
+        run_jobs()
+        assert sent_to_guest() == [OPTED_OUT_ID, "Checkout is at 12:00."]
+
+        traveller.move_to(at(28, 13))
+        refused = staff_answers("Would you like a late checkout?")
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "This guest opted out of WhatsApp messages."
+    assert sent_to_guest() == [OPTED_OUT_ID, "Checkout is at 12:00."]
+
+
+@pytest.mark.django_db
+def test_the_transport_refuses_a_number_that_said_stop_whatever_the_guest_record_says(
+    hotel: factories.Hotel,
+) -> None:
+    """A second guest record with the same number (a PMS duplicate) never opted out itself;
+    the WhatsApp transport still sends that number nothing."""
+    with time_machine.travel(at(27, 10), tick=False) as traveller:
+        writes(hotel, "STOP")
+        run_jobs()
+        twin = Guest.objects.create(
+            tenant=hotel.tenant, first_name="Ana", phone_e164=hotel.guest.phone_e164, language="id"
+        )
+        reservation = Reservation.objects.create(
+            tenant=hotel.tenant,
+            guest=twin,
+            pms_reservation_id="TWIN",
+            room_number="215",
+            check_in=dt.date(2027, 3, 29),
+            check_out=dt.date(2027, 3, 31),
+        )
+        job = pre_arrival_at(hotel, reservation, at(27, 11))
+        traveller.move_to(at(27, 11, 1))
+        run_jobs()
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED, job.payload
+    assert "asked not to receive messages" in job.last_error
+    assert sent_to_guest() == [OPTED_OUT_ID]

@@ -82,3 +82,25 @@ class WahaConfiguration(TenantScopedModel, TimestampedModel):
             SessionStatus.WORKING: "connected",
             SessionStatus.FAILED: "failed",
         }.get(SessionStatus(self.status), "attention")
+
+
+class RefusedNumber(TenantScopedModel, TimestampedModel):
+    """A number that asked the hotel to stop writing (STOP): the transport's own last check.
+
+    The domain decides first (messaging skips an opted-out guest's messages); this list stops a
+    send that any path forgot to check, unless the caller says it is a service message (the
+    opt-out confirmation, or a reply to a guest who wrote first)."""
+
+    phone_e164 = models.CharField(max_length=20)
+    reason = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        db_table = "refused_numbers"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "phone_e164"], name="refused_numbers_one_per_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone_e164} refuses messages"

@@ -26,7 +26,7 @@ from innbox.phones import chat_id_for, to_e164
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
 from whatsapp import pacing, sessions
-from whatsapp.models import SessionStatus, WahaConfiguration
+from whatsapp.models import RefusedNumber, SessionStatus, WahaConfiguration
 from whatsapp.waha import WahaClient, WahaError
 
 log = get_logger(__name__)
@@ -35,7 +35,7 @@ Sleep = pacing.Sleep
 # Called with how many seconds the send still needs; raises to stop it (the queue's lease).
 Hold = pacing.Hold
 # Failures that say something about the guest's number, not about the hotel's session.
-GUEST_SIDE_FAILURES = {"not_on_whatsapp", "invalid_number"}
+GUEST_SIDE_FAILURES = {"not_on_whatsapp", "invalid_number", "number_refuses"}
 
 
 @dataclass(frozen=True)
@@ -52,12 +52,20 @@ def send_text(
     *,
     sleep: Sleep = time.sleep,
     hold: Hold | None = None,
+    service: bool = False,
 ) -> SentMessage:
     """Send `text` to `phone` (any format; the hotel's country is the default region).
 
     `hold` is called before the pacing wait and again just before the message leaves: a queued
-    job keeps its lease with it, and a worker that lost the job meanwhile stops there."""
+    job keeps its lease with it, and a worker that lost the job meanwhile stops there. A number
+    that refused messages gets none, unless `service` (an answer to its own message)."""
     e164 = to_e164(phone, tenant.country_code)
+    if not service and refuses(tenant, e164):
+        raise IntegrationError(
+            "This number asked not to receive messages (STOP)",
+            retryable=False,
+            code="number_refuses",
+        )
     if not settings.WAHA_BASE_URL:
         return _send_to_console(tenant, e164, text)
     config = _working_session(tenant, "connect it on the WhatsApp settings page")
@@ -70,6 +78,21 @@ def send_text(
         raise
     _record_success(config)
     return sent
+
+
+def refuses(tenant: Tenant, e164: str) -> bool:
+    with acting_for_tenant(tenant.id):
+        return RefusedNumber.objects.filter(tenant=tenant, phone_e164=e164).exists()
+
+
+def refuse(tenant: Tenant, e164: str, reason: str) -> None:
+    """The number asked the hotel to stop (or WhatsApp said it refuses): no more sends to it."""
+    RefusedNumber.objects.get_or_create(tenant=tenant, phone_e164=e164, defaults={"reason": reason})
+
+
+def accept(tenant: Tenant, e164: str) -> None:
+    """The number asked to receive messages again."""
+    RefusedNumber.objects.filter(tenant=tenant, phone_e164=e164).delete()
 
 
 def sent_copies(tenant: Tenant, phone: str, text: str, *, since: dt.datetime) -> list[SentMessage]:
