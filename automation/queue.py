@@ -102,11 +102,14 @@ def enqueue(
     request_id: str = "",
     reservation_id: int | None = None,
     idempotency_key: str | None = None,
+    max_attempts: int | None = None,
 ) -> AutomationJob:
     with acting_for_tenant(tenant.id):
         job = AutomationJob.objects.create(
             tenant=tenant,
             kind=kind,
+            # A guest waiting for an answer cannot wait for eight backoffs (conversation turns).
+            **({"max_attempts": max_attempts} if max_attempts else {}),
             reservation_id=reservation_id,
             idempotency_key=idempotency_key,
             payload=payload or {},

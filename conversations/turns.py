@@ -47,6 +47,10 @@ TURN_LEASE = dt.timedelta(minutes=2)
 WAIT_FOR_RUNNING_TURN = dt.timedelta(seconds=2)
 # Why the concierge's answer did not go: shown on the message (a msgid, like trigger_rules).
 STAFF_HOLD = gettext_noop("staff hold the conversation")
+# A guest is waiting: a concierge that cannot answer (its model unreachable) is tried this often,
+# a few seconds apart, then staff are asked instead.
+TURN_ATTEMPTS = 3
+COULD_NOT_ANSWER = gettext_noop("the concierge could not answer (%(error)s)")
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,7 @@ def queue_turn(
         {"conversation": conversation.pk, "message": message.pk},
         run_at=timezone.now() + burst,
         reservation_id=message.reservation_id,
+        max_attempts=TURN_ATTEMPTS,
         # Hashed: a WhatsApp id may take the whole 255 characters of the key column itself.
         idempotency_key="turn:" + hashlib.sha256(whatsapp_id.encode()).hexdigest(),
     )
@@ -119,6 +124,13 @@ def run_turn(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
         )
     try:
         return _answer(tenant, conversation, through, owner)
+    except IntegrationError as problem:
+        if problem.retryable and job.attempts + 1 < job.max_attempts:
+            raise  # the queue tries the turn again shortly
+        # The last attempt: the guest is not left without anyone answering.
+        with acting_for_tenant(tenant.id):
+            services.escalate(tenant, conversation, COULD_NOT_ANSWER % {"error": problem.message})
+        raise
     finally:
         with acting_for_tenant(tenant.id):
             Conversation.objects.filter(pk=conversation.pk, turn_owner=owner).update(

@@ -25,6 +25,7 @@ from automation import queue
 from automation.models import AutomationJob, JobKind, JobStatus
 from conversations import services, turns
 from conversations.models import Conversation, ConversationStatus, Holder
+from innbox.integrations import IntegrationError
 from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus
 from tenancy.db import acting_for_tenant
 from tests import factories
@@ -356,3 +357,29 @@ def test_answering_from_the_reservation_page_reads_and_holds_the_conversation(ho
     assert heard == [], "the concierge does not answer what a person answered"
     sent = MessageLog.objects.get(direction=Direction.OUTBOUND)
     assert (sent.author, sent.chat_id, sent.status) == (hotel.staff, chat(hotel), "sent")
+
+
+def test_a_concierge_that_cannot_answer_is_retried_then_staff_are_asked(hotel) -> None:
+    calls: list[str] = []
+
+    def unreachable(turn: turns.Turn) -> turns.Reply:
+        calls.append(turn.text)
+        raise IntegrationError("the model endpoint did not answer", retryable=True)
+
+    saved = list(turns.RESPONDERS)
+    turns.register_responder(unreachable)
+    try:
+        writes(chat(hotel), "Can I order breakfast?")
+        for attempt in range(1, turns.TURN_ATTEMPTS + 1):
+            run_jobs(after=dt.timedelta(hours=attempt))
+    finally:
+        turns.RESPONDERS[:] = saved
+
+    turn = AutomationJob.objects.get(kind=JobKind.CONVERSATION_TURN)
+    assert turn.status == JobStatus.DEAD and len(calls) == turns.TURN_ATTEMPTS
+    conversation = the_conversation(chat(hotel))
+    assert conversation.escalated_at is not None
+    assert conversation.escalation_reason == (
+        "the concierge could not answer (the model endpoint did not answer)"
+    )
+    assert agent_replies() == []
