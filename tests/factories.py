@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from agent.models import HousekeepingRequest, HousekeepingType, RoomServiceOrder
+from agent.models import BoardSettings, HousekeepingRequest, HousekeepingType, RoomServiceOrder
 from automation.models import AutomationJob, EventSource, InboundEvent, JobKind
 from hotel.models import Guest, Reservation, ReservationStatus, StatusTransition
 from messaging.models import (
@@ -146,6 +146,7 @@ def fill_every_table(hotel: Hotel) -> None:
             room_number="101",
             request_type=HousekeepingType.TOWELS,
         )
+        BoardSettings.objects.create(tenant=tenant)
 
 
 def pms_stay(pms_id: str, guest_id: str, *, phone: str = "", name: str = "Rina") -> PMSReservation:
