@@ -155,3 +155,31 @@ def test_the_boards_on_a_phone_and_a_desktop(
                 screenshot(f"{path.strip('/')}-{language}-{size}", of=page)
         finally:
             context.close()
+
+
+def test_the_board_does_not_poll_while_its_tab_is_hidden_and_refreshes_when_shown(
+    live_server, page, settings
+) -> None:
+    settings.WAHA_BASE_URL = None
+    hotel = factories.make_hotel("Hotel Nusantara")
+    page.context.add_cookies(session_cookie(live_server.url, hotel.staff))
+    page.goto(f"{live_server.url}/orders/")
+    page.get_by_role("heading", name="Room service orders").wait_for()
+    polls: list[str] = []
+    page.on(
+        "request", lambda request: "/orders/board/" in request.url and polls.append(request.url)
+    )
+
+    # The tab goes to the background; a poll comes due.
+    page.evaluate("Object.defineProperty(document, 'hidden', {value: true, configurable: true})")
+    page.evaluate("htmx.trigger('#board', 'board-refresh')")
+    page.evaluate("fetch('/healthz')")  # a request after it, so a poll would have gone first
+    assert polls == []
+
+    the_agent_takes_an_order(hotel)
+    with page.expect_request(lambda request: "/orders/board/" in request.url):
+        page.evaluate(
+            "Object.defineProperty(document, 'hidden', {value: false, configurable: true});"
+            "document.dispatchEvent(new Event('visibilitychange'))"
+        )
+    page.locator(".board-column-received .board-card", has_text="Nasi goreng").wait_for()
