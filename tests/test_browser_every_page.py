@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from agent.demo import seed_boards
+from agent.board_demo import seed_boards
 from automation import queue
 from automation.models import AutomationJob, JobKind, JobStatus
 from feedback import services as feedback_services

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from agent.demo import seed_boards
+from agent.board_demo import seed_boards
 from hotel.models import Reservation
 from messaging.defaults import seed_default_templates
 from pms.adapters.demo import ROOM_COUNT, DemoAdapter
