@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from innbox.models import PublicIdMixin, TimestampedModel
 from tenancy.models import TenantScopedModel
 
 
 class OrderStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    CONFIRMED = "confirmed", "Confirmed"
-    PREPARING = "preparing", "Preparing"
-    DELIVERED = "delivered", "Delivered"
-    CANCELLED = "cancelled", "Cancelled"
+    # The issue's "new": the value stays "received" (what the agent writes), staff read "New".
+    RECEIVED = "received", _("New")
+    CONFIRMED = "confirmed", _("Confirmed")
+    PREPARING = "preparing", _("Preparing")
+    # Brought to the room (a WhatsApp message's "Delivered" is another word in Indonesian).
+    DELIVERED = "delivered", pgettext_lazy("room service order", "Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class RoomServiceOrder(PublicIdMixin, TenantScopedModel, TimestampedModel):
@@ -25,6 +29,9 @@ class RoomServiceOrder(PublicIdMixin, TenantScopedModel, TimestampedModel):
     # [{"name": ..., "quantity": ..., "notes": ...}], as confirmed with the guest.
     items = models.JSONField(default=list)
     notes = models.TextField(blank=True)
+    # What the guest agreed to pay, in `currency` (ISO 4217, "IDR"); NULL when not priced.
+    total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
     status = models.CharField(
         max_length=10, choices=OrderStatus.choices, default=OrderStatus.RECEIVED
     )
@@ -35,6 +42,10 @@ class RoomServiceOrder(PublicIdMixin, TenantScopedModel, TimestampedModel):
             models.CheckConstraint(
                 condition=models.Q(status__in=OrderStatus.values),
                 name="room_service_orders_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total__isnull=True) | models.Q(total__gte=0),
+                name="room_service_orders_total_not_negative",
             ),
         ]
         indexes = [
@@ -49,18 +60,18 @@ class RoomServiceOrder(PublicIdMixin, TenantScopedModel, TimestampedModel):
 
 
 class HousekeepingType(models.TextChoices):
-    CLEANING = "cleaning", "Room cleaning"
-    TOWELS = "towels", "Towels"
-    AMENITIES = "amenities", "Amenities"
-    MAINTENANCE = "maintenance", "Maintenance"
-    OTHER = "other", "Other"
+    CLEANING = "cleaning", _("Room cleaning")
+    TOWELS = "towels", _("Towels")
+    AMENITIES = "amenities", _("Amenities")
+    MAINTENANCE = "maintenance", _("Maintenance")
+    OTHER = "other", _("Other")
 
 
 class RequestStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    IN_PROGRESS = "in_progress", "In progress"
-    DONE = "done", "Done"
-    CANCELLED = "cancelled", "Cancelled"
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class HousekeepingRequest(PublicIdMixin, TenantScopedModel, TimestampedModel):
@@ -95,3 +106,19 @@ class HousekeepingRequest(PublicIdMixin, TenantScopedModel, TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.request_type} for room {self.room_number}"
+
+
+class BoardSettings(TenantScopedModel, TimestampedModel):
+    """How the orders and requests boards behave for one hotel; no row means the defaults."""
+
+    # A move on a board (confirmed, delivered, done...) is told to the guest on WhatsApp.
+    notify_guests = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "board_settings"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="board_settings_one_per_tenant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"board settings of {self.tenant_id}"

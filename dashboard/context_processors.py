@@ -4,7 +4,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
+from agent import boards
 from automation.models import AutomationJob, JobStatus
 from tenancy.models import UILanguage
 
@@ -13,6 +15,9 @@ def innbox(request: HttpRequest) -> dict[str, Any]:
     return {
         # The sidebar's count of jobs that need a person; one indexed count per page.
         "dead_jobs": dead_job_count(request),
+        # Open orders and requests beside their menu entries: one indexed query, made only by a
+        # template that shows them (the sidebar), not by every fragment.
+        "open_counts": SimpleLazyObject(lambda: open_counts(request)),
         "sandbox_messaging": not settings.WAHA_BASE_URL,
         "is_owner": getattr(request, "role", None) == "owner",
         "ui_languages": UILanguage.choices,
@@ -29,3 +34,10 @@ def dead_job_count(request: HttpRequest) -> int:
         cached = AutomationJob.objects.filter(tenant=tenant, status=JobStatus.DEAD).count()
         request._innbox_dead_jobs = cached  # type: ignore[attr-defined]
     return cached
+
+
+def open_counts(request: HttpRequest) -> boards.OpenCounts:
+    tenant = getattr(request, "tenant", None)
+    if tenant is None:
+        return boards.OpenCounts(orders=0, requests=0)
+    return boards.open_counts(tenant)

@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("pms.urls")),
     path("", include("automation.urls")),
     path("", include("feedback.urls")),
+    path("", include("agent.board_urls")),
     path("", include("dashboard.urls")),
 ]

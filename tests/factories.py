@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from agent.models import HousekeepingRequest, HousekeepingType, RoomServiceOrder
+from agent.models import BoardSettings, HousekeepingRequest, HousekeepingType, RoomServiceOrder
 from automation.models import AutomationJob, EventSource, InboundEvent, JobKind
 from conversations.models import Conversation, ConversationNote, SavedReply
 from hotel.models import Guest, Reservation, ReservationStatus, StatusTransition
@@ -155,6 +155,7 @@ def fill_every_table(hotel: Hotel) -> None:
         )
         SavedReply.objects.create(tenant=tenant, name="Wi-Fi", body="The password is on the card")
         RefusedNumber.objects.create(tenant=tenant, phone_e164=f"+62813{n:07d}", reason="STOP")
+        BoardSettings.objects.create(tenant=tenant)
 
 
 def pms_stay(pms_id: str, guest_id: str, *, phone: str = "", name: str = "Rina") -> PMSReservation:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from agent.board_demo import seed_boards
 from automation import queue
 from automation.models import AutomationJob, JobKind, JobStatus
 from feedback import services as feedback_services
@@ -32,6 +33,8 @@ EVERYONE = [
     ("reservations", "/reservations/"),
     ("reservation", "/reservations/{reservation}/"),
     ("messages", "/messages/"),
+    ("orders", "/orders/"),
+    ("requests", "/requests/"),
     ("feedback", "/feedback/"),
     ("automation", "/automation/"),
     ("templates", "/settings/templates/"),
@@ -56,6 +59,7 @@ def demo_hotel(settings: Any) -> tuple[factories.Hotel, Reservation]:
         seed_default_templates(hotel.tenant)
         PMSConfiguration.objects.create(tenant=hotel.tenant, provider="demo")
     sync_now(hotel.tenant)
+    assert seed_boards(hotel.tenant)  # an order and a request on the boards
     stay = (
         Reservation.objects.filter(tenant=hotel.tenant, status="on-stay")
         .select_related("guest")

@@ -32,8 +32,16 @@ SETTINGS_TABLES = {
     "invitations",
     "pms_configurations",
     "waha_configurations",
+    "board_settings",
 }
-OPERATIONAL_TABLES_STAFF_USE = ["guests", "reservations", "message_logs"]
+OPERATIONAL_TABLES_STAFF_USE = [
+    "guests",
+    "reservations",
+    "message_logs",
+    # Staff move orders and requests along on the boards.
+    "room_service_orders",
+    "housekeeping_requests",
+]
 
 
 def tenant_scoped_models() -> list[type[Model]]:
@@ -155,6 +163,7 @@ def test_it_enumerates_every_tenant_table_of_the_plan() -> None:
         "reservations",
         "room_service_orders",
         "housekeeping_requests",
+        "board_settings",
         "message_templates",
         "message_template_variants",
         "message_logs",

@@ -15,7 +15,8 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 OWNER_ONLY_LINKS = ["/settings/hotel/", "/settings/waha/", "/settings/pms/", "/settings/team/"]
-EVERYONE_LINKS = ["/", "/guests/", "/reservations/", "/messages/", "/feedback/", "/automation/",
+EVERYONE_LINKS = ["/", "/guests/", "/reservations/", "/messages/", "/orders/", "/requests/",
+                  "/feedback/", "/automation/",
                   "/settings/templates/"]  # fmt: skip
 
 

@@ -158,3 +158,41 @@ document.addEventListener("click", async (event) => {
   button.textContent = button.dataset.copied || label;
   setTimeout(() => { button.textContent = label; }, 2000);
 });
+
+// Boards (/orders/, /requests/): the poll waits while the tab is hidden and asks at once when the
+// tab shows again (capture phase: before the aria-busy handler above marks it busy).
+document.addEventListener("htmx:beforeRequest", (event) => {
+  if (document.hidden && event.detail.elt.matches?.("[data-board]")) {
+    event.preventDefault();
+    event.stopPropagation();
+  }
+}, true);
+document.addEventListener("visibilitychange", () => {
+  if (document.hidden) return;
+  document.querySelectorAll("[data-board]").forEach((board) => htmx.trigger(board, "board-refresh"));
+});
+// A refused move (400: not allowed; 409: someone moved it first) still shows the board as it is
+// now, with the reason above it.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const status = event.detail.xhr.status;
+  if ((status === 400 || status === 409) && event.detail.target?.matches?.("[data-board]")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
+// When the board is replaced, the keyboard stays where it was: on the same button of the same
+// card if it is still there, else on the card (which moved to its next column).
+let boardFocus = null;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (!event.detail.target?.matches?.("[data-board]")) return;
+  const active = document.activeElement;
+  const card = active?.closest?.("[data-board] .board-card");
+  boardFocus = card ? { card: card.id, to: active.matches("button") ? active.value : null } : null;
+});
+document.addEventListener("htmx:afterSettle", () => {
+  if (!boardFocus) return;
+  const card = document.getElementById(boardFocus.card);
+  const button = boardFocus.to && card?.querySelector(`button[value="${CSS.escape(boardFocus.to)}"]`);
+  (button || card)?.focus();
+  boardFocus = null;
+});

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from agent.board_demo import seed_boards
 from hotel.models import Reservation
 from messaging.defaults import seed_default_templates
 from pms.adapters.demo import ROOM_COUNT, DemoAdapter
@@ -54,6 +55,8 @@ class Command(BaseCommand):
                 config.save(update_fields=["credentials_encrypted"])
         if created:
             sync_now(tenant, trigger="seed")
+        # An order and a request on the boards, from guests in the house (once).
+        seed_boards(tenant)
         reservations = Reservation.objects.filter(tenant=tenant).count()
         self.stdout.write(
             self.style.SUCCESS(f"Demo hotel: {tenant.name} ({reservations} reservations)\n")
