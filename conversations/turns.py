@@ -21,11 +21,12 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, cast
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_noop
 
 from automation import queue
@@ -79,13 +80,32 @@ class Reply:
     escalate: str = ""
 
 
-Responder = Callable[[Turn], Reply | None]
+class Answer(Protocol):
+    """What a responder returns: a Reply, or anything shaped like one (the concierge, on the
+    same row of the layers, cannot import this module and returns its own)."""
+
+    text: str
+    language: str
+    staff_lines: list[str]
+    escalate: str
+
+
+Responder = Callable[[Turn], Answer | None]
 RESPONDERS: list[Responder] = []
 
 
 def register_responder(responder: Responder) -> None:
-    """Who answers turns (the agent app, in its AppConfig.ready); one at a time."""
+    """Answer turns with `responder` instead of settings.CONVERSATION_RESPONDER (tests)."""
     RESPONDERS[:] = [responder]
+
+
+def responder() -> Responder | None:
+    """Who answers guests' turns: the composition root names it (settings), as apps on one row
+    of the layers may not import each other; none, and nobody answers automatically."""
+    if RESPONDERS:
+        return RESPONDERS[0]
+    path = getattr(settings, "CONVERSATION_RESPONDER", "")
+    return cast(Responder, import_string(path)) if path else None
 
 
 def queue_turn(
@@ -183,7 +203,7 @@ def why_silent(conversation: Conversation) -> str | None:
         return "waiting for staff (escalated)"
     if conversation.status == ConversationStatus.CLOSED:
         return "closed"
-    if not RESPONDERS:
+    if responder() is None:
         return "no concierge answers automatically"
     return None
 
@@ -213,7 +233,8 @@ def _answer(tenant: Tenant, conversation: Conversation, through: int, owner: str
         reservation=conversation.reservation,
         messages=pending,
     )
-    reply = RESPONDERS[0](turn) if pending else None
+    answer = responder()
+    reply = answer(turn) if pending and answer is not None else None
     with acting_for_tenant(tenant.id):
         current = Conversation.objects.select_for_update().get(pk=conversation.pk)
         if current.turn_owner != owner:
@@ -226,7 +247,7 @@ def _answer(tenant: Tenant, conversation: Conversation, through: int, owner: str
 
 
 def _apply(
-    tenant: Tenant, conversation: Conversation, turn: Turn, reply: Reply | None
+    tenant: Tenant, conversation: Conversation, turn: Turn, reply: Answer | None
 ) -> dict[str, Any]:
     """The responder's answer, if the concierge may still give it (under the row lock)."""
     if reply is None:

@@ -260,6 +260,9 @@ AUTOMATION_SENDS_PER_MINUTE = 6
 # A guest's messages this close together are one turn: the concierge answers them together
 # (conversations.turns), instead of once per line of a guest who writes in short bursts.
 CONVERSATION_BURST_SECONDS = 4
+# Who answers a guest's turn (conversations.turns): named here, in the composition root, since
+# the concierge and the conversations app sit on one row of the layers. Empty: nobody.
+CONVERSATION_RESPONDER = ""
 
 # Operations (docs/metrics.md, docs/runbook.md): /metrics is off without METRICS_TOKEN.
 METRICS_TOKEN = CONFIG.METRICS_TOKEN or ""
