@@ -32,6 +32,8 @@ SETTINGS_TABLES = {
     "invitations",
     "pms_configurations",
     "waha_configurations",
+    "menu_items",
+    "knowledge_entries",
 }
 OPERATIONAL_TABLES_STAFF_USE = ["guests", "reservations", "message_logs"]
 
@@ -160,6 +162,9 @@ def test_it_enumerates_every_tenant_table_of_the_plan() -> None:
         "message_logs",
         "inbound_events",
         "automation_jobs",
+        "menu_items",
+        "knowledge_entries",
+        "agent_pending_orders",
     }
     assert expected <= set(TABLES)
 
