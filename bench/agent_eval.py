@@ -402,7 +402,37 @@ def run(verbose: bool, lexicon_only: bool) -> int:
             PendingOrder.objects.filter(tenant=tenant).delete()
         held_out = number >= len(CASES)
         outcomes.append(Outcome(case, held_out, result, right, wrong, unconfirmed, seconds))
-    return report(outcomes, verbose)
+    report(outcomes, verbose)
+    _across_languages(tenant, guest, stay, now)
+    return 0
+
+
+def _across_languages(tenant: Tenant, guest: Guest, stay: Reservation, now: dt.datetime) -> None:
+    """The questions again, with the knowledge base in one language only: retrieval must cross
+    from Indonesian questions to English answers and back."""
+    from agent.models import KnowledgeEntry
+
+    questions = [c for c in CASES + HELD_OUT if c.category in {"answerable", "unanswerable"}]
+    print("\nknowledge in one language only (questions in both):")
+    for only in ("en", "id"):
+        with acting_for_tenant(tenant.id):
+            KnowledgeEntry.objects.filter(tenant=tenant).delete()
+            seed_menu_and_knowledge(tenant)
+            KnowledgeEntry.objects.filter(tenant=tenant).exclude(language=only).delete()
+            rows = []
+            for number, case in enumerate(questions):
+                ctx = AgentContext(tenant, guest, stay, f"lang-{only}-{number}", "en", now=now)
+                result = decide(case.turns[-1], ctx)
+                right, wrong = _judge(case, result, (0, 0, 0), (0, 0, 0))
+                rows.append((case, right, wrong))
+        for category in ("answerable", "unanswerable"):
+            for language in ("en", "id"):
+                chosen = [
+                    r for r in rows if r[0].category == category and r[0].language == language
+                ]
+                print(f"  entries {only}, {category} questions in {language}: "
+                      f"{sum(r[1] for r in chosen)}/{len(chosen)}")  # fmt: skip
+        print(f"  entries {only}: wrong answers {sum(len(r[2]) for r in rows)}")
 
 
 def _summary(label: str, rows: list[Outcome]) -> None:

@@ -189,7 +189,7 @@ def _unknown_dishes(tokens: list[str], explained: set[int]) -> tuple[list[str], 
         if index in explained or token in words.ORDER_FILLER or token in lexicon.STOPWORDS:
             index += 1
             continue
-        if token in words.MODIFIERS or token.isdigit():
+        if token in words.MODIFIERS or token in words.UNITS or token.isdigit():
             index += 1
             continue
         start = index
@@ -199,6 +199,7 @@ def _unknown_dishes(tokens: list[str], explained: set[int]) -> tuple[list[str], 
             and tokens[index] not in words.ORDER_FILLER
             and tokens[index] not in lexicon.STOPWORDS
             and not tokens[index].isdigit()
+            and tokens[index] not in words.UNITS
             and tokens[index] not in _SEPARATORS
         ):
             index += 1
