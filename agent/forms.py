@@ -115,8 +115,6 @@ class KnowledgeEntryForm(forms.ModelForm):
 
     def clean_answer(self) -> str:
         answer = self.cleaned_data["answer"].strip()
-        if len(answer) > 2000:
-            raise forms.ValidationError(_("Keep the answer under 2,000 characters."))
         if not answer:
             raise forms.ValidationError(_("Write the answer."))
         return answer
