@@ -112,6 +112,15 @@ def test_a_no_drops_the_draft_and_a_later_yes_orders_nothing(
     assert orders_of(hotel) == []
 
 
+def test_a_yes_and_a_no_at_once_orders_nothing(hotel: factories.Hotel, ctx: AgentContext) -> None:
+    decide("2 nasi goreng", ctx)
+
+    mixed = decide("ok cancel", ctx)
+
+    assert mixed.escalation is not None
+    assert orders_of(hotel) == [] and PendingOrder.objects.filter(tenant=hotel.tenant).exists()
+
+
 def test_a_new_order_replaces_the_draft(hotel: factories.Hotel, ctx: AgentContext) -> None:
     decide("1 nasi goreng", ctx)
     decide("actually, two chicken satay please", ctx)

@@ -128,6 +128,11 @@ def _confirmation(turn: _Turn) -> AgentTurnResult | None:
         "cancel the order",
     }
     says_yes = not says_no and _only(turn, words.CONFIRM, words.CONFIRM_EMOJI)
+    # "ok, cancel", "yes no": a yes and a no at once is neither (Indonesian's "ya" and "jadi"
+    # are particles: "batal ya" is a no).
+    firm_yes = (words.CONFIRM - {"ya", "jadi", "boleh"}) & set(turn.tokens)
+    if firm_yes and set(turn.tokens) & words.REFUSE:
+        return None
     if says_yes:
         result = tools.confirm_pending_order(turn.ctx)
         if result is not None:
