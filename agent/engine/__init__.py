@@ -29,6 +29,7 @@ from agent.models import HousekeepingType, MenuItem
 from agent.replies import reply_language, say
 from agent.text import normalize
 from agent.tools import AgentContext, Escalation, EscalationReason, ToolResult, ToolStatus
+from tenancy.db import acting_for_tenant
 
 MAX_TURN_CHARACTERS = 2000
 _ROOM_MENTION = re.compile(r"\b(?:room|kamar|rm|nomor)\s+(\d{1,5})\b")
@@ -71,6 +72,13 @@ class _Turn:
 
 
 def decide(turn_text: str, context: AgentContext) -> AgentTurnResult:
+    """One turn, in one transaction for the context's hotel: its tool writes (a draft, an
+    order, a request) happen together or not at all, and under RLS see only that hotel."""
+    with acting_for_tenant(context.tenant.id):
+        return _decide(turn_text, context)
+
+
+def _decide(turn_text: str, context: AgentContext) -> AgentTurnResult:
     raw = (turn_text or "")[:MAX_TURN_CHARACTERS]
     text = normalize(raw)
     detected = languages.detect(raw)
