@@ -1,8 +1,13 @@
-"""What the on-stay agent records for staff: room-service orders and housekeeping requests."""
+"""What the on-stay agent records for staff (room-service orders, housekeeping requests) and
+what it knows (the hotel's menu and knowledge base)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -122,3 +127,135 @@ class BoardSettings(TenantScopedModel, TimestampedModel):
 
     def __str__(self) -> str:
         return f"board settings of {self.tenant_id}"
+
+
+class MenuCategory(models.TextChoices):
+    FOOD = "food", _("Food")
+    DRINKS = "drinks", _("Drinks")
+    DESSERT = "dessert", _("Dessert")
+    SNACKS = "snacks", _("Snacks")
+    OTHER = "other", _("Other")
+
+
+class MenuItem(PublicIdMixin, TenantScopedModel, TimestampedModel):
+    """One dish or drink guests may order to their room (/settings/menu/).
+
+    The agent matches what a guest writes against `name` and `aliases` (the names guests use in
+    other languages: "fried rice" for Nasi Goreng); an inactive item is never offered nor sold.
+    """
+
+    name = models.CharField(max_length=80)
+    # Comma-separated: what guests may call it, in any language.
+    aliases = models.CharField(max_length=300, blank=True)
+    # In the hotel's currency (agent.menu.hotel_currency).
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    category = models.CharField(
+        max_length=10, choices=MenuCategory.choices, default=MenuCategory.FOOD
+    )
+    # Both empty: all day. Until earlier than from: served past midnight (22:00 → 02:00).
+    available_from = models.TimeField(null=True, blank=True)
+    available_until = models.TimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "menu_items"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0), name="menu_items_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(category__in=MenuCategory.values),
+                name="menu_items_category_valid",
+            ),
+            # Both hours or neither: half a window means nothing.
+            models.CheckConstraint(
+                condition=models.Q(available_from__isnull=True, available_until__isnull=True)
+                | models.Q(available_from__isnull=False, available_until__isnull=False),
+                name="menu_items_hours_both_or_neither",
+            ),
+            # Two items of one name would make "2 nasi goreng" ambiguous.
+            models.UniqueConstraint(Lower("name"), "tenant", name="menu_items_unique_name"),
+        ]
+        indexes = [
+            # The menu page and the agent's matcher: a hotel's items by category and name.
+            models.Index(fields=["tenant", "category", "name"], name="menu_items_tenant_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [alias.strip() for alias in self.aliases.split(",") if alias.strip()]
+
+    @property
+    def all_day(self) -> bool:
+        return self.available_from is None or self.available_until is None
+
+    def served_at(self, moment: dt.time) -> bool:
+        if self.available_from is None or self.available_until is None:
+            return True
+        start, end = self.available_from, self.available_until
+        if start <= end:
+            return start <= moment < end
+        return moment >= start or moment < end  # past midnight
+
+
+class KnowledgeEntry(PublicIdMixin, TenantScopedModel, TimestampedModel):
+    """A question guests ask and the hotel's own answer (/settings/knowledge/): the only
+    source the agent answers questions from."""
+
+    question = models.CharField(max_length=300)
+    answer = models.TextField(max_length=2000)
+    # ISO 639-1 of the question and answer.
+    language = models.CharField(max_length=8, default="en")
+    # Optional: entries sharing a topic are one answer in several languages, so a guest gets
+    # the one in their language and retrieval does not see two rivals in them.
+    topic = models.CharField(max_length=40, blank=True)
+    # The entry's multilingual embedding (agent.retrieval), computed when it is saved; empty
+    # when no embedding model is installed. `embedding_model` says which model made it.
+    embedding = models.BinaryField(null=True, blank=True, editable=False)
+    embedding_model = models.CharField(max_length=40, blank=True, editable=False)
+
+    class Meta:
+        db_table = "knowledge_entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(Length("question"), 3),
+                name="knowledge_entries_question_not_blank",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "topic", "language"], name="knowledge_tenant_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class PendingOrder(TenantScopedModel, TimestampedModel):
+    """An order the agent drafted and the guest has not confirmed yet: one per conversation.
+
+    Only code that recognises the guest's "yes" turns it into a RoomServiceOrder (agent.tools);
+    a new draft replaces it, a "no" deletes it, and past `expires_at` it is worth nothing.
+    """
+
+    conversation_key = models.CharField(max_length=128)
+    reservation = models.ForeignKey("hotel.Reservation", on_delete=models.CASCADE, related_name="+")
+    guest = models.ForeignKey("hotel.Guest", on_delete=models.CASCADE, related_name="+")
+    # [{"menu_item": public id, "name", "quantity", "unit_price": "45000.00"}]
+    items = models.JSONField(default=list)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "agent_pending_orders"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "conversation_key"], name="agent_pending_orders_one_per_chat"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"draft order for {self.conversation_key}"

@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("feedback.urls")),
     path("", include("agent.board_urls")),
     path("", include("dashboard.urls")),
+    path("", include("agent.urls")),
 ]

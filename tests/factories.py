@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from agent.models import BoardSettings, HousekeepingRequest, HousekeepingType, RoomServiceOrder
+from agent.models import (
+    BoardSettings,
+    HousekeepingRequest,
+    HousekeepingType,
+    KnowledgeEntry,
+    MenuItem,
+    PendingOrder,
+    RoomServiceOrder,
+)
 from automation.models import AutomationJob, EventSource, InboundEvent, JobKind
 from conversations.models import Conversation, ConversationNote, SavedReply
 from hotel.models import Guest, Reservation, ReservationStatus, StatusTransition
@@ -125,6 +133,20 @@ def fill_every_table(hotel: Hotel) -> None:
             guest=hotel.guest,
             room_number="101",
             items=[{"name": "Nasi goreng", "quantity": 1}],
+        )
+        MenuItem.objects.create(tenant=tenant, name="Nasi Goreng", price=65000)
+        KnowledgeEntry.objects.create(
+            tenant=tenant, question="What time is check-out?", answer="At noon.", language="en"
+        )
+        PendingOrder.objects.create(
+            tenant=tenant,
+            conversation_key=f"conversation-{n}",
+            reservation=hotel.reservation,
+            guest=hotel.guest,
+            items=[{"name": "Nasi Goreng", "quantity": 1, "unit_price": "65000"}],
+            total=65000,
+            currency="IDR",
+            expires_at=timezone.now() + dt.timedelta(minutes=30),
         )
         run = SyncRun.objects.create(
             tenant=tenant,

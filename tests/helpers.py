@@ -26,6 +26,8 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from agent.demo import seed_menu_and_knowledge
+from agent.tools import AgentContext
 from automation.models import AutomationJob, WorkerHeartbeat
 from hotel.models import Guest, Reservation, ReservationStatus
 from messaging.defaults import seed_default_templates
@@ -381,3 +383,21 @@ def as_role(url: str, role: str) -> str:
     """The same database, logged in as `role` (the test server trusts local logins)."""
     scheme, rest = url.split("://", 1)
     return f"{scheme}://{role}@{rest.split('@', 1)[1]}"
+
+
+def concierge_guest(
+    hotel: factories.Hotel, *, at: dt.datetime | None = None, conversation: str = "chat-1"
+) -> AgentContext:
+    """The hotel's guest in house in room 214 with the demo menu and knowledge base, and the
+    AgentContext a conversation of theirs would bind (at 19:30 hotel time unless `at`)."""
+    with acting_for_tenant(hotel.tenant.id):
+        Reservation.objects.filter(pk=hotel.reservation.pk).update(
+            status=ReservationStatus.ON_STAY, room_number="214"
+        )
+        seed_menu_and_knowledge(hotel.tenant)
+    hotel.reservation.refresh_from_db()
+    zone = ZoneInfo(hotel.tenant.time_zone)
+    now = at or dt.datetime.combine(today(hotel), dt.time(19, 30), tzinfo=zone)
+    return AgentContext(
+        hotel.tenant, hotel.guest, hotel.reservation, conversation, language="en", now=now
+    )

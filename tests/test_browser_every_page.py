@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from agent.board_demo import seed_boards
+from agent.demo import seed_menu_and_knowledge
 from automation import queue
 from automation.models import AutomationJob, JobKind, JobStatus
 from feedback import services as feedback_services
@@ -38,6 +39,8 @@ EVERYONE = [
     ("feedback", "/feedback/"),
     ("automation", "/automation/"),
     ("templates", "/settings/templates/"),
+    ("menu", "/settings/menu/"),
+    ("knowledge", "/settings/knowledge/"),
 ]
 OWNERS_ONLY = [
     ("hotel", "/settings/hotel/"),
@@ -57,6 +60,7 @@ def demo_hotel(settings: Any) -> tuple[factories.Hotel, Reservation]:
     hotel = factories.make_hotel("Hotel Nusantara Beach Resort & Spa Ubud")
     with acting_for_tenant(hotel.tenant.id, role="owner"):
         seed_default_templates(hotel.tenant)
+        seed_menu_and_knowledge(hotel.tenant)
         PMSConfiguration.objects.create(tenant=hotel.tenant, provider="demo")
     sync_now(hotel.tenant)
     assert seed_boards(hotel.tenant)  # an order and a request on the boards

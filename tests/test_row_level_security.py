@@ -33,6 +33,8 @@ SETTINGS_TABLES = {
     "pms_configurations",
     "waha_configurations",
     "board_settings",
+    "menu_items",
+    "knowledge_entries",
 }
 OPERATIONAL_TABLES_STAFF_USE = [
     "guests",
@@ -169,6 +171,9 @@ def test_it_enumerates_every_tenant_table_of_the_plan() -> None:
         "message_logs",
         "inbound_events",
         "automation_jobs",
+        "menu_items",
+        "knowledge_entries",
+        "agent_pending_orders",
     }
     assert expected <= set(TABLES)
 

@@ -23,6 +23,8 @@ PAGES = [
     "/feedback/",
     "/automation/",
     "/settings/templates/",
+    "/settings/menu/",
+    "/settings/knowledge/",
     "/settings/hotel/",
     "/settings/waha/",
     "/settings/pms/",

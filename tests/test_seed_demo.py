@@ -8,6 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from agent.demo import MENU
+from agent.models import KnowledgeEntry, MenuItem
 from tenancy.models import Tenant, User
 
 pytestmark = pytest.mark.django_db
@@ -25,3 +27,26 @@ def test_the_demo_hotel_knows_its_rooms_so_the_dashboard_shows_occupancy(setting
     page = owner.get("/").content.decode()
     assert re.search(r'data-card="occupancy".*?\d+%</div>', page, re.S)
     assert "Room count not set" not in page
+
+
+def test_the_demo_hotel_has_a_menu_in_idr_and_a_knowledge_base_once(settings) -> None:
+    settings.WAHA_BASE_URL = None
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    tenant = Tenant.objects.get()
+    items = MenuItem.objects.filter(tenant=tenant)
+    assert items.count() == len(MENU) and items.filter(name="Nasi Goreng").exists()
+    topics = set(KnowledgeEntry.objects.filter(tenant=tenant).values_list("topic", flat=True))
+    assert {
+        "pool",
+        "breakfast",
+        "checkout",
+        "late-checkout",
+        "airport-shuttle",
+        "wifi",
+        "spa",
+    } <= topics
+    staff = Client()
+    staff.force_login(User.objects.get(email="frontdesk@demo.innbox.test"))
+    assert "IDR\xa065,000" in staff.get("/settings/menu/").content.decode()

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 OWNER_ONLY_LINKS = ["/settings/hotel/", "/settings/waha/", "/settings/pms/", "/settings/team/"]
 EVERYONE_LINKS = ["/", "/guests/", "/reservations/", "/messages/", "/orders/", "/requests/",
                   "/feedback/", "/automation/",
-                  "/settings/templates/"]  # fmt: skip
+                  "/settings/templates/", "/settings/menu/", "/settings/knowledge/"]  # fmt: skip
 
 
 def sidebar_links(page: str) -> list[str]:

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from agent.board_demo import seed_boards
+from agent.demo import seed_menu_and_knowledge
 from hotel.models import Reservation
 from messaging.defaults import seed_default_templates
 from pms.adapters.demo import ROOM_COUNT, DemoAdapter
@@ -47,6 +48,8 @@ class Command(BaseCommand):
                 user=staff, defaults={"tenant": tenant, "role": Role.STAFF}
             )
             seed_default_templates(tenant)
+            # The concierge's menu (IDR) and knowledge base, so it works without any LLM.
+            seed_menu_and_knowledge(tenant)
             config, created = PMSConfiguration.objects.get_or_create(
                 tenant=tenant, defaults={"provider": DemoAdapter.provider}
             )
