@@ -262,7 +262,7 @@ AUTOMATION_SENDS_PER_MINUTE = 6
 CONVERSATION_BURST_SECONDS = 4
 # Who answers a guest's turn (conversations.turns): named here, in the composition root, since
 # the concierge and the conversations app sit on one row of the layers. Empty: nobody.
-CONVERSATION_RESPONDER = ""
+CONVERSATION_RESPONDER = "agent.concierge.answer_turn"
 
 # Operations (docs/metrics.md, docs/runbook.md): /metrics is off without METRICS_TOKEN.
 METRICS_TOKEN = CONFIG.METRICS_TOKEN or ""
