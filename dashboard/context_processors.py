@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from automation.models import AutomationJob, JobStatus
 from tenancy.models import UILanguage
+from tenancy.permissions import allowed_keys
 
 
 def innbox(request: HttpRequest) -> dict[str, Any]:
@@ -15,6 +16,8 @@ def innbox(request: HttpRequest) -> dict[str, Any]:
         "dead_jobs": dead_job_count(request),
         "sandbox_messaging": not settings.WAHA_BASE_URL,
         "is_owner": getattr(request, "role", None) == "owner",
+        # What this person may do (tenancy.permissions): {% if "edit_templates" in can %}.
+        "can": allowed_keys(getattr(request, "role", None)),
         "ui_languages": UILanguage.choices,
     }
 
