@@ -152,8 +152,9 @@ def track(
 
 
 def mask_secret(value: str) -> str:
-    """auditlog's mask for secret fields. Its default keeps half of the value: not here."""
-    return SECRET
+    """auditlog's mask for secret fields. Its default keeps half of the value: not here. An empty
+    secret stays empty, so setting one the first time shows as a change and none as none."""
+    return SECRET if value and value != "None" else ""
 
 
 def tracked_entry(
@@ -403,6 +404,8 @@ def _change_lines(entry: AuditEntry) -> list[str]:
     for name, values in (entry.changes or {}).items():
         old, new = [*list(values), None, None][:2]
         label = field_label(entry, name)
+        if entry.action == AuditEntry.Action.CREATE and _empty(new):
+            continue  # a new record's empty fields say nothing
         if SECRET in (old, new):
             lines.append(str(_("%(field)s: changed")) % {"field": label})
         elif entry.action == AuditEntry.Action.CREATE:
@@ -414,8 +417,12 @@ def _change_lines(entry: AuditEntry) -> list[str]:
     return lines
 
 
+def _empty(value: Any) -> bool:
+    return value in (None, "", "None")
+
+
 def _shown(entry: AuditEntry, name: str, value: Any) -> str:
-    if value in (None, "", "None"):
+    if _empty(value):
         return "—"
     model = entry.content_type.model_class()
     try:

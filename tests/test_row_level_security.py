@@ -160,6 +160,7 @@ def test_it_enumerates_every_tenant_table_of_the_plan() -> None:
         "message_logs",
         "inbound_events",
         "automation_jobs",
+        "audit_entries",
     }
     assert expected <= set(TABLES)
 

@@ -25,3 +25,17 @@ def test_the_demo_hotel_knows_its_rooms_so_the_dashboard_shows_occupancy(setting
     page = owner.get("/").content.decode()
     assert re.search(r'data-card="occupancy".*?\d+%</div>', page, re.S)
     assert "Room count not set" not in page
+
+
+def test_the_demo_accounts_need_no_email_confirmation(settings) -> None:
+    """Their .test addresses receive no mail: the demo owner can log in and work at once."""
+    settings.WAHA_BASE_URL = None
+    call_command("seed_demo")
+    for email in ("owner@demo.innbox.test", "frontdesk@demo.innbox.test"):
+        assert User.objects.get(email=email).email_verified, email
+    client = Client()
+    response = client.post(
+        "/login/", {"username": "owner@demo.innbox.test", "password": "innbox-demo-2026"}
+    )
+    assert response["Location"] == "/"
+    assert client.get("/").status_code == 200
