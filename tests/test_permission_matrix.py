@@ -161,6 +161,32 @@ def test_every_url_has_a_name_and_its_parameters_a_record_to_fill_them() -> None
     )
 
 
+# The decisions of docs/permissions.md: changing one is changing this test too.
+EVERYONE_MAY = {
+    "see_hotel",
+    "message_guests",
+    "retry_automation",
+    "sync_pms",
+    "see_whatsapp_status",
+}
+OWNERS_ONLY = {
+    "cancel_automation",
+    "edit_templates",
+    "connect_whatsapp",
+    "connect_pms",
+    "edit_hotel",
+    "manage_team",
+    "read_audit_log",
+}
+
+
+def test_the_matrix_is_the_one_decided() -> None:
+    for key in EVERYONE_MAY:
+        assert permissions.ACTIONS[key].roles == ("owner", "staff"), key
+    for key in OWNERS_ONLY:
+        assert permissions.ACTIONS[key].roles == ("owner",), key
+
+
 def test_every_action_is_documented_and_shown_to_owners(client: Client, hotel_a) -> None:
     documentation = (ROOT / "docs" / "permissions.md").read_text()
     client.force_login(hotel_a.owner)

@@ -104,6 +104,29 @@ def test_the_invitation_flow_works_as_the_app_role(
     assert Membership.objects.get(user__email="joiner@example.com").tenant == a.tenant
 
 
+def test_a_new_account_confirms_its_address_then_creates_a_hotel_as_the_app_role(
+    two_hotels: tuple[factories.Hotel, factories.Hotel],
+) -> None:
+    password = "a-long-new-password"
+    client = Client()
+    with django_connected_as(settings.DB_APP_ROLE):
+        signup = client.post(
+            "/signup/",
+            {"email": "founder@example.com", "password1": password, "password2": password},
+        )
+        assert signup["Location"] == "/verify-email/"
+        assert client.post("/verify-email/resend/").status_code == 429  # counted: too soon
+        link = mail.outbox[-1].body.split("/verify-email/confirm/", 1)[1].split()[0]
+        assert client.get(f"/verify-email/confirm/{link}")["Location"] == "/login/"
+        client.post("/login/", {"username": "founder@example.com", "password": password})
+        created = client.post(
+            "/onboarding/create-tenant/",
+            {"name": "Hotel Charlie", "time_zone": "Asia/Jakarta", "default_language": "en"},
+        )
+    assert created["Location"] == "/"
+    assert Membership.objects.get(user__email="founder@example.com").role == "owner"
+
+
 def test_a_new_owner_creates_a_hotel_as_the_app_role(
     two_hotels: tuple[factories.Hotel, factories.Hotel],
 ) -> None:
