@@ -18,11 +18,13 @@ from automation import queue, scheduler
 from automation.models import AutomationJob, JobStatus
 from innbox.logs import ErrorCategory, get_logger
 from innbox.redirects import back_to
-from tenancy.access import MemberRequest, get_for_member, member_required, tenant_queryset
+from tenancy.access import MemberRequest, get_for_member, tenant_queryset
+from tenancy.permissions import CANCEL_AUTOMATION, RETRY_AUTOMATION, public, requires
 
 log = get_logger(__name__)
 
 
+@public
 @csrf_exempt  # authenticated by its bearer secret instead
 @require_POST
 def cron_view(request: HttpRequest) -> HttpResponse:
@@ -53,7 +55,7 @@ STATES = [
 ]
 
 
-@member_required
+@requires(RETRY_AUTOMATION)
 def jobs_page(request: MemberRequest) -> HttpResponse:
     jobs = tenant_queryset(request, AutomationJob).select_related("reservation__guest")
     state = request.GET.get("state", "")
@@ -77,7 +79,7 @@ def jobs_page(request: MemberRequest) -> HttpResponse:
     )
 
 
-@member_required
+@requires(RETRY_AUTOMATION)
 @require_POST
 def retry_job(request: MemberRequest, public_id: UUID) -> HttpResponse:
     """A person decided to try again: a dead or failed job goes back to the queue, now."""
@@ -98,7 +100,7 @@ def retry_job(request: MemberRequest, public_id: UUID) -> HttpResponse:
     return back_to(request, "back", "jobs")
 
 
-@member_required
+@requires(CANCEL_AUTOMATION)
 @require_POST
 def cancel_job(request: MemberRequest, public_id: UUID) -> HttpResponse:
     job = get_for_member(request, AutomationJob, public_id=public_id)

@@ -9,6 +9,7 @@ from django.utils.functional import SimpleLazyObject
 from agent import boards
 from automation.models import AutomationJob, JobStatus
 from tenancy.models import UILanguage
+from tenancy.permissions import allowed_keys
 
 
 def innbox(request: HttpRequest) -> dict[str, Any]:
@@ -20,6 +21,8 @@ def innbox(request: HttpRequest) -> dict[str, Any]:
         "open_counts": SimpleLazyObject(lambda: open_counts(request)),
         "sandbox_messaging": not settings.WAHA_BASE_URL,
         "is_owner": getattr(request, "role", None) == "owner",
+        # What this person may do (tenancy.permissions): {% if "edit_templates" in can %}.
+        "can": allowed_keys(getattr(request, "role", None)),
         "ui_languages": UILanguage.choices,
     }
 

@@ -22,7 +22,8 @@ from dashboard import paging
 from dashboard.paging import Column
 from hotel.models import Guest, Reservation, ReservationStatus
 from innbox.search import search_text
-from tenancy.access import MemberRequest, member_required, tenant_queryset
+from tenancy.access import MemberRequest, tenant_queryset
+from tenancy.permissions import SEE_HOTEL, requires
 
 if TYPE_CHECKING:  # dev-only stubs package: the alias is for mypy
     from django_stubs_ext import StrOrPromise
@@ -105,7 +106,7 @@ def guest_matches(query: str) -> Q:
     return match
 
 
-@member_required
+@requires(SEE_HOTEL)
 def guest_list(request: MemberRequest) -> HttpResponse:
     query = search_text(request.GET)
     sorting = paging.parse_sort(request.GET.get("sort", ""), GUEST_COLUMNS, "name")
@@ -203,7 +204,7 @@ def tab_counts(reservations: QuerySet[Reservation]) -> dict[str, int]:
     }
 
 
-@member_required
+@requires(SEE_HOTEL)
 def reservation_list(request: MemberRequest) -> HttpResponse:
     query = search_text(request.GET)
     tab = next((t for t in TABS if t.key == request.GET.get("status")), TABS[0])

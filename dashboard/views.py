@@ -21,7 +21,8 @@ from messaging.models import Direction, MessageLog, MessageStatus, Trigger
 from pms import services as pms_services
 from pms.models import PMSConfiguration
 from pms.views import sync_status_context
-from tenancy.access import MemberRequest, get_for_member, member_required, tenant_queryset
+from tenancy.access import MemberRequest, get_for_member, tenant_queryset
+from tenancy.permissions import SEE_HOTEL, requires
 from whatsapp import click_to_chat, sessions
 from whatsapp.models import SessionStatus, WahaConfiguration
 
@@ -33,7 +34,7 @@ GUEST_STAYS_SHOWN = 50
 JOBS_SHOWN = 20
 
 
-@member_required
+@requires(SEE_HOTEL)
 def home(request: MemberRequest) -> HttpResponse:
     unread = tenant_queryset(request, MessageLog).filter(
         direction=Direction.INBOUND, staff_read_at__isnull=True
@@ -107,7 +108,7 @@ def _movement_chart(request: MemberRequest) -> dict:
     }
 
 
-@member_required
+@requires(SEE_HOTEL)
 def reservation_detail(request: MemberRequest, public_id: str) -> HttpResponse:
     reservation = get_for_member(
         request, Reservation.objects.select_related("guest"), public_id=public_id
@@ -176,7 +177,7 @@ def automations_for(request: MemberRequest, reservation: Reservation) -> QuerySe
     )
 
 
-@member_required
+@requires(SEE_HOTEL)
 def guest_detail(request: MemberRequest, public_id: str) -> HttpResponse:
     guest = get_for_member(request, Guest, public_id=public_id)
     timeline = list(
@@ -195,7 +196,7 @@ def guest_detail(request: MemberRequest, public_id: str) -> HttpResponse:
     )
 
 
-@member_required
+@requires(SEE_HOTEL)
 @require_POST
 def mark_messages_read(request: MemberRequest) -> HttpResponse:
     count = ingest.mark_read(request.tenant)

@@ -10,7 +10,8 @@ from django.shortcuts import render
 from feedback import services
 from hotel.models import FeedbackStatus, Reservation
 from messaging.services import primary_language
-from tenancy.access import MemberRequest, member_required, tenant_queryset
+from tenancy.access import MemberRequest, tenant_queryset
+from tenancy.permissions import SEE_HOTEL, public, requires
 
 
 class FeedbackText(TypedDict):
@@ -66,6 +67,7 @@ class FeedbackForm(forms.Form):
     )
 
 
+@public
 def feedback_form(request: HttpRequest, token: str) -> HttpResponse:
     reservation = services.find(token)
     if reservation is None:
@@ -104,7 +106,7 @@ def feedback_form(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@member_required
+@requires(SEE_HOTEL)
 def feedback_list(request: MemberRequest) -> HttpResponse:
     answered = tenant_queryset(request, Reservation).filter(
         feedback_status=FeedbackStatus.COMPLETED

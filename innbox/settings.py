@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "auditlog",
     "tenancy",
     "hotel",
     "pms",
@@ -56,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tenancy.middleware.TenantMiddleware",
+    "tenancy.middleware.AuditContextMiddleware",
     # After authentication: the screen language is the user's own choice (users.ui_language).
     "tenancy.middleware.UserLanguageMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -116,6 +118,13 @@ CRON_SECRET = CONFIG.CRON_SECRET
 PMS_ALLOWED_PRIVATE_HOSTS = tuple(filter(None, CONFIG.PMS_ALLOWED_PRIVATE_HOSTS.split(",")))
 
 AUTH_USER_MODEL = "tenancy.User"
+# The audit log (tenancy.audit): django-auditlog's entries live in tenancy's audit_entries, one
+# hotel per row under RLS. auditlog's own migrations would create its unused, unprotected table.
+AUDITLOG_LOGENTRY_MODEL = "tenancy.AuditEntry"
+MIGRATION_MODULES = {"auditlog": None}
+AUDITLOG_CID_GETTER = "tenancy.audit.current_request_id"
+# Loading a dump (loaddata, docs/deploy.md) is no one's edit: the dump brings its own audit rows.
+AUDITLOG_DISABLE_ON_RAW_SAVE = True
 # Emails are unique case-insensitively (constraint users_email_unique_ci), which this check
 # cannot see.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]

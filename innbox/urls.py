@@ -1,9 +1,10 @@
 from django.urls import include, path
 
 from innbox import views
+from tenancy.permissions import public
 
 urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", public(views.healthz), name="healthz"),
     path("", include("operations.urls")),
     path("", include("tenancy.urls")),
     path("", include("whatsapp.urls")),

@@ -9,7 +9,7 @@ class MessagingConfig(AppConfig):
         from automation import queue, scheduler
         from automation.models import JobKind
         from hotel import transitions
-        from messaging import delivery, jobs, schedule, triggers
+        from messaging import audit, delivery, jobs, schedule, triggers
         from messaging.defaults import seed_default_templates
         from tenancy.services import register_new_hotel_setup
         from whatsapp import inbound
@@ -24,3 +24,5 @@ class MessagingConfig(AppConfig):
         inbound.on_ack(delivery.apply_ack)
         # A hotel created on the onboarding page starts with the default templates.
         register_new_hotel_setup(seed_default_templates)
+        # Template edits and switches are kept in the audit log (tenancy.audit).
+        audit.track()

@@ -26,7 +26,8 @@ from messaging.models import (
     MessageTemplateVariant,
     Trigger,
 )
-from tenancy.access import MemberRequest, get_for_member, member_required, tenant_queryset
+from tenancy.access import MemberRequest, get_for_member, tenant_queryset
+from tenancy.permissions import EDIT_TEMPLATES, MESSAGE_GUESTS, SEE_HOTEL, requires
 
 PAGE_SIZE = 50
 
@@ -38,7 +39,7 @@ def _trigger(value: str | None) -> str:
     return value if value in Trigger.values else Trigger.PRE_ARRIVAL
 
 
-@member_required
+@requires(EDIT_TEMPLATES)
 def templates_page(request: MemberRequest) -> HttpResponse:
     trigger = _trigger(request.GET.get("trigger"))
     # The stored name is data, not screen text: in English, whoever opens the page first.
@@ -81,7 +82,7 @@ def _preview_reservations(request: MemberRequest) -> list[Reservation]:
     )
 
 
-@member_required
+@requires(EDIT_TEMPLATES)
 @require_POST
 def save_variant(request: MemberRequest, public_id: str) -> HttpResponse:
     variant = get_for_member(
@@ -102,7 +103,7 @@ def save_variant(request: MemberRequest, public_id: str) -> HttpResponse:
     )
 
 
-@member_required
+@requires(EDIT_TEMPLATES)
 @require_POST
 def add_variant(request: MemberRequest, public_id: str) -> HttpResponse:
     template = get_for_member(request, MessageTemplate, public_id=public_id)
@@ -123,7 +124,7 @@ def add_variant(request: MemberRequest, public_id: str) -> HttpResponse:
     )
 
 
-@member_required
+@requires(EDIT_TEMPLATES)
 @require_POST
 def delete_variant(request: MemberRequest, public_id: str) -> HttpResponse:
     variant = get_for_member(
@@ -137,7 +138,7 @@ def delete_variant(request: MemberRequest, public_id: str) -> HttpResponse:
     return redirect(f"/settings/templates/?trigger={trigger}")
 
 
-@member_required
+@requires(EDIT_TEMPLATES)
 @require_POST
 def toggle_template(request: MemberRequest, public_id: str) -> HttpResponse:
     template = get_for_member(request, MessageTemplate, public_id=public_id)
@@ -151,7 +152,7 @@ def toggle_template(request: MemberRequest, public_id: str) -> HttpResponse:
     return redirect(f"/settings/templates/?trigger={template.trigger}")
 
 
-@member_required
+@requires(EDIT_TEMPLATES)
 @require_POST
 def preview_variant(request: MemberRequest) -> HttpResponse:
     """The text being typed, rendered for a real or a sample reservation (HTMX partial)."""
@@ -198,7 +199,7 @@ def _malformed(problem: send_input.BadSendRequest) -> JsonResponse:
     return JsonResponse({"error": str(problem)}, status=400)
 
 
-@member_required
+@requires(MESSAGE_GUESTS)
 @require_POST
 def preview_message(request: MemberRequest) -> HttpResponse:
     try:
@@ -227,7 +228,7 @@ def preview_message(request: MemberRequest) -> HttpResponse:
     )
 
 
-@member_required
+@requires(MESSAGE_GUESTS)
 @require_POST
 def send_message(request: MemberRequest) -> HttpResponse:
     """From the send dialog (a form; back to `next` with a notice) or an API caller (a form with
@@ -280,7 +281,7 @@ def _back(request: MemberRequest) -> HttpResponse:
 # --- the message log -------------------------------------------------------------------------
 
 
-@member_required
+@requires(SEE_HOTEL)
 def message_log(request: MemberRequest) -> HttpResponse:
     entries = tenant_queryset(request, MessageLog).select_related("guest", "reservation")
     status = request.GET.get("status", "")

@@ -11,10 +11,12 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from innbox.logs import ErrorCategory, get_logger
 from operations import metrics, readiness
+from tenancy.permissions import public
 
 log = get_logger(__name__)
 
 
+@public
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
@@ -31,6 +33,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
     )
 
 
+@public  # its bearer token instead (METRICS_TOKEN)
 @never_cache
 @require_GET
 def metrics_view(request: HttpRequest) -> HttpResponse:

@@ -1,8 +1,8 @@
 """Access helpers: the only way views reach tenant data.
 
 A record of another tenant is a 404, exactly like a missing one, so a URL never confirms that
-something exists elsewhere. `*_for_owner` variants also answer 404 to staff: pages staff may not
-use are pages staff should not know about.
+something exists elsewhere. `get_for_owner` also answers 404 to staff, for records only owners
+handle; a whole page that is the owners' answers "Owners only" instead (tenancy.permissions).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 
 from tenancy.models import Membership, Role, Tenant, User
 
@@ -74,7 +74,10 @@ View = Callable[..., HttpResponse]
 
 
 def member_required(view: View) -> View:
-    """Logged in and a member of a hotel; otherwise to login or onboarding."""
+    """Logged in and a member of a hotel; otherwise to login or onboarding.
+
+    Not a permission declaration: views declare who may use them with tenancy.permissions
+    (`@requires(ACTION)`), which does this and checks the role."""
 
     @login_required
     @wraps(view)
@@ -87,13 +90,14 @@ def member_required(view: View) -> View:
 
 
 def owner_required(view: View) -> View:
-    """Owners only; staff get the same 404 as a page that does not exist."""
+    """Owners only; staff get the "Owners only" page (403). Not a permission declaration either:
+    use `@requires(ACTION)` of tenancy.permissions, whose action says what staff may not do."""
 
     @member_required
     @wraps(view)
     def wrapper(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.role != Role.OWNER:
-            raise Http404
+            return render(request, "tenancy/owners_only.html", {"action": None}, status=403)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_noop
 
 from innbox.i18n import TranslatedError
 from innbox.logs import ErrorCategory, get_logger
-from tenancy import lookups
+from tenancy import audit, lookups
 from tenancy.db import acting_for_tenant
 from tenancy.models import Invitation, InvitationStatus, Membership, Role, Tenant, User
 
@@ -81,6 +81,7 @@ def invite_staff(tenant: Tenant, invited_by: User, email: str) -> Invitation:
                 token_hash=token_hash,
                 expires_at=timezone.now() + INVITATION_LIFETIME,
             )
+            audit.record(tenant, audit.INVITATION_SENT, invitation, about=email, actor=invited_by)
             _send_email(invitation, token)
     except IntegrityError:  # a second click raced the first
         raise InvitationError(
@@ -111,6 +112,13 @@ def resend(invitation: Invitation) -> Invitation:
             if not renewed:
                 raise InvitationError(gettext_noop("This invitation was already accepted."))
             invitation.refresh_from_db()
+            # The actor is the request's (AuditContextMiddleware).
+            audit.record(
+                invitation.tenant_id,
+                audit.INVITATION_RESENT,
+                invitation,
+                about=invitation.invited_email,
+            )
             _send_email(invitation, token)
     except IntegrityError:
         raise InvitationError(
@@ -129,6 +137,12 @@ def revoke(invitation: Invitation) -> None:
         raise InvitationError(
             gettext_noop("Only pending invitations can be revoked; this one is not pending.")
         )
+    audit.record(
+        invitation.tenant_id,
+        audit.INVITATION_REVOKED,
+        invitation,
+        about=invitation.invited_email,
+    )
     log.info("invitation_revoked", invitation_id=str(invitation.public_id))
 
 

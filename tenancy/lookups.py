@@ -65,6 +65,17 @@ def tenant_of_invitation(token_hash: str) -> UUID | None:
     )
 
 
+def tenant_of_user(user_id: int) -> UUID | None:
+    """The hotel an account works for, asked before the request has one: a login's audit row
+    (tenancy 0007: app_tenant_of_user). A failed login is anonymous, so the account's own
+    membership row is not readable then."""
+    if enforces_rls():
+        row = _one("SELECT app_tenant_of_user(%s)", [user_id])
+        return row[0] if row else None
+    membership = apps.get_model("tenancy", "Membership")
+    return membership.objects.filter(user_id=user_id).values_list("tenant_id", flat=True).first()
+
+
 def reservation_by_feedback_token(digest: str) -> tuple[int, UUID] | None:
     """(reservation id, hotel) of a feedback link (feedback's app_reservation_by_feedback_token)."""
     if enforces_rls():

@@ -10,12 +10,14 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import structlog
+from auditlog.context import set_extra_data
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 
+from innbox.client_address import client_address
 from tenancy.db import enforces_rls, set_db_context
 from tenancy.models import Membership, Tenant
 
@@ -93,3 +95,17 @@ class UserLanguageMiddleware:
         if not request.user.is_authenticated:
             patch_vary_headers(response, ("Accept-Language",))
         return response
+
+
+class AuditContextMiddleware:
+    """Who is acting, and from where, for the audit rows django-auditlog writes during the
+    request (tenancy.audit). Instead of auditlog's own middleware, which believes any
+    X-Forwarded-For: the client's address is the one innbox.client_address trusts."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        actor = request.user if request.user.is_authenticated else None
+        with set_extra_data(context_data={"actor": actor, "remote_addr": client_address(request)}):
+            return self.get_response(request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from auditlog.models import AbstractLogEntry, LogEntryManager
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -31,7 +32,8 @@ class UserManager(BaseUserManager["User"]):
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
-        extra.update(is_staff=True, is_superuser=True)
+        # The installation's operator, created from a shell: nobody to send a link to.
+        extra.update(is_staff=True, is_superuser=True, email_verified_at=timezone.now())
         return self.create_user(email, password, **extra)
 
     def get_by_natural_key(self, username: str | None) -> User:
@@ -57,6 +59,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     ui_language = models.CharField(
         max_length=8, choices=UILanguage.choices, default=UILanguage.ENGLISH
     )
+    # When the person opened the link emailed at signup (tenancy.verification). Until then the
+    # account can neither create a hotel nor join one. Accounts older than the check count as
+    # verified (migration 0006), and so does one signed up from an invitation link.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -80,6 +86,25 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+
+class VerificationEmail(models.Model):
+    """One confirmation email sent to an account: what the resend limit counts. Not a hotel's
+    row (an unverified account has no hotel), so it has no tenant and no row-level security."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "email_verification_sends"
+        indexes = [models.Index(fields=["user", "-sent_at"], name="verification_sends_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"verification email to user {self.user_id} at {self.sent_at:%Y-%m-%d %H:%M}"
 
 
 class Tenant(PublicIdMixin, TimestampedModel):
@@ -209,3 +234,49 @@ class Invitation(PublicIdMixin, TenantScopedModel, TimestampedModel):
 
     def __str__(self) -> str:
         return f"invitation of {self.invited_email} ({self.status})"
+
+
+class AuditEntryManager(LogEntryManager):
+    def log_create(self, instance: models.Model, force_log: bool = False, **kwargs: Any) -> Any:
+        """django-auditlog's hook for a registered model's change: add the hotel and the event,
+        or write nothing for a change the audit log does not keep (tenancy.audit.track)."""
+        from tenancy import audit  # audit imports this module
+
+        fields = audit.tracked_entry(instance, kwargs.get("action"), kwargs.get("changes"))
+        if fields is None:
+            return None
+        return super().log_create(instance, force_log=force_log, **{**kwargs, **fields})
+
+
+class AuditEntry(AbstractLogEntry):
+    """One line of a hotel's audit log (/settings/audit/): who did what, when, to what.
+
+    django-auditlog writes these for the models registered in tenancy.audit (diffs of settings,
+    templates, memberships), and tenancy.audit.record() for events that are no model change
+    (logins, invitations, exports...). Every entry belongs to one hotel: RLS lets the hotel's
+    owners (and the system) read it, every member of the hotel add to it, and nobody change or
+    delete it (tenancy 0007). Secrets never reach it: secret fields are stored as "changed".
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    # What happened, as a key of tenancy.audit's catalogue ("team.invitation_sent").
+    event = models.CharField(max_length=64)
+    # Rows outlive their actor: no foreign-key constraint, no SET NULL (an UPDATE that RLS would
+    # refuse); actor_email keeps who it was.
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = AuditEntryManager()
+
+    class Meta(AbstractLogEntry.Meta):
+        db_table = "audit_entries"
+        indexes = [models.Index(fields=["tenant", "-timestamp"], name="audit_tenant_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.object_repr}"

@@ -29,10 +29,15 @@ class Policy(StrEnum):
     # Connections, invitations, memberships: everyone of the tenant reads; owners (and the
     # system acting for the tenant) write.
     SETTINGS = "settings"
+    # The audit log: append-only. Owners and the system read and add rows; staff only rows that
+    # name them as the actor (their own logins, their own actions), so staff can neither read the
+    # log nor write a row in someone else's name. No policy updates or deletes a row.
+    AUDIT = "audit"
 
 
 TENANT_EXPR = "tenant_id = app_current_tenant()"
 WRITER_EXPR = "app_current_role() IN ('owner', 'system')"
+AUDIT_EXPR = f"({WRITER_EXPR} OR actor_id = app_current_user_id())"
 
 HELPER_FUNCTIONS_SQL = """
 CREATE OR REPLACE FUNCTION app_current_tenant() RETURNS uuid
@@ -123,6 +128,12 @@ ALTER TABLE {t} FORCE ROW LEVEL SECURITY;
             f"CREATE POLICY tenant_isolation ON {t} FOR ALL "
             f"USING ({tenant_match}) WITH CHECK ({tenant_match});"
         )
+    if policy is Policy.AUDIT:
+        audit = f"{tenant_match} AND {AUDIT_EXPR}"
+        return head + (
+            f"CREATE POLICY audit_read ON {t} FOR SELECT USING ({audit});\n"
+            f"CREATE POLICY audit_insert ON {t} FOR INSERT WITH CHECK ({audit});"
+        )
     writer = f"{tenant_match} AND {WRITER_EXPR}"
     return (
         head
@@ -143,6 +154,8 @@ DROP POLICY IF EXISTS tenant_read ON {t};
 DROP POLICY IF EXISTS owner_insert ON {t};
 DROP POLICY IF EXISTS owner_update ON {t};
 DROP POLICY IF EXISTS owner_delete ON {t};
+DROP POLICY IF EXISTS audit_read ON {t};
+DROP POLICY IF EXISTS audit_insert ON {t};
 ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE {t} DISABLE ROW LEVEL SECURITY;
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from auditlog.context import disable_auditlog
 from django.db import transaction
 
 from tenancy.db import acting_for_tenant, set_db_context
@@ -23,7 +24,8 @@ def register_new_hotel_setup(step: Callable[[Tenant], None]) -> None:
 
 def set_up_new_hotel(tenant: Tenant) -> None:
     """Run every registered set-up step for a hotel its owner just created."""
-    with acting_for_tenant(tenant.id, role="owner"):
+    # Setting up is no one's edit: the default templates it adds are not audit events.
+    with acting_for_tenant(tenant.id, role="owner"), disable_auditlog():
         for step in NEW_HOTEL_SETUP:
             step(tenant)
 

@@ -52,8 +52,13 @@ class Hotel:
     reservation: Reservation
 
 
-def make_user(prefix: str) -> User:
-    return User.objects.create_user(f"{prefix}{next(_sequence)}@example.com", PASSWORD)
+def make_user(prefix: str, *, verified: bool = True) -> User:
+    """An account as they exist: its address confirmed (signup tests make unverified ones)."""
+    return User.objects.create_user(
+        f"{prefix}{next(_sequence)}@example.com",
+        PASSWORD,
+        email_verified_at=timezone.now() if verified else None,
+    )
 
 
 def make_hotel(name: str) -> Hotel:

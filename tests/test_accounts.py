@@ -51,11 +51,15 @@ def test_brand_new_owner_signs_up_logs_in_and_creates_the_hotel(client: Client) 
         "/signup/",
         {"email": "Owner@Example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
-    assert follow_location(response) == "/login/"
+    assert follow_location(response) == "/verify-email/"
     user = User.objects.get(email="owner@example.com")
     assert not Membership.objects.filter(user=user).exists(), "signup creates no hotel"
     assert not client.get("/").wsgi_request.user.is_authenticated, "signup alone logs nobody in"
+    assert "owner@example.com" in client.get("/verify-email/").content.decode()
+    assert mail.outbox[-1].to == ["owner@example.com"]
 
+    confirm = re.search(r"https?://\S+(/verify-email/confirm/\?token=\S+)", mail.outbox[-1].body)
+    assert follow_location(client.get(confirm.group(1))) == "/login/"
     assert follow_location(log_in(client, "owner@example.com", NEW_PASSWORD)) == "/"
     assert follow_location(client.get("/")) == "/onboarding/"
     assert client.get("/onboarding/").status_code == 200

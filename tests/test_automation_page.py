@@ -60,10 +60,12 @@ def test_retry_sends_a_dead_job_back_to_the_queue(staff: Client, hotel_a) -> Non
     assert (dead.status, dead.attempts) == (JobStatus.QUEUED, 0)
 
 
-def test_cancel_stops_a_waiting_job_but_not_a_finished_one(staff: Client, hotel_a) -> None:
+def test_cancel_stops_a_waiting_job_but_not_a_finished_one(hotel_a) -> None:
+    owner = Client()
+    owner.force_login(hotel_a.owner)
     waiting, done = job(hotel_a, JobStatus.QUEUED), job(hotel_a, JobStatus.SUCCEEDED)
-    staff.post(f"/automation/{waiting.public_id}/cancel/")
-    response = staff.post(f"/automation/{done.public_id}/cancel/", follow=True)
+    owner.post(f"/automation/{waiting.public_id}/cancel/")
+    response = owner.post(f"/automation/{done.public_id}/cancel/", follow=True)
     waiting.refresh_from_db()
     done.refresh_from_db()
     assert waiting.status == JobStatus.CANCELLED and done.status == JobStatus.SUCCEEDED
@@ -74,9 +76,25 @@ def test_it_hides_other_tenants_records(staff: Client, hotel_a, hotel_b) -> None
     theirs = job(hotel_b, JobStatus.DEAD, last_error="their secret trouble")
     assert "their secret trouble" not in staff.get("/automation/").content.decode()
     assert staff.post(f"/automation/{theirs.public_id}/retry/").status_code == 404
-    assert staff.post(f"/automation/{theirs.public_id}/cancel/").status_code == 404
+    owner = Client()
+    owner.force_login(hotel_a.owner)
+    assert owner.post(f"/automation/{theirs.public_id}/cancel/").status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == JobStatus.DEAD
+
+
+def test_staff_retry_but_cannot_cancel(staff: Client, hotel_a) -> None:
+    waiting, dead = job(hotel_a, JobStatus.QUEUED), job(hotel_a, JobStatus.DEAD)
+    page = staff.get("/automation/").content.decode()
+    assert f"/automation/{dead.public_id}/retry/" in page
+    assert f"/automation/{waiting.public_id}/cancel/" not in page
+
+    refused = staff.post(f"/automation/{waiting.public_id}/cancel/")
+    assert refused.status_code == 403 and "Owners only" in refused.content.decode()
+    staff.post(f"/automation/{dead.public_id}/retry/")
+    waiting.refresh_from_db()
+    dead.refresh_from_db()
+    assert (waiting.status, dead.status) == (JobStatus.QUEUED, JobStatus.QUEUED)
 
 
 def test_retry_never_redirects_off_site(staff: Client, hotel_a) -> None:

@@ -27,8 +27,15 @@ def test_owner_sets_up_the_hotel_and_staff_joins_from_the_email(
     screenshot("1-signup")
     page.get_by_role("button", name="Create account").click()
 
+    page.wait_for_url(f"{base}/verify-email/")
+    assert page.get_by_role("heading", name="Check your email").is_visible()
+    assert page.get_by_text(OWNER_EMAIL).is_visible()
+    screenshot("1b-check-your-email")
+    confirm = re.search(r"http\S+/verify-email/confirm/\?token=\S+", mailoutbox[-1].body).group(0)
+    page.goto(confirm)
+
     page.wait_for_url(f"{base}/login/")
-    assert page.get_by_text("Your account is ready. Log in to continue.").is_visible()
+    assert page.get_by_text("Your email address is confirmed. Log in to continue.").is_visible()
     page.get_by_label("Email").fill(OWNER_EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
     screenshot("2-login")

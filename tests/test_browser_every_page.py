@@ -38,17 +38,18 @@ EVERYONE = [
     ("requests", "/requests/"),
     ("feedback", "/feedback/"),
     ("automation", "/automation/"),
-    ("templates", "/settings/templates/"),
     ("menu", "/settings/menu/"),
     ("knowledge", "/settings/knowledge/"),
 ]
 OWNERS_ONLY = [
+    ("templates", "/settings/templates/"),
     ("hotel", "/settings/hotel/"),
     ("whatsapp", "/settings/waha/"),
     ("pms", "/settings/pms/"),
     ("team", "/settings/team/"),
+    ("audit", "/settings/audit/"),
 ]
-OWNER_MENU = ["/settings/hotel/", "/settings/waha/", "/settings/pms/", "/settings/team/"]
+OWNER_MENU = [path for _name, path in OWNERS_ONLY]
 
 
 @pytest.fixture
@@ -126,9 +127,14 @@ def test_every_page_loads_fits_the_screen_and_shows_only_what_the_role_may_use(
         for owner_page in OWNER_MENU:
             assert (owner_page in hrefs) == (role == "owner"), (owner_page, hrefs)
         if role == "staff":
-            for _name, path in OWNERS_ONLY:
-                if path == "/settings/waha/":
-                    continue  # staff may read the connection state; they cannot change it
-                assert page.goto(live_server.url + path).status == 404, path
+            for name, path in OWNERS_ONLY:
+                response = page.goto(live_server.url + path)
+                assert response is not None and response.status == 403, path
+                assert page.get_by_role("heading", name="Owners only").is_visible(), path
+                assert fits_the_screen(page), f"owners only ({name}) scrolls sideways at {size}"
+            page.screenshot(
+                path=f"test-artifacts/screenshots/every-page-staff-{size}-owners-only.png",
+                full_page=True,
+            )
     finally:
         context.close()

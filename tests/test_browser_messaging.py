@@ -1,5 +1,5 @@
-"""In Chromium: staff edit a template, watch the preview change, send it to a demo reservation
-by hand, and find it in the message log."""
+"""In Chromium: the owner edits a template and watches the preview change; staff send it to a demo
+reservation by hand and find it in the message log."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def test_edit_preview_send_and_find_it_in_the_log(live_server, page, screenshot,
         .order_by("check_in")
         .first()
     )
-    page.context.add_cookies(session_cookie(live_server.url, hotel.staff))
+    page.context.add_cookies(session_cookie(live_server.url, hotel.owner))  # templates: owners
 
     page.goto(f"{live_server.url}/settings/templates/?trigger=on-stay")
     english = page.get_by_label("Text").first
@@ -48,6 +48,8 @@ def test_edit_preview_send_and_find_it_in_the_log(live_server, page, screenshot,
     page.get_by_role("button", name="Save").first.click()
     page.get_by_text("The en text was saved.").wait_for()
 
+    page.context.clear_cookies()
+    page.context.add_cookies(session_cookie(live_server.url, hotel.staff))  # sending: everyone
     page.goto(f"{live_server.url}/reservations/{reservation.public_id}/")
     page.get_by_role("button", name="Send message").click()
     dialog = page.get_by_role("dialog")

@@ -51,7 +51,8 @@ def test_it_shows_the_dashboard_and_settings_on_a_laptop(
         assert page.locator("svg[role=img]").count() == 2
         screenshot(f"{role}-dashboard", of=page)
 
-        pages = ["Templates"] + (["Hotel", "WhatsApp", "PMS", "Team"] if role == "owner" else [])
+        owners = ["Templates", "Hotel", "WhatsApp", "PMS", "Team", "Audit log"]
+        pages = owners if role == "owner" else ["Messages", "Automation"]
         for name in pages:
             nav.get_by_role("link", name=name, exact=True).click()
             page.wait_for_load_state()
@@ -87,7 +88,7 @@ def test_it_opens_the_menu_on_a_phone(live_server, browser, screenshot, role) ->
         assert not nav.is_visible()
         assert page.evaluate("document.activeElement.dataset.menuButton") is not None
 
-        target = "Hotel" if role == "owner" else "Templates"
+        target = "Hotel" if role == "owner" else "Automation"
         menu.click()
         nav.get_by_role("link", name=target, exact=True).click()
         page.wait_for_load_state()

@@ -330,7 +330,9 @@ def test_cancelling_a_queued_manual_message_says_so_on_the_message(hotel_a, sett
         {"reservation": str(hotel_a.reservation.public_id), "text": "See you at 7"},
     )
     job = AutomationJob.objects.get()
-    staff.post(f"/automation/{job.public_id}/cancel/")
+    owner = Client()  # cancelling is the owners' (docs/permissions.md)
+    owner.force_login(hotel_a.owner)
+    owner.post(f"/automation/{job.public_id}/cancel/")
 
     message = MessageLog.objects.get()
     assert message.status == MessageStatus.FAILED and "cancelled" in message.failure_reason

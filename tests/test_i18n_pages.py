@@ -156,7 +156,7 @@ def test_it_shows_the_message_log_in_indonesian(client: Client, hotel: factories
 
 
 def test_it_shows_the_automation_page_in_indonesian(client: Client, hotel: factories.Hotel) -> None:
-    html = page_of(client, hotel.staff, "/automation/")
+    html = page_of(client, hotel.owner, "/automation/")
     assert_indonesian(
         html,
         "Otomatisasi",
@@ -182,7 +182,7 @@ def test_it_shows_the_feedback_list_in_indonesian(client: Client, hotel: factori
 
 
 def test_it_shows_the_templates_page_in_indonesian(client: Client, hotel: factories.Hotel) -> None:
-    html = page_of(client, hotel.staff, "/settings/templates/")
+    html = page_of(client, hotel.owner, "/settings/templates/")
     assert_indonesian(
         html,
         "Templat pesan",

@@ -90,6 +90,15 @@ def check_waha_session_owner(role: str | None) -> None:
         assert lookups.waha_session_owner("nobody") is None
 
 
+def check_tenant_of_user(role: str | None) -> None:
+    alpha, bravo = two_hotels()
+    loner = factories.make_user("loner-")
+    with as_role(role):
+        assert lookups.tenant_of_user(alpha.staff.pk) == alpha.tenant.id
+        assert lookups.tenant_of_user(bravo.owner.pk) == bravo.tenant.id
+        assert lookups.tenant_of_user(loner.pk) is None
+
+
 def check_claim_due_jobs(role: str | None) -> None:
     alpha, bravo = two_hotels()
     now = timezone.now()
@@ -112,6 +121,7 @@ CHECKS: dict[str, tuple[Callable[[str | None], None], str]] = {
     "tenant_of_invitation": (check_tenant_of_invitation, "DB_APP_ROLE"),
     "reservation_by_feedback_token": (check_reservation_by_feedback_token, "DB_APP_ROLE"),
     "waha_session_owner": (check_waha_session_owner, "DB_APP_ROLE"),
+    "tenant_of_user": (check_tenant_of_user, "DB_APP_ROLE"),
     "claim_due_jobs": (check_claim_due_jobs, "DB_WORKER_ROLE"),
 }
 

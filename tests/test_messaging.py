@@ -37,6 +37,13 @@ def staff(client: Client, hotel: factories.Hotel) -> Client:
     return client
 
 
+@pytest.fixture
+def owner(hotel: factories.Hotel) -> Client:
+    client = Client()
+    client.force_login(hotel.owner)
+    return client
+
+
 def template(hotel: factories.Hotel, trigger: str = Trigger.PRE_ARRIVAL) -> MessageTemplate:
     return MessageTemplate.objects.get(tenant=hotel.tenant, trigger=trigger)
 
@@ -93,10 +100,10 @@ def test_the_chosen_language_is_recorded_on_the_log(hotel, settings) -> None:
 
 
 def test_saving_a_text_with_an_unknown_variable_names_it_and_changes_nothing(
-    staff: Client, hotel
+    owner: Client, hotel
 ) -> None:
     variant = template(hotel).variants.get(language_code="en")
-    response = staff.post(
+    response = owner.post(
         f"/settings/templates/variants/{variant.public_id}/",
         {"content": "Hi {{guestFirstName}}!", "is_active": "on"},
     )
@@ -106,38 +113,38 @@ def test_saving_a_text_with_an_unknown_variable_names_it_and_changes_nothing(
     assert "guestFirstName" not in variant.content
 
 
-def test_staff_edit_add_and_delete_texts(staff: Client, hotel) -> None:
+def test_owners_edit_add_and_delete_texts(owner: Client, hotel) -> None:
     pre_arrival = template(hotel)
     variant = pre_arrival.variants.get(language_code="en")
-    staff.post(
+    owner.post(
         f"/settings/templates/variants/{variant.public_id}/",
         {"content": "See you, {{guestName}}!", "is_active": "on"},
     )
     variant.refresh_from_db()
     assert variant.content == "See you, {{guestName}}!"
 
-    staff.post(
+    owner.post(
         f"/settings/templates/{pre_arrival.public_id}/add/",
         {"language_code": "DE", "content": "Bis bald, {{guestName}}!", "is_active": "on"},
     )
     german = pre_arrival.variants.get(language_code="de")
-    duplicate = staff.post(
+    duplicate = owner.post(
         f"/settings/templates/{pre_arrival.public_id}/add/", {"language_code": "de", "content": "x"}
     )
     assert "already has a de variant" in duplicate.content.decode()
-    not_a_language = staff.post(
+    not_a_language = owner.post(
         f"/settings/templates/{pre_arrival.public_id}/add/", {"language_code": "zz", "content": "x"}
     )
     assert "not a language code" in not_a_language.content.decode()
 
-    staff.post(f"/settings/templates/variants/{german.public_id}/delete/")
+    owner.post(f"/settings/templates/variants/{german.public_id}/delete/")
     assert not pre_arrival.variants.filter(language_code="de").exists()
 
 
 def test_the_preview_renders_with_a_real_reservation_and_whatsapp_formatting(
-    staff: Client, hotel
+    owner: Client, hotel
 ) -> None:
-    response = staff.post(
+    response = owner.post(
         "/settings/templates/preview/",
         {
             "trigger": "on-stay",
@@ -153,11 +160,31 @@ def test_the_preview_renders_with_a_real_reservation_and_whatsapp_formatting(
     assert "characters" in html
 
 
-def test_the_preview_points_out_an_unknown_variable_while_typing(staff: Client, hotel) -> None:
-    response = staff.post(
+def test_the_preview_points_out_an_unknown_variable_while_typing(owner: Client, hotel) -> None:
+    response = owner.post(
         "/settings/templates/preview/", {"trigger": "on-stay", "content": "Hi {{nme}}"}
     )
     assert "Unknown variable: {{nme}}" in response.content.decode()
+
+
+def test_staff_can_neither_open_nor_change_templates(staff: Client, hotel) -> None:
+    pre_arrival = template(hotel)
+    variant = pre_arrival.variants.get(language_code="en")
+    before = variant.content
+
+    page = staff.get("/settings/templates/")
+    assert page.status_code == 403 and "Owners only" in page.content.decode()
+    for url, data in [
+        (f"/settings/templates/variants/{variant.public_id}/", {"content": "Changed"}),
+        (f"/settings/templates/variants/{variant.public_id}/delete/", {}),
+        (f"/settings/templates/{pre_arrival.public_id}/add/", {"language_code": "de"}),
+        (f"/settings/templates/{pre_arrival.public_id}/toggle/", {}),
+    ]:
+        assert staff.post(url, data).status_code == 403, url
+    variant.refresh_from_db()
+    pre_arrival.refresh_from_db()
+    assert (variant.content, pre_arrival.is_active) == (before, True)
+    assert 'href="/settings/templates/"' not in staff.get("/").content.decode()
 
 
 # --- manual send -----------------------------------------------------------------------------
@@ -338,7 +365,9 @@ def test_the_log_filters_and_searches_and_timelines_show_the_same_entries(
 # --- isolation -------------------------------------------------------------------------------
 
 
-def test_it_hides_other_tenants_records(staff: Client, hotel, hotel_b, settings) -> None:
+def test_it_hides_other_tenants_records(
+    staff: Client, owner: Client, hotel, hotel_b, settings
+) -> None:
     settings.WAHA_BASE_URL = None
     seed_default_templates(hotel_b.tenant)
     theirs = template(hotel_b)
@@ -347,24 +376,24 @@ def test_it_hides_other_tenants_records(staff: Client, hotel, hotel_b, settings)
     assert staff.get(f"/reservations/{hotel_b.reservation.public_id}/").status_code == 404
     assert staff.get(f"/guests/{hotel_b.guest.public_id}/").status_code == 404
     assert (
-        staff.post(
+        owner.post(
             f"/settings/templates/variants/{their_variant.public_id}/", {"content": "pwned"}
         ).status_code
         == 404
     )
     assert (
-        staff.post(f"/settings/templates/variants/{their_variant.public_id}/delete/").status_code
+        owner.post(f"/settings/templates/variants/{their_variant.public_id}/delete/").status_code
         == 404
     )
     assert (
-        staff.post(
+        owner.post(
             f"/settings/templates/{theirs.public_id}/add/", {"language_code": "fr", "content": "x"}
         ).status_code
         == 404
     )
-    assert staff.post(f"/settings/templates/{theirs.public_id}/toggle/").status_code == 404
+    assert owner.post(f"/settings/templates/{theirs.public_id}/toggle/").status_code == 404
     assert (
-        staff.post(
+        owner.post(
             "/settings/templates/preview/",
             {"content": "x", "reservation": str(hotel_b.reservation.public_id)},
         ).status_code
@@ -389,9 +418,14 @@ def test_it_hides_other_tenants_records(staff: Client, hotel, hotel_b, settings)
     assert not MessageLog.objects.exists()
 
 
-def test_badly_formed_ids_are_404_not_500(staff: Client, hotel) -> None:
+def test_badly_formed_ids_are_404_not_500(staff: Client, owner: Client, hotel) -> None:
+    assert (
+        owner.post(
+            "/settings/templates/preview/", {"content": "x", "reservation": "nope"}
+        ).status_code
+        == 404
+    )
     for url, data in [
-        ("/settings/templates/preview/", {"content": "x", "reservation": "nope"}),
         ("/api/messages/preview/", {"reservation": "nope", "trigger": "on-stay"}),
         ("/api/messages/preview/", {"guest": "nope", "trigger": "on-stay"}),
         ("/api/messages/send/", {"reservation": "nope", "trigger": "on-stay"}),

@@ -110,10 +110,11 @@ def test_staff_cannot_open_the_pms_settings_but_can_sync(
 ) -> None:
     owner.post("/settings/pms/", {"provider": "demo"})
 
-    assert staff.get("/settings/pms/").status_code == 404
-    assert staff.post("/settings/pms/", {"provider": "demo"}).status_code == 404
-    assert staff.post("/settings/pms/test/").status_code == 404
-    assert staff.post("/settings/pms/demo/advance/").status_code == 404
+    assert staff.get("/settings/pms/").status_code == 403
+    assert staff.post("/settings/pms/", {"provider": "demo"}).status_code == 403
+    assert staff.post("/settings/pms/test/").status_code == 403
+    assert staff.post("/settings/pms/demo/advance/").status_code == 403
+    assert staff.post("/settings/pms/webhook-secret/").status_code == 403
     response = staff.post("/api/pms/sync/", follow=True)
     assert "Sync started" in response.content.decode()
     queue.run_once()

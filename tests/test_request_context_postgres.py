@@ -104,6 +104,29 @@ def test_the_invitation_flow_works_as_the_app_role(
     assert Membership.objects.get(user__email="joiner@example.com").tenant == a.tenant
 
 
+def test_a_new_account_confirms_its_address_then_creates_a_hotel_as_the_app_role(
+    two_hotels: tuple[factories.Hotel, factories.Hotel],
+) -> None:
+    password = "a-long-new-password"
+    client = Client()
+    with django_connected_as(settings.DB_APP_ROLE):
+        signup = client.post(
+            "/signup/",
+            {"email": "founder@example.com", "password1": password, "password2": password},
+        )
+        assert signup["Location"] == "/verify-email/"
+        assert client.post("/verify-email/resend/").status_code == 429  # counted: too soon
+        link = mail.outbox[-1].body.split("/verify-email/confirm/", 1)[1].split()[0]
+        assert client.get(f"/verify-email/confirm/{link}")["Location"] == "/login/"
+        client.post("/login/", {"username": "founder@example.com", "password": password})
+        created = client.post(
+            "/onboarding/create-tenant/",
+            {"name": "Hotel Charlie", "time_zone": "Asia/Jakarta", "default_language": "en"},
+        )
+    assert created["Location"] == "/"
+    assert Membership.objects.get(user__email="founder@example.com").role == "owner"
+
+
 def test_a_new_owner_creates_a_hotel_as_the_app_role(
     two_hotels: tuple[factories.Hotel, factories.Hotel],
 ) -> None:
@@ -204,7 +227,7 @@ def test_whatsapp_connect_and_webhooks_work_as_the_app_role(
     assert WahaConfiguration.objects.get(tenant=a.tenant).phone_number == "+6281100001111"
 
 
-def test_staff_watching_the_whatsapp_page_works_as_the_app_role(
+def test_staff_watching_the_whatsapp_status_works_as_the_app_role(
     two_hotels: tuple[factories.Hotel, factories.Hotel], fake_waha, settings
 ) -> None:
     from whatsapp import sender
@@ -223,12 +246,13 @@ def test_staff_watching_the_whatsapp_page_works_as_the_app_role(
         with acting_for_tenant(a.tenant.id, role="staff"):
             sent = sender.send_text(a.tenant, a.guest.phone_e164, "Halo")
 
-    assert page.status_code == 200 and poll.status_code == 200
+    assert page.status_code == 403  # the settings page is the owners' (docs/permissions.md)
+    assert poll.status_code == 200
     assert poll.json()["status"] == "connected"
     assert sent.message_id
 
 
-def test_staff_edit_templates_and_send_by_hand_as_the_app_role(
+def test_the_owner_edits_templates_and_staff_send_by_hand_as_the_app_role(
     two_hotels: tuple[factories.Hotel, factories.Hotel], settings
 ) -> None:
     from messaging.defaults import seed_default_templates
@@ -241,10 +265,11 @@ def test_staff_edit_templates_and_send_by_hand_as_the_app_role(
         tenant=a.tenant, template__trigger="on-stay", language_code="id"
     )
     settings.WAHA_BASE_URL = None
-    staff = Client()
+    owner, staff = Client(), Client()
     with django_connected_as(settings.DB_APP_ROLE):
+        owner.force_login(a.owner)
         staff.force_login(a.staff)
-        saved = staff.post(
+        saved = owner.post(
             f"/settings/templates/variants/{variant.public_id}/",
             {"content": "Halo {{guestName}}, kamar {{roomNumber}} siap!", "is_active": "on"},
         )

@@ -174,6 +174,7 @@ def test_it_enumerates_every_tenant_table_of_the_plan() -> None:
         "menu_items",
         "knowledge_entries",
         "agent_pending_orders",
+        "audit_entries",
     }
     assert expected <= set(TABLES)
 

@@ -50,3 +50,17 @@ def test_the_demo_hotel_has_a_menu_in_idr_and_a_knowledge_base_once(settings) ->
     staff = Client()
     staff.force_login(User.objects.get(email="frontdesk@demo.innbox.test"))
     assert "IDR\xa065,000" in staff.get("/settings/menu/").content.decode()
+
+
+def test_the_demo_accounts_need_no_email_confirmation(settings) -> None:
+    """Their .test addresses receive no mail: the demo owner can log in and work at once."""
+    settings.WAHA_BASE_URL = None
+    call_command("seed_demo")
+    for email in ("owner@demo.innbox.test", "frontdesk@demo.innbox.test"):
+        assert User.objects.get(email=email).email_verified, email
+    client = Client()
+    response = client.post(
+        "/login/", {"username": "owner@demo.innbox.test", "password": "innbox-demo-2026"}
+    )
+    assert response["Location"] == "/"
+    assert client.get("/").status_code == 200

@@ -14,10 +14,10 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-OWNER_ONLY_LINKS = ["/settings/hotel/", "/settings/waha/", "/settings/pms/", "/settings/team/"]
+OWNER_ONLY_LINKS = ["/settings/templates/", "/settings/hotel/", "/settings/waha/", "/settings/pms/",
+                    "/settings/team/", "/settings/audit/"]  # fmt: skip
 EVERYONE_LINKS = ["/", "/guests/", "/reservations/", "/messages/", "/orders/", "/requests/",
-                  "/feedback/", "/automation/",
-                  "/settings/templates/", "/settings/menu/", "/settings/knowledge/"]  # fmt: skip
+                  "/feedback/", "/automation/", "/settings/menu/", "/settings/knowledge/"]  # fmt: skip
 
 
 def sidebar_links(page: str) -> list[str]:
@@ -41,12 +41,24 @@ def test_it_hides_owner_entries_from_staff(client: Client, staff_a: User) -> Non
     assert links == EVERYONE_LINKS
 
 
-def test_staff_keep_the_read_only_whatsapp_page_without_a_menu_entry(
+def test_staff_who_follow_an_owner_link_are_told_it_is_for_owners(
     client: Client, staff_a: User
 ) -> None:
-    response = logged_in(client, staff_a).get("/settings/waha/")
-    assert response.status_code == 200
-    assert "/settings/waha/" not in sidebar_links(response.content.decode())
+    for url in OWNER_ONLY_LINKS:
+        response = logged_in(client, staff_a).get(url)
+        assert response.status_code == 403, url
+        page = response.content.decode()
+        assert "Owners only" in page and 'href="/"' in page, url
+        assert url not in sidebar_links(page)
+
+
+def test_the_owners_only_page_speaks_the_staff_members_language(
+    client: Client, staff_a: User
+) -> None:
+    staff_a.ui_language = UILanguage.INDONESIAN
+    staff_a.save(update_fields=["ui_language"])
+    page = logged_in(client, staff_a).get("/settings/waha/").content.decode()
+    assert "Khusus pemilik" in page
 
 
 def test_it_shows_the_hotel_and_the_user_menu(client: Client, hotel_a: factories.Hotel) -> None:
@@ -170,8 +182,9 @@ def test_it_refuses_zero_rooms(client: Client, hotel_a: factories.Hotel) -> None
 
 def test_hotel_settings_require_owner(client: Client, staff_a: User) -> None:
     client = logged_in(client, staff_a)
-    assert client.get("/settings/hotel/").status_code == 404
-    assert client.post("/settings/hotel/", {"name": "Taken over"}).status_code == 404
+    assert client.get("/settings/hotel/").status_code == 403
+    assert client.post("/settings/hotel/", {"name": "Taken over"}).status_code == 403
+    assert Tenant.objects.get().name != "Taken over"
 
 
 def test_hotel_settings_hide_other_tenants_records(

@@ -131,13 +131,15 @@ def test_staff_cannot_open_or_post_to_team_settings(staff_client: Client, hotel_
     invitation = Invitation.objects.get(tenant=hotel_a.tenant)
     owner_membership = Membership.objects.get(user=hotel_a.owner)
 
-    assert staff_client.get("/settings/team/").status_code == 404
-    assert staff_client.post("/settings/team/", {"email": "x@example.com"}).status_code == 404
+    page = staff_client.get("/settings/team/")
+    assert page.status_code == 403
+    assert "Owners only" in page.content.decode()
+    assert staff_client.post("/settings/team/", {"email": "x@example.com"}).status_code == 403
     for action in ("resend", "revoke"):
         url = f"/settings/team/invitations/{invitation.public_id}/{action}/"
-        assert staff_client.post(url).status_code == 404
+        assert staff_client.post(url).status_code == 403
     remove = f"/settings/team/members/{owner_membership.public_id}/remove/"
-    assert staff_client.post(remove).status_code == 404
+    assert staff_client.post(remove).status_code == 403
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.PENDING
     assert Membership.objects.filter(tenant=hotel_a.tenant).count() == 2

@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from innbox.logs import ErrorCategory, get_logger
-from tenancy import lookups
+from tenancy import audit, lookups
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
+from whatsapp import audit as wa_audit
 from whatsapp.models import SessionStatus, WahaConfiguration
 from whatsapp.waha import WEBHOOK_EVENTS, SessionState, WahaClient, WahaError
 
@@ -129,6 +130,7 @@ def connect(tenant: Tenant) -> WahaConfiguration:
             waha.update_session(name, desired)
             status = waha.start(name)
     log.info("whatsapp_connect_started", session=name)
+    audit.record(tenant, wa_audit.CONNECTED, config)  # the actor: the request's user
     return _store_status(config, status)
 
 
@@ -220,4 +222,5 @@ def disconnect(tenant: Tenant) -> None:
             )
             raise
     log.info("whatsapp_disconnected", session=config.session_name)
+    audit.record(tenant, wa_audit.DISCONNECTED, config)
     config.delete()

@@ -21,7 +21,8 @@ from innbox import json_input
 from innbox.i18n import TranslatedError
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
-from tenancy.access import MemberRequest, member_required, owner_required
+from tenancy.access import MemberRequest
+from tenancy.permissions import CONNECT_WHATSAPP, SEE_WHATSAPP_STATUS, public, requires
 from whatsapp import click_to_chat, inbound, pacing, sessions, webhooks
 from whatsapp.models import WahaConfiguration
 from whatsapp.schemas import Envelope
@@ -50,7 +51,7 @@ class SendingPaceForm(forms.ModelForm):
         fields = ["sends_per_minute"]
 
 
-@member_required
+@requires(CONNECT_WHATSAPP)
 def waha_settings(request: MemberRequest) -> HttpResponse:
     context = _status_context(request, refresh=True)
     config = context["config"]
@@ -63,7 +64,7 @@ def waha_settings(request: MemberRequest) -> HttpResponse:
     return render(request, "whatsapp/settings.html", context)
 
 
-@owner_required
+@requires(CONNECT_WHATSAPP)
 @require_POST
 def save_sending_pace(request: MemberRequest) -> HttpResponse:
     config = sessions.configuration_for(request.tenant)
@@ -87,13 +88,13 @@ def save_sending_pace(request: MemberRequest) -> HttpResponse:
 
 
 @never_cache
-@member_required
+@requires(SEE_WHATSAPP_STATUS)
 @require_GET
 def api_status(request: MemberRequest) -> HttpResponse:
     return _status_response(request, _status_context(request, refresh=True))
 
 
-@owner_required
+@requires(CONNECT_WHATSAPP)
 @require_POST
 def api_start(request: MemberRequest) -> HttpResponse:
     try:
@@ -109,7 +110,7 @@ def api_start(request: MemberRequest) -> HttpResponse:
 
 
 @never_cache
-@owner_required
+@requires(CONNECT_WHATSAPP)
 @require_GET
 def api_qr(request: MemberRequest) -> HttpResponse:
     try:
@@ -119,12 +120,14 @@ def api_qr(request: MemberRequest) -> HttpResponse:
     return HttpResponse(png, content_type="image/png")
 
 
-@owner_required
+@requires(CONNECT_WHATSAPP)
 @require_POST
 def api_logout(request: MemberRequest) -> HttpResponse:
     try:
         sessions.disconnect(request.tenant)
-    except (IntegrationError, sessions.Sandbox) as exc:
+    except sessions.Sandbox as sandbox:  # no WhatsApp server configured: nothing to log out of
+        return _status_response(request, _status_context(request, problem=str(sandbox)), status=409)
+    except IntegrationError as exc:
         return _status_response(request, _status_context(request, problem=str(exc)), status=502)
     return _status_response(request, _status_context(request))
 
@@ -198,6 +201,7 @@ def _log_integration_error(event: str, exc: IntegrationError) -> None:
 # --- WAHA's webhook --------------------------------------------------------------------------
 
 
+@public
 @csrf_exempt  # authenticated by WAHA's HMAC instead
 @require_POST
 def waha_webhook(request: HttpRequest) -> HttpResponse:

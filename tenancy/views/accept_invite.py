@@ -10,15 +10,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from tenancy import invitations
+from tenancy import invitations, verification
 from tenancy.access import TenantRequest
 from tenancy.models import User
+from tenancy.permissions import public
 
 
 def _with_token(name: str, token: str) -> str:
     return f"{reverse(name)}?{urlencode({'invite_token': token})}"
 
 
+@public
 def accept_invite(request: TenantRequest) -> HttpResponse:
     token = request.GET.get("token") or request.POST.get("token") or ""
     opened = invitations.open_link(token)
@@ -42,6 +44,11 @@ def accept_invite(request: TenantRequest) -> HttpResponse:
             % {"invited": invitation.invited_email, "user": request.user.email},
             status=403,
         )
+
+    here = f"{reverse('accept_invite')}?{urlencode({'token': token})}"
+    unverified = verification.unverified_redirect(request, then=here)
+    if unverified is not None:
+        return unverified
 
     if request.method == "POST":
         try:

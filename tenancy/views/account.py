@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.http import require_POST
 
@@ -10,9 +9,10 @@ from innbox.redirects import back_to
 from tenancy.access import TenantRequest
 from tenancy.forms import LanguageForm
 from tenancy.models import User
+from tenancy.permissions import signed_in
 
 
-@login_required
+@signed_in
 @require_POST
 def set_language(request: TenantRequest) -> HttpResponse:
     form = LanguageForm(request.POST)

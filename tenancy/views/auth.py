@@ -12,14 +12,16 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from innbox.logs import ErrorCategory, get_logger
-from tenancy import invitations
+from tenancy import invitations, verification
 from tenancy.access import TenantRequest
 from tenancy.forms import EmailLoginForm, SignupForm
 from tenancy.models import User
+from tenancy.permissions import public
 
 log = get_logger(__name__)
 
@@ -52,7 +54,7 @@ class LoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
-login_view = LoginView.as_view()
+login_view = public(LoginView.as_view())
 
 
 def login_locked_out(
@@ -69,11 +71,13 @@ def login_locked_out(
     )
 
 
+@public
 @require_POST
 def logout_view(request: TenantRequest) -> HttpResponse:
     return auth_views.logout_then_login(request)
 
 
+@public
 def signup(request: HttpRequest) -> HttpResponse:
     token = request.GET.get("invite_token") or request.POST.get("invite_token") or ""
     invited_email = None
@@ -94,14 +98,25 @@ def signup(request: HttpRequest) -> HttpResponse:
 
     form = SignupForm(request.POST or None, invited_email=invited_email)
     if request.method == "POST" and form.is_valid():
-        user = User.objects.create_user(form.cleaned_data["email"], form.cleaned_data["password1"])
+        user = User.objects.create_user(
+            form.cleaned_data["email"],
+            form.cleaned_data["password1"],
+            # The invitation link reached this address (the form locks the email to it): that is
+            # the proof a verification link would give, so no second email.
+            email_verified_at=timezone.now() if invited_email else None,
+        )
         log.info("account_created", user_id=user.pk)
         if token:
             # The invited person proved the address by opening the link: straight on to accept.
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect(_accept_invite_url(token))
-        messages.success(request, gettext("Your account is ready. Log in to continue."))
-        return redirect("login")
+        # Not logged in (log in after confirming, as before); this browser may resend the link.
+        request.session[verification.SIGNED_UP] = user.pk
+        try:
+            verification.send(user)
+        except verification.VerificationError as refusal:
+            messages.error(request, str(refusal))
+        return redirect("verify_email")
     return render(
         request,
         "tenancy/signup.html",
@@ -109,20 +124,26 @@ def signup(request: HttpRequest) -> HttpResponse:
     )
 
 
-password_reset = auth_views.PasswordResetView.as_view(
-    template_name="tenancy/password_reset.html",
-    email_template_name="emails/password_reset.txt",
-    html_email_template_name="emails/password_reset.html",
-    subject_template_name="emails/password_reset_subject.txt",
-    success_url=reverse_lazy("password_reset_done"),
+password_reset = public(
+    auth_views.PasswordResetView.as_view(
+        template_name="tenancy/password_reset.html",
+        email_template_name="emails/password_reset.txt",
+        html_email_template_name="emails/password_reset.html",
+        subject_template_name="emails/password_reset_subject.txt",
+        success_url=reverse_lazy("password_reset_done"),
+    )
 )
-password_reset_done = auth_views.PasswordResetDoneView.as_view(
-    template_name="tenancy/password_reset_done.html"
+password_reset_done = public(
+    auth_views.PasswordResetDoneView.as_view(template_name="tenancy/password_reset_done.html")
 )
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
-    template_name="tenancy/password_reset_confirm.html",
-    success_url=reverse_lazy("password_reset_complete"),
+password_reset_confirm = public(
+    auth_views.PasswordResetConfirmView.as_view(
+        template_name="tenancy/password_reset_confirm.html",
+        success_url=reverse_lazy("password_reset_complete"),
+    )
 )
-password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
-    template_name="tenancy/password_reset_complete.html"
+password_reset_complete = public(
+    auth_views.PasswordResetCompleteView.as_view(
+        template_name="tenancy/password_reset_complete.html"
+    )
 )

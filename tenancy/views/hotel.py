@@ -7,13 +7,14 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from tenancy.access import MemberRequest, owner_required
+from tenancy.access import MemberRequest
 from tenancy.forms import HotelForm
+from tenancy.permissions import EDIT_HOTEL, requires
 
 EDITABLE_FIELDS = ["name", "time_zone", "default_language", "room_count"]
 
 
-@owner_required
+@requires(EDIT_HOTEL)
 def hotel_settings(request: MemberRequest) -> HttpResponse:
     tenant = request.tenant
     form = HotelForm(

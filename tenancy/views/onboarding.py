@@ -3,29 +3,36 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from innbox.logs import ErrorCategory, get_logger
+from tenancy import verification
 from tenancy.access import TenantRequest
 from tenancy.forms import HotelForm
+from tenancy.permissions import signed_in
 from tenancy.services import create_tenant_with_owner, set_up_new_hotel
 
 log = get_logger(__name__)
 
 
-@login_required
+@signed_in
 def onboarding(request: TenantRequest) -> HttpResponse:
     if request.tenant is not None:
         return redirect("dashboard:home")
+    unverified = verification.unverified_redirect(request)
+    if unverified is not None:
+        return unverified
     return render(request, "tenancy/onboarding.html", {"invited": request.GET.get("invited")})
 
 
-@login_required
+@signed_in
 def create_tenant(request: TenantRequest) -> HttpResponse:
+    unverified = verification.unverified_redirect(request)
+    if unverified is not None:
+        return unverified
     if request.tenant is not None:
         # Staff and owners alike: one account, one hotel.
         messages.error(

@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenancy import invitations
-from tenancy.access import MemberRequest, get_for_owner, owner_required, tenant_queryset
+from tenancy.access import MemberRequest, get_for_owner, tenant_queryset
 from tenancy.forms import InviteForm
 from tenancy.models import Invitation, InvitationStatus, Membership, Role
+from tenancy.permissions import MANAGE_TEAM, matrix, requires
 
 
-@owner_required
+@requires(MANAGE_TEAM)
 def team(request: MemberRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -61,10 +62,11 @@ def _team_context(request: MemberRequest, form: InviteForm) -> dict[str, object]
         }
         for invitation in open_invitations
     ]
-    return {"form": form, "members": members, "invitation_rows": rows}
+    # The Team page shows the matrix the views enforce (tenancy.permissions), not a summary of it.
+    return {"form": form, "members": members, "invitation_rows": rows, "matrix": matrix()}
 
 
-@owner_required
+@requires(MANAGE_TEAM)
 @require_POST
 def resend_invitation(request: MemberRequest, public_id: str) -> HttpResponse:
     invitation = get_for_owner(
@@ -82,7 +84,7 @@ def resend_invitation(request: MemberRequest, public_id: str) -> HttpResponse:
     return redirect("team")
 
 
-@owner_required
+@requires(MANAGE_TEAM)
 @require_POST
 def revoke_invitation(request: MemberRequest, public_id: str) -> HttpResponse:
     invitation = get_for_owner(request, Invitation, public_id=public_id)
@@ -98,7 +100,7 @@ def revoke_invitation(request: MemberRequest, public_id: str) -> HttpResponse:
     return redirect("team")
 
 
-@owner_required
+@requires(MANAGE_TEAM)
 @require_POST
 def remove_member(request: MemberRequest, public_id: str) -> HttpResponse:
     membership = get_for_owner(

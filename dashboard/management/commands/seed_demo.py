@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
@@ -47,7 +48,8 @@ class Command(BaseCommand):
             Membership.objects.get_or_create(
                 user=staff, defaults={"tenant": tenant, "role": Role.STAFF}
             )
-            seed_default_templates(tenant)
+            with disable_auditlog():  # setting up the demo is no one's template edit
+                seed_default_templates(tenant)
             # The concierge's menu (IDR) and knowledge base, so it works without any LLM.
             seed_menu_and_knowledge(tenant)
             config, created = PMSConfiguration.objects.get_or_create(
@@ -72,5 +74,9 @@ class Command(BaseCommand):
     def _user(email: str) -> User:
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User.objects.create_user(email, DEMO_PASSWORD)
+            # The demo's .test addresses receive no mail: its accounts are verified from the start.
+            user = User.objects.create_user(email, DEMO_PASSWORD, email_verified_at=timezone.now())
+        elif user.email_verified_at is None:
+            user.email_verified_at = timezone.now()
+            user.save(update_fields=["email_verified_at"])
         return user
