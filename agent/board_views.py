@@ -19,49 +19,51 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from agent import boards
+from agent.permissions import SET_GUEST_UPDATES, WORK_BOARDS
 from innbox.redirects import back_to
-from tenancy.access import MemberRequest, get_for_member, member_required, owner_required
+from tenancy.access import MemberRequest, get_for_member
+from tenancy.permissions import requires
 
 
-@member_required
+@requires(WORK_BOARDS)
 @require_GET
 def orders(request: MemberRequest) -> HttpResponse:
     return _page(request, boards.ORDERS)
 
 
-@member_required
+@requires(WORK_BOARDS)
 @require_GET
 def requests(request: MemberRequest) -> HttpResponse:
     return _page(request, boards.REQUESTS)
 
 
 @never_cache
-@member_required
+@requires(WORK_BOARDS)
 @require_GET
 def orders_board(request: MemberRequest) -> HttpResponse:
     return _fragment(request, boards.ORDERS)
 
 
 @never_cache
-@member_required
+@requires(WORK_BOARDS)
 @require_GET
 def requests_board(request: MemberRequest) -> HttpResponse:
     return _fragment(request, boards.REQUESTS)
 
 
-@member_required
+@requires(WORK_BOARDS)
 @require_POST
 def move_order(request: MemberRequest, public_id: UUID) -> HttpResponse:
     return _move(request, boards.ORDERS, public_id)
 
 
-@member_required
+@requires(WORK_BOARDS)
 @require_POST
 def move_request(request: MemberRequest, public_id: UUID) -> HttpResponse:
     return _move(request, boards.REQUESTS, public_id)
 
 
-@owner_required
+@requires(SET_GUEST_UPDATES)
 @require_POST
 def guest_updates(request: MemberRequest) -> HttpResponse:
     """The owner's switch: guests are told when their order or request moves on, or not."""

@@ -8,23 +8,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from agent import menu, services
 from agent.forms import KnowledgeEntryForm, MenuItemForm, TryQuestionForm
 from agent.models import KnowledgeEntry, MenuCategory, MenuItem
+from agent.permissions import EDIT_CONCIERGE, SEE_CONCIERGE
 from tenancy.access import (
     MemberRequest,
     get_for_owner,
-    member_required,
-    owner_required,
     tenant_queryset,
 )
 from tenancy.models import Role
+from tenancy.permissions import requires
 
 # --- menu ----------------------------------------------------------------------------------------
 
@@ -53,13 +53,16 @@ def _menu_context(request: MemberRequest, form: MenuItemForm | None = None) -> d
     }
 
 
-@member_required
+@requires(SEE_CONCIERGE)
+@require_GET
 def menu_page(request: MemberRequest) -> HttpResponse:
-    """The menu; an owner's POST adds an item."""
-    if request.method != "POST":
-        return render(request, "agent/menu.html", _menu_context(request))
-    if request.role != Role.OWNER:  # staff read the menu; changing it is the owner's
-        raise Http404
+    """The menu: staff read it, owners change it (add_menu_item and the item pages)."""
+    return render(request, "agent/menu.html", _menu_context(request))
+
+
+@requires(EDIT_CONCIERGE)
+@require_POST
+def add_menu_item(request: MemberRequest) -> HttpResponse:
     form = MenuItemForm(
         request.POST, tenant=request.tenant, currency=menu.hotel_currency(request.tenant)
     )
@@ -72,7 +75,7 @@ def menu_page(request: MemberRequest) -> HttpResponse:
     return redirect("agent:menu")
 
 
-@owner_required
+@requires(EDIT_CONCIERGE)
 def menu_item(request: MemberRequest, public_id: str) -> HttpResponse:
     item = get_for_owner(request, MenuItem, public_id=public_id)
     currency = menu.hotel_currency(request.tenant)
@@ -88,7 +91,7 @@ def menu_item(request: MemberRequest, public_id: str) -> HttpResponse:
     return render(request, "agent/menu_item.html", {"form": form, "item": item})
 
 
-@owner_required
+@requires(EDIT_CONCIERGE)
 @require_POST
 def delete_menu_item(request: MemberRequest, public_id: str) -> HttpResponse:
     item = get_for_owner(request, MenuItem, public_id=public_id)
@@ -112,13 +115,16 @@ def _knowledge_context(
     }
 
 
-@member_required
+@requires(SEE_CONCIERGE)
+@require_GET
 def knowledge_page(request: MemberRequest) -> HttpResponse:
-    """The knowledge base; an owner's POST adds an entry."""
-    if request.method != "POST":
-        return render(request, "agent/knowledge.html", _knowledge_context(request))
-    if request.role != Role.OWNER:
-        raise Http404
+    """The knowledge base: staff read it, owners change it."""
+    return render(request, "agent/knowledge.html", _knowledge_context(request))
+
+
+@requires(EDIT_CONCIERGE)
+@require_POST
+def add_knowledge_entry(request: MemberRequest) -> HttpResponse:
     form = KnowledgeEntryForm(request.POST)
     if not form.is_valid():
         return render(
@@ -131,7 +137,7 @@ def knowledge_page(request: MemberRequest) -> HttpResponse:
     return redirect("agent:knowledge")
 
 
-@owner_required
+@requires(EDIT_CONCIERGE)
 def knowledge_entry(request: MemberRequest, public_id: str) -> HttpResponse:
     entry = get_for_owner(request, KnowledgeEntry, public_id=public_id)
     form = KnowledgeEntryForm(request.POST or None, instance=entry)
@@ -146,7 +152,7 @@ def knowledge_entry(request: MemberRequest, public_id: str) -> HttpResponse:
     return render(request, "agent/knowledge_entry.html", {"form": form, "entry": entry})
 
 
-@owner_required
+@requires(EDIT_CONCIERGE)
 @require_POST
 def delete_knowledge_entry(request: MemberRequest, public_id: str) -> HttpResponse:
     entry = get_for_owner(request, KnowledgeEntry, public_id=public_id)
@@ -155,7 +161,7 @@ def delete_knowledge_entry(request: MemberRequest, public_id: str) -> HttpRespon
     return redirect("agent:knowledge")
 
 
-@member_required
+@requires(SEE_CONCIERGE)
 @require_POST
 def try_question(request: MemberRequest) -> HttpResponse:
     """HTMX: what the concierge would answer this question, or that it would ask staff."""

@@ -57,7 +57,7 @@ def item_of(hotel: factories.Hotel, name: str = "Nasi Goreng") -> MenuItem:
 def test_the_owner_adds_an_item_and_everyone_sees_it_priced_in_the_hotels_currency(
     seeded: factories.Hotel,
 ) -> None:
-    response = logged_in(seeded.owner).post("/settings/menu/", ITEM, follow=True)
+    response = logged_in(seeded.owner).post("/settings/menu/add/", ITEM, follow=True)
 
     assert response.status_code == 200
     item = item_of(seeded, "Nasi Campur")
@@ -89,12 +89,12 @@ def test_staff_cannot_change_the_menu(seeded: factories.Hotel) -> None:
     item = item_of(seeded)
     staff = logged_in(seeded.staff)
 
-    assert staff.post("/settings/menu/", ITEM).status_code == 404
-    assert staff.get(f"/settings/menu/{item.public_id}/").status_code == 404
+    assert staff.post("/settings/menu/add/", ITEM).status_code == 403
+    assert staff.get(f"/settings/menu/{item.public_id}/").status_code == 403
     assert (
-        staff.post(f"/settings/menu/{item.public_id}/", {**ITEM, "price": "1"}).status_code == 404
+        staff.post(f"/settings/menu/{item.public_id}/", {**ITEM, "price": "1"}).status_code == 403
     )
-    assert staff.post(f"/settings/menu/{item.public_id}/delete/").status_code == 404
+    assert staff.post(f"/settings/menu/{item.public_id}/delete/").status_code == 403
     item.refresh_from_db()
     assert item.price == Decimal(65000)
     assert not MenuItem.objects.filter(name="Nasi Campur").exists()
@@ -130,7 +130,7 @@ def test_a_bad_menu_item_is_refused_and_nothing_changes(
 ) -> None:
     count = MenuItem.objects.count()
 
-    response = logged_in(seeded.owner).post("/settings/menu/", {**ITEM, **change})
+    response = logged_in(seeded.owner).post("/settings/menu/add/", {**ITEM, **change})
 
     assert response.status_code == 400
     assert error in response.content.decode()
@@ -151,7 +151,7 @@ def test_the_owner_adds_an_answer_and_the_concierge_finds_it_from_indonesian(
 ) -> None:
     owner = logged_in(seeded.owner)
 
-    assert owner.post("/settings/knowledge/", ENTRY).status_code == 302
+    assert owner.post("/settings/knowledge/add/", ENTRY).status_code == 302
 
     entry = KnowledgeEntry.objects.get(tenant=seeded.tenant, topic="gym")
     assert entry.embedding_model  # embedded when saved: retrieval compares meaning
@@ -173,9 +173,9 @@ def test_staff_read_the_knowledge_base_and_try_questions_but_cannot_change_it(
     assert "The pool is open every day" in page and "Add an answer" not in page
     unknown = staff.post("/settings/knowledge/try/", {"question": "Is there a casino?"})
     assert "No confident answer" in unknown.content.decode()
-    assert staff.post("/settings/knowledge/", ENTRY).status_code == 404
-    assert staff.post(f"/settings/knowledge/{entry.public_id}/", ENTRY).status_code == 404
-    assert staff.post(f"/settings/knowledge/{entry.public_id}/delete/").status_code == 404
+    assert staff.post("/settings/knowledge/add/", ENTRY).status_code == 403
+    assert staff.post(f"/settings/knowledge/{entry.public_id}/", ENTRY).status_code == 403
+    assert staff.post(f"/settings/knowledge/{entry.public_id}/delete/").status_code == 403
     assert not KnowledgeEntry.objects.filter(topic="gym").exists()
     assert KnowledgeEntry.objects.filter(pk=entry.pk, question=entry.question).exists()
 
@@ -210,7 +210,7 @@ def test_a_bad_answer_is_refused_and_nothing_changes(
 ) -> None:
     count = KnowledgeEntry.objects.count()
 
-    response = logged_in(seeded.owner).post("/settings/knowledge/", {**ENTRY, **change})
+    response = logged_in(seeded.owner).post("/settings/knowledge/add/", {**ENTRY, **change})
 
     assert response.status_code == 400
     assert error in response.content.decode()

@@ -343,7 +343,7 @@ def test_no_update_when_the_owner_switched_guest_updates_off(hotel) -> None:
 
 def test_staff_cannot_switch_guest_updates(hotel) -> None:
     response = as_user(hotel.staff).post("/settings/guest-updates/", {})
-    assert response.status_code == 404
+    assert response.status_code == 403  # the "Owners only" page
     placed = order(hotel)
     move(as_user(hotel.staff), placed, "received", "confirmed", **HTMX)
     assert MessageLog.objects.count() == 1  # still on

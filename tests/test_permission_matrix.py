@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from agent.models import HousekeepingRequest, KnowledgeEntry, MenuItem, RoomServiceOrder
 from automation.models import AutomationJob
 from feedback import services as feedback_services
 from messaging.models import MessageTemplate, MessageTemplateVariant
@@ -85,6 +86,22 @@ PARAMS: dict[str, Params] = {
     },
     "delete_variant": lambda w: {
         "public_id": MessageTemplateVariant.objects.get(tenant=w.a.tenant).public_id
+    },
+    "agent:menu_item": lambda w: {"public_id": MenuItem.objects.get(tenant=w.a.tenant).public_id},
+    "agent:delete_menu_item": lambda w: {
+        "public_id": MenuItem.objects.get(tenant=w.a.tenant).public_id
+    },
+    "agent:knowledge_entry": lambda w: {
+        "public_id": KnowledgeEntry.objects.get(tenant=w.a.tenant).public_id
+    },
+    "agent:delete_knowledge_entry": lambda w: {
+        "public_id": KnowledgeEntry.objects.get(tenant=w.a.tenant).public_id
+    },
+    "move_order": lambda w: {
+        "public_id": RoomServiceOrder.objects.get(tenant=w.a.tenant).public_id
+    },
+    "move_request": lambda w: {
+        "public_id": HousekeepingRequest.objects.get(tenant=w.a.tenant).public_id
     },
     "retry_job": lambda w: {"public_id": AutomationJob.objects.get(tenant=w.a.tenant).public_id},
     "cancel_job": lambda w: {"public_id": AutomationJob.objects.get(tenant=w.a.tenant).public_id},
@@ -168,6 +185,8 @@ EVERYONE_MAY = {
     "retry_automation",
     "sync_pms",
     "see_whatsapp_status",
+    "work_boards",
+    "see_concierge",
 }
 OWNERS_ONLY = {
     "cancel_automation",
@@ -177,6 +196,8 @@ OWNERS_ONLY = {
     "edit_hotel",
     "manage_team",
     "read_audit_log",
+    "edit_concierge",
+    "set_guest_updates",
 }
 
 
