@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "agent",
     "dashboard",
     "feedback",
+    "compliance",
     "operations",
 ]
 

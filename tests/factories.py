@@ -12,7 +12,16 @@ from django.utils import timezone
 
 from agent.models import HousekeepingRequest, HousekeepingType, RoomServiceOrder
 from automation.models import AutomationJob, EventSource, InboundEvent, JobKind
-from hotel.models import Guest, Reservation, ReservationStatus, StatusTransition
+from compliance.models import DataRequest, RequestKind
+from hotel.models import (
+    ConsentChange,
+    ConsentEvent,
+    ConsentSource,
+    Guest,
+    Reservation,
+    ReservationStatus,
+    StatusTransition,
+)
 from messaging.models import (
     Direction,
     MessageLog,
@@ -145,6 +154,16 @@ def fill_every_table(hotel: Hotel) -> None:
             guest=hotel.guest,
             room_number="101",
             request_type=HousekeepingType.TOWELS,
+        )
+        ConsentEvent.objects.create(
+            tenant=tenant,
+            guest=hotel.guest,
+            change=ConsentChange.OPTED_OUT,
+            source=ConsentSource.STAFF,
+            recorded_by=hotel.staff,
+        )
+        DataRequest.objects.create(
+            tenant=tenant, kind=RequestKind.EXPORT, guest=hotel.guest, requested_by=hotel.owner
         )
 
 

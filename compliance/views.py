@@ -1,0 +1,153 @@
+"""A guest's personal data from their page: the owner's export (readable page, JSON download)
+and erasure, and the consent entries staff record. Thin: the work is in export, anonymise and
+consent_entry."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from compliance import anonymise, consent_entry, export, labels
+from compliance.forms import ConsentEntryForm, ErasureForm
+from compliance.models import DataRequest, RequestKind
+from hotel.models import ConsentChange, Guest, ReservationStatus
+from tenancy.access import MemberRequest, get_for_member, member_required
+from tenancy.models import Role
+
+View = Callable[..., HttpResponse]
+
+
+def owners_only(view: View) -> View:
+    """Owners only; a staff member who follows an owner's link is told so (403), not shown a
+    page that pretends not to exist."""
+
+    @member_required
+    @wraps(view)
+    def wrapper(request: MemberRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.role != Role.OWNER:
+            return render(request, "compliance/owners_only.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _guest(request: MemberRequest, public_id: str) -> Guest:
+    return get_for_member(request, Guest, public_id=public_id)
+
+
+def _record_export(request: MemberRequest, guest: Guest, form: str) -> None:
+    DataRequest.objects.create(
+        tenant=request.tenant,
+        kind=RequestKind.EXPORT,
+        guest=guest,
+        requested_by=request.user,
+        details={"format": form},
+    )
+
+
+@owners_only
+@require_GET
+def guest_data(request: MemberRequest, public_id: str) -> HttpResponse:
+    """Everything held about the guest, as a page to read, print or save."""
+    guest = _guest(request, public_id)
+    shown = [
+        {
+            "name": section.name,
+            "title": labels.section_label(section.name),
+            "headings": [labels.field_label(section.name, f) for f in section.fields],
+            "rows": [[_readable(row[f]) for f in section.fields] for row in section.rows],
+        }
+        for section in export.sections(request.tenant, guest)
+    ]
+    _record_export(request, guest, "html")
+    return render(request, "compliance/guest_data.html", {"guest": guest, "sections": shown})
+
+
+def _readable(value: Any) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+@owners_only
+@require_GET
+def guest_data_json(request: MemberRequest, public_id: str) -> HttpResponse:
+    guest = _guest(request, public_id)
+    document = export.as_json(request.tenant, guest)
+    _record_export(request, guest, "json")
+    response = HttpResponse(
+        json.dumps(document, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="guest-{guest.public_id}.json"'
+    return response
+
+
+@owners_only
+@require_http_methods(["GET", "POST"])
+def erase(request: MemberRequest, public_id: str) -> HttpResponse:
+    """GET: what an erasure would remove, and a warning for a guest in house. POST: erase, once
+    confirmed (twice for a guest in house)."""
+    guest = _guest(request, public_id)
+    if guest.anonymised_at is not None:
+        messages.info(request, _("This guest's personal data was erased already."))
+        return render(request, "compliance/erase.html", {"guest": guest, "done": True}, status=409)
+    in_house = guest.reservations.filter(status=ReservationStatus.ON_STAY).exists()
+    form = ErasureForm(request.POST if request.method == "POST" else None, in_house=in_house)
+    if request.method == "POST" and form.is_valid():
+        anonymise.erase_guest(request.tenant, guest, by=request.user)
+        messages.success(request, _("The guest's personal data was erased."))
+        return redirect("dashboard:guest", public_id=guest.public_id)
+    counts = anonymise.would_erase(request.tenant, guest)
+    return render(
+        request,
+        "compliance/erase.html",
+        {
+            "guest": guest,
+            "form": form,
+            "in_house": in_house,
+            "tables": [(labels.section_label(name), n) for name, n in counts.items()],
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@member_required
+@require_POST
+def record_consent(request: MemberRequest, public_id: str) -> HttpResponse:
+    """A staff entry from the guest page; back there with a notice, or a 4xx page saying why
+    nothing was recorded."""
+    guest = _guest(request, public_id)
+    form = ConsentEntryForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "compliance/consent_refused.html", {"guest": guest, "form": form}, status=400
+        )
+    try:
+        consent_entry.record(
+            guest,
+            ConsentChange(form.cleaned_data["change"]),
+            by=request.user,
+            role=request.role,
+            text_shown=form.cleaned_data["text_shown"],
+            note=form.cleaned_data["note"],
+        )
+    except consent_entry.NotRecorded as refusal:
+        return render(
+            request,
+            "compliance/consent_refused.html",
+            {"guest": guest, "reason": str(refusal)},
+            status=409,
+        )
+    messages.success(request, _("Recorded in the guest's consent history."))
+    return redirect("dashboard:guest", public_id=guest.public_id)
