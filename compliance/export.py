@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Field, ForeignKey, Model
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from hotel.models import Guest
 from hotel.personal_data import Holding, holdings
@@ -21,11 +24,12 @@ FORMAT = "innbox-guest-data/1"
 
 @dataclass(frozen=True)
 class Section:
-    """One table's rows about the guest, as plain values (and the fields they hold)."""
+    """One table's rows about the guest: as plain values (`rows`) and as stored (`objects`)."""
 
     name: str
     fields: list[str]
     rows: list[dict[str, Any]]
+    objects: list[Model]
 
 
 def sections(tenant: Tenant, guest: Guest) -> list[Section]:
@@ -43,6 +47,7 @@ def sections(tenant: Tenant, guest: Guest) -> list[Section]:
                 name=holding.name,
                 fields=list(holding.export),
                 rows=[_values(holding, row) for row in rows],
+                objects=rows,
             )
         )
     return found
@@ -83,3 +88,27 @@ def _plain(row: Model, field: Any) -> Any:
     if isinstance(value, Decimal | uuid.UUID):
         return str(value)
     return value
+
+
+def readable(row: Model, name: str, zone: ZoneInfo) -> str:
+    """A value as a person reads it: times in the hotel's zone, choices by their label, a link
+    to another row by the start of its reference."""
+    field = row._meta.get_field(name)
+    if isinstance(field, ForeignKey):
+        related = getattr(row, name)
+        reference = getattr(related, "public_id", None)
+        return str(reference)[:8] if reference is not None else "–"
+    value = getattr(row, field.attname)  # type: ignore[union-attr]
+    if value is None or value == "" or value == [] or value == {}:
+        return "–"
+    if name == "public_id":
+        return str(value)[:8]
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))  # type: ignore[union-attr]
+    if isinstance(value, dt.datetime):
+        return date_format(value.astimezone(zone), "j M Y, H:i")
+    if isinstance(value, dt.date):
+        return date_format(value, "j M Y")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

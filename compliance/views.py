@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -58,25 +59,25 @@ def _record_export(request: MemberRequest, guest: Guest, form: str) -> None:
 def guest_data(request: MemberRequest, public_id: str) -> HttpResponse:
     """Everything held about the guest, as a page to read, print or save."""
     guest = _guest(request, public_id)
-    shown = [
-        {
-            "name": section.name,
-            "title": labels.section_label(section.name),
-            "headings": [labels.field_label(section.name, f) for f in section.fields],
-            "rows": [[_readable(row[f]) for f in section.fields] for row in section.rows],
-        }
-        for section in export.sections(request.tenant, guest)
-    ]
+    zone = ZoneInfo(request.tenant.time_zone)
+    shown = []
+    for section in export.sections(request.tenant, guest):
+        headings = [labels.field_label(section.name, f) for f in section.fields]
+        rows = [[export.readable(row, f, zone) for f in section.fields] for row in section.objects]
+        shown.append(
+            {
+                "name": section.name,
+                "title": labels.section_label(section.name),
+                "headings": headings,
+                "rows": rows,
+                # The guest's own row reads better as a list of facts than as a wide table.
+                "facts": list(zip(headings, rows[0], strict=True))
+                if section.name == "guest" and rows
+                else [],
+            }
+        )
     _record_export(request, guest, "html")
     return render(request, "compliance/guest_data.html", {"guest": guest, "sections": shown})
-
-
-def _readable(value: Any) -> str:
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
 
 
 @owners_only

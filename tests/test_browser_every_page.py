@@ -41,7 +41,11 @@ OWNERS_ONLY = [
     ("whatsapp", "/settings/waha/"),
     ("pms", "/settings/pms/"),
     ("team", "/settings/team/"),
+    ("guest data", "/guests/{guest}/data/"),
+    ("erase guest", "/guests/{guest}/erase/"),
 ]
+# Owners' pages of one guest: staff who follow a link there are told it is for owners.
+TOLD_OWNERS_ONLY = {"/guests/{guest}/data/", "/guests/{guest}/erase/"}
 OWNER_MENU = ["/settings/hotel/", "/settings/waha/", "/settings/pms/", "/settings/team/"]
 
 
@@ -121,6 +125,8 @@ def test_every_page_loads_fits_the_screen_and_shows_only_what_the_role_may_use(
             for _name, path in OWNERS_ONLY:
                 if path == "/settings/waha/":
                     continue  # staff may read the connection state; they cannot change it
-                assert page.goto(live_server.url + path).status == 404, path
+                url = live_server.url + path.format(guest=stay.guest.public_id)
+                expected = 403 if path in TOLD_OWNERS_ONLY else 404
+                assert page.goto(url).status == expected, path
     finally:
         context.close()
