@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from automation import scheduler
-from automation.models import InboundEvent
+from automation.models import AutomationJob, InboundEvent
 from compliance.models import DataRequest, RequestKind
 from compliance.retention import months_before
 from hotel.models import Guest, Reservation
@@ -120,6 +120,19 @@ def test_the_purge_anonymises_guests_past_retention_everywhere_and_keeps_the_cou
 def test_the_dry_run_changes_nothing_and_says_what_it_would_do(
     hotel_a: factories.Hotel, hotel_b: factories.Hotel, guests: dict[str, Person]
 ) -> None:
+    with acting_for_tenant(hotel_a.tenant.id):  # two old jobs of no stay; one quotes a number
+        for error in ("", "sync failed for +6287799990000"):
+            AutomationJob.objects.create(
+                tenant=hotel_a.tenant,
+                kind="pms_sync",
+                status="failed",
+                run_at=timezone.now(),
+                last_error=error,
+                error_history=[{"error": error}] if error else [],
+            )
+        AutomationJob.objects.filter(reservation__isnull=True).update(
+            created_at=timezone.now() - dt.timedelta(days=800)
+        )
     before = every_text()
     out = io.StringIO()
 
@@ -134,7 +147,10 @@ def test_the_dry_run_changes_nothing_and_says_what_it_would_do(
     # The old guest: their profile, 3 messages (one unmatched) and the stranger's, an order, a
     # request, a feedback, a consent note, a job's error, the raw events naming them.
     assert "would anonymise 1 guests" in line
+    # Jobs: the guest's, and the old one whose error quotes a number (not the one with none).
     for table in ("guest 1", "messages 4", "room_service_orders 1", "webhook_events 2"):
+        assert table in line
+    for table in ("automation_jobs 2", "consent_history 1", "feedback 1"):
         assert table in line
     assert "Hotel Bravo" in said and "nothing to anonymise" in said
 

@@ -32,6 +32,7 @@ SETTINGS_TABLES = {
     "invitations",
     "pms_configurations",
     "waha_configurations",
+    "data_requests",
 }
 OPERATIONAL_TABLES_STAFF_USE = ["guests", "reservations", "message_logs"]
 
@@ -160,6 +161,8 @@ def test_it_enumerates_every_tenant_table_of_the_plan() -> None:
         "message_logs",
         "inbound_events",
         "automation_jobs",
+        "consent_events",
+        "data_requests",
     }
     assert expected <= set(TABLES)
 
