@@ -36,11 +36,17 @@ def sections(tenant: Tenant, guest: Guest) -> list[Section]:
     """Per holding: the rows tied to the guest and the rows that name them without a link."""
     found = []
     for holding in holdings():
-        rows = list(holding.rows_of(tenant.id, [guest.pk]).order_by("pk"))
+        # The rows a link points at come with them: one query per table, not one per row.
+        links = [
+            name
+            for name in holding.export
+            if isinstance(holding.model._meta.get_field(name), ForeignKey)
+        ]
+        rows = list(holding.rows_of(tenant.id, [guest.pk]).select_related(*links).order_by("pk"))
         linked = {row.pk for row in rows}
         rows += [
-            row for row in holding.rows_naming(tenant.id, guest).order_by("pk")
-            if row.pk not in linked
+            row for row in holding.rows_naming(tenant.id, guest).select_related(*links)
+            .order_by("pk") if row.pk not in linked
         ]  # fmt: skip
         found.append(
             Section(

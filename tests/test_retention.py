@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from automation import scheduler
 from automation.models import AutomationJob, InboundEvent
+from compliance import retention
 from compliance.models import DataRequest, RequestKind
 from compliance.retention import months_before
 from hotel.models import Guest, Reservation
@@ -272,3 +273,23 @@ def test_months_before_keeps_to_the_calendar() -> None:
     assert months_before(dt.date(2028, 3, 31), 1) == dt.date(2028, 2, 29)
     assert months_before(dt.date(2026, 12, 6), 24) == dt.date(2024, 12, 6)
     assert months_before(dt.date(2026, 1, 15), 13) == dt.date(2024, 12, 15)
+
+
+def test_a_failing_purge_stops_nothing_else_the_scheduler_does(
+    hotel_a: factories.Hotel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("a bug in the purge")
+
+    ran: list[Tenant] = []
+
+    def next_task(tenant: Tenant, now: dt.datetime) -> int:
+        ran.append(tenant)
+        return 1
+
+    monkeypatch.setattr("compliance.retention.purge", broken)
+    monkeypatch.setattr(scheduler, "PERIODIC_TASKS", [retention.scheduled_purge, next_task])
+
+    assert scheduler.tick() == 1
+    assert ran == [hotel_a.tenant]
+    assert not DataRequest.objects.exists()  # not recorded: the next tick tries again
