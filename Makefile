@@ -39,7 +39,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m "not postgres"
 	INNBOX_TEST_DB=postgres $(BIN)/python -m pytest -m postgres
 
-APPS := innbox tenancy hotel pms whatsapp messaging automation conversations agent dashboard feedback operations
+APPS := innbox tenancy hotel pms whatsapp messaging automation conversations agent compliance dashboard feedback operations
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

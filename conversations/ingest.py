@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from conversations import opt_out, services, turns
 from conversations.models import Conversation
-from hotel.models import Guest, Reservation, ReservationStatus
+from hotel.consent import record_consent_change
+from hotel.models import ConsentChange, ConsentSource, Guest, Reservation, ReservationStatus
 from innbox.logs import ErrorCategory, get_logger
 from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus
 from tenancy.models import Tenant
@@ -90,8 +91,9 @@ def _store(tenant: Tenant, incoming: inbound.GuestMessage) -> MessageLog | None:
     body = incoming.body
     reservation = _reservation_by_chat_token(tenant, body)
     guest = reservation.guest if reservation else _guest_by_phone(tenant, phone)
+    consented = False
     if reservation is not None:
-        _link_chat(reservation.guest, chat_id, phone, session)
+        consented = _link_chat(reservation.guest, chat_id, phone, session)
     elif guest is not None:
         reservation = _reservation_by_booking_code(guest, body) or _current_reservation(
             tenant, guest
@@ -108,6 +110,17 @@ def _store(tenant: Tenant, incoming: inbound.GuestMessage) -> MessageLog | None:
             "status": MessageStatus.RECEIVED,
         },
     )
+    if consented and guest is not None and reservation is not None:
+        # The guest's consent, with the message that gave it and the words the link opened with.
+        language = guest.language or tenant.default_language
+        record_consent_change(
+            guest,
+            ConsentChange.CONSENT_GIVEN,
+            ConsentSource.CHAT_TOKEN,
+            at=guest.consent_at,
+            text_shown=click_to_chat.stay_text(tenant.name, reservation.chat_token, language),
+            message_id=message.pk,
+        )
     log.info(
         "guest_message_received",
         guest_matched=guest is not None,
@@ -170,8 +183,9 @@ def _current_reservation(tenant: Tenant, guest: Guest) -> Reservation | None:
     )
 
 
-def _link_chat(guest: Guest, chat_id: str, phone: str | None, session: str) -> None:
-    """The guest wrote first through their stay's link: their chat and their consent.
+def _link_chat(guest: Guest, chat_id: str, phone: str | None, session: str) -> bool:
+    """The guest wrote first through their stay's link: their chat and their consent. True
+    when this gave the consent (the caller records it with the message).
 
     Only a guest with no chat yet, or one writing from their own number, is linked: a link can
     be forwarded, and must not move an existing guest's chat elsewhere. The message itself still
@@ -183,17 +197,19 @@ def _link_chat(guest: Guest, chat_id: str, phone: str | None, session: str) -> N
             session=session,
             error_category=ErrorCategory.VALIDATION,
         )
-        return
+        return False
     guest.whatsapp_chat_id = chat_id
     fields = ["whatsapp_chat_id", "updated_at"]
     if phone and not guest.phone_e164:
         guest.phone_e164 = phone
         fields.append("phone_e164")
-    if guest.consent_at is None:
+    consented = guest.consent_at is None
+    if consented:
         guest.consent_at = timezone.now()
         guest.consent_source = "whatsapp_chat_token"
         fields += ["consent_at", "consent_source"]
     guest.save(update_fields=fields)
+    return consented
 
 
 def mark_read(tenant: Tenant) -> int:

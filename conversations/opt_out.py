@@ -15,7 +15,8 @@ import unicodedata
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
-from hotel.models import Guest
+from hotel.consent import record_consent_change
+from hotel.models import ConsentChange, ConsentSource, Guest
 from innbox.logs import get_logger
 from messaging import services
 from messaging.models import MessageLog
@@ -128,6 +129,15 @@ def apply(tenant: Tenant, message: MessageLog) -> Command | None:
     language = _reply_language(tenant, guest, languages)
     with translation.override(language):
         text = gettext(CONFIRMATIONS[command])
+    # The guest's history: their own words (the message) and what Innbox answered them.
+    record_consent_change(
+        guest,
+        ConsentChange.OPTED_OUT if command is Command.OPT_OUT else ConsentChange.OPTED_IN,
+        ConsentSource.GUEST_MESSAGE,
+        at=now,
+        text_shown=text,
+        message_id=message.pk,
+    )
     services.send_service_reply(
         tenant,
         guest=guest,

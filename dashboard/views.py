@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 
 from automation import heartbeat
 from automation.models import AutomationJob
+from compliance.forms import ConsentEntryForm
+from compliance.models import DataRequest
 from conversations import ingest
 from dashboard import alerts, charts, stats
 from dashboard.context_processors import dead_job_count
@@ -32,6 +34,8 @@ RECENT_RESERVATIONS = 8
 # A regular can have stayed a hundred times; the page shows the latest, the rest stay in the PMS.
 GUEST_STAYS_SHOWN = 50
 JOBS_SHOWN = 20
+CONSENT_HISTORY_SHOWN = 20
+DATA_REQUESTS_SHOWN = 10
 
 
 @requires(SEE_HOTEL)
@@ -192,6 +196,15 @@ def guest_detail(request: MemberRequest, public_id: str) -> HttpResponse:
             "timeline": timeline,
             "sending": _sending(timeline),
             "triggers": Trigger.choices,
+            # How the guest's consent came to be where it is, newest first.
+            "consent_history": guest.consent_events.select_related(
+                "message", "recorded_by"
+            ).order_by("-occurred_at", "-pk")[:CONSENT_HISTORY_SHOWN],
+            "consent_form": ConsentEntryForm(),
+            "data_requests": tenant_queryset(request, DataRequest)
+            .filter(guest=guest)
+            .select_related("requested_by")
+            .order_by("-created_at")[:DATA_REQUESTS_SHOWN],
         },
     )
 

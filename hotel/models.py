@@ -6,7 +6,9 @@ import datetime as dt
 import secrets
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from innbox.models import PublicIdMixin, TimestampedModel
@@ -33,6 +35,9 @@ class Guest(PublicIdMixin, TenantScopedModel, TimestampedModel):
     consent_at = models.DateTimeField(null=True, blank=True)
     consent_source = models.CharField(max_length=32, blank=True)
     opted_out_at = models.DateTimeField(null=True, blank=True)
+    # Set when the guest's personal data was removed (retention purge or erasure): the row stays
+    # for the hotel's counts, with nothing left that names the person (docs/compliance.md).
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "guests"
@@ -226,3 +231,70 @@ class StatusTransition(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.reservation_id}: {self.from_status or 'new'} -> {self.to_status}"
+
+
+class ConsentChange(models.TextChoices):
+    CONSENT_GIVEN = "consent-given", _("Consent given")
+    OPTED_OUT = "opted-out", _("Opted out")
+    OPTED_IN = "opted-in", _("Opted back in")
+
+
+class ConsentSource(models.TextChoices):
+    """Where Innbox learnt of a change: the guest page shows it beside each change."""
+
+    PMS = "pms", _("PMS field")
+    CHAT_TOKEN = "chat-token", _("Stay's WhatsApp link")
+    STAFF = "staff", _("Staff entry")
+    GUEST_MESSAGE = "guest-message", _("The guest's own words")
+
+
+class ConsentEvent(TenantScopedModel):
+    """consent_events: every change of a guest's consent or opt-out, with where it came from.
+
+    `Guest.consent_at` and `Guest.opted_out_at` say where a guest stands now (what the worker
+    checks before a send); these rows say how they got there, for the guest page and a data
+    subject's export. Written by `hotel.consent.record_consent_change`, in the transaction of
+    the change itself."""
+
+    guest = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="consent_events")
+    occurred_at = models.DateTimeField(default=timezone.now)
+    change = models.CharField(max_length=16, choices=ConsentChange.choices)
+    source = models.CharField(max_length=16, choices=ConsentSource.choices)
+    # The guest's message that made the change (STOP, the stay's link); a string reference, as
+    # StatusTransition.sync_run: hotel imports nothing of messaging.
+    message = models.ForeignKey(
+        "messaging.MessageLog",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # A staff entry: who made it.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # What the guest was shown or told with the change: the hotel's words (the link's greeting,
+    # the confirmation Innbox sent, what staff said they told the guest), not the guest's.
+    text_shown = models.TextField(blank=True)
+    # Staff's own note on an entry; may name the guest, so it is erased with them.
+    note = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "consent_events"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(change__in=ConsentChange.values),
+                name="consent_events_change_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source__in=ConsentSource.values),
+                name="consent_events_source_valid",
+            ),
+        ]
+        indexes = [
+            # The guest page's history, newest first.
+            models.Index(fields=["guest", "-occurred_at"], name="consent_events_guest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guest_id}: {self.change} ({self.source})"

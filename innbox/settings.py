@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "agent",
     "dashboard",
     "feedback",
+    "compliance",
     "operations",
 ]
 

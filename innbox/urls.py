@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("automation.urls")),
     path("", include("feedback.urls")),
     path("", include("agent.board_urls")),
+    path("", include("compliance.urls")),
     path("", include("dashboard.urls")),
     path("", include("agent.urls")),
 ]

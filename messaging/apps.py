@@ -8,8 +8,8 @@ class MessagingConfig(AppConfig):
         """What messaging hangs on the apps below it (none of them imports messaging)."""
         from automation import queue, scheduler
         from automation.models import JobKind
-        from hotel import transitions
-        from messaging import audit, delivery, jobs, schedule, triggers
+        from hotel import personal_data, transitions
+        from messaging import audit, delivery, holdings, jobs, schedule, triggers
         from messaging.defaults import seed_default_templates
         from tenancy.services import register_new_hotel_setup
         from whatsapp import inbound
@@ -26,3 +26,5 @@ class MessagingConfig(AppConfig):
         register_new_hotel_setup(seed_default_templates)
         # Template edits and switches are kept in the audit log (tenancy.audit).
         audit.track()
+        # Messages to and from guests are personal data (hotel.personal_data).
+        personal_data.register(holdings.messages())

@@ -282,6 +282,7 @@ def _compose(
                 trigger=trigger,
                 issue_feedback_link=True,
                 room_numbers=rooms,
+                automated=True,
             )
         except services.NothingToSend as problem:
             raise IntegrationError(str(problem), retryable=False) from None

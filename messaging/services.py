@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from automation import queue
 from automation.models import JobKind
@@ -35,6 +35,9 @@ log = get_logger(__name__)
 # A send job's payload flag: this message confirms the guest's opt-out, so their opt-out does
 # not hold it back (messaging.jobs).
 CONFIRMS_OPT_OUT = "confirms_opt_out"
+# The last line of every automated message while the hotel keeps it on (tenants.opt_out_line):
+# the guest's way out, in their language. The word is one conversations.opt_out knows.
+OPT_OUT_LINE = gettext_noop("Reply STOP to opt out.")
 
 
 def choose_variant(
@@ -162,14 +165,37 @@ def compose(
     free_text: str = "",
     issue_feedback_link: bool = False,
     room_numbers: Sequence[str] = (),
+    automated: bool = False,
 ) -> Composed:
-    """The exact text a guest would receive, for a template trigger or staff's own words."""
+    """The exact text a guest would receive, for a template trigger or staff's own words.
+    `automated`: a trigger's own send (not staff's), which ends with the opt-out line."""
     guest = guest or (reservation.guest if reservation else None)
     if not trigger:
         return _compose_own_words(tenant, reservation, guest, free_text)
-    return _compose_from_template(
+    composed = _compose_from_template(
         tenant, reservation, guest, trigger, issue_feedback_link, room_numbers
     )
+    if not automated:
+        return composed
+    return Composed(
+        text=with_opt_out_line(tenant, composed.text, composed.language),
+        language=composed.language,
+        template=composed.template,
+    )
+
+
+def opt_out_line(tenant: Tenant, language: str) -> str:
+    """The opt-out line in `language` (English where Innbox has no translation); "" when the
+    hotel switched it off."""
+    if not tenant.opt_out_line:
+        return ""
+    with translation.override(primary_language(language) or "en"):
+        return gettext(OPT_OUT_LINE)
+
+
+def with_opt_out_line(tenant: Tenant, text: str, language: str) -> str:
+    line = opt_out_line(tenant, language)
+    return f"{text.rstrip()}\n\n{line}" if line else text
 
 
 def _compose_own_words(

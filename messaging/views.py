@@ -168,6 +168,9 @@ def preview_variant(request: MemberRequest) -> HttpResponse:
     text = renderer.render(
         content, services.values_for(request.tenant, reservation, None, language)
     )
+    if text.strip():
+        # What the guest receives: automated sends end with the hotel's opt-out line.
+        text = services.with_opt_out_line(request.tenant, text, language)
     return render(
         request,
         "messaging/partials/preview.html",

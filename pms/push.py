@@ -43,6 +43,9 @@ class PushGuest(BaseModel):
     phone: str = Field(default="", max_length=40)
     country: str = Field(default="", max_length=2)
     language: str = Field(default="", max_length=8)
+    # The guest agreed, in the PMS, to hear from the hotel on WhatsApp; false or absent changes
+    # nothing (docs/pms-push.md).
+    whatsapp_consent: bool | None = None
 
 
 class PushReservation(BaseModel):
@@ -103,6 +106,7 @@ def to_pms_reservation(event: PushEvent) -> PMSReservation:
             phone=guest.phone,
             country_code=guest.country.upper(),
             language=guest.language.lower(),
+            consent=guest.whatsapp_consent,
         ),
         status=ReservationStatus(data.status),
         pms_status=data.pms_status or data.status,

@@ -27,7 +27,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hotel import transitions as stay_transitions
-from hotel.models import Guest, Reservation, ReservationStatus, StatusTransition
+from hotel.consent import record_consent_change
+from hotel.models import (
+    ConsentChange,
+    ConsentSource,
+    Guest,
+    Reservation,
+    ReservationStatus,
+    StatusTransition,
+)
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
 from innbox.phones import InvalidPhoneNumber, chat_id_for, to_e164
@@ -154,7 +162,7 @@ def apply_page(
     """Write one page; returns the PMS ids of its guests whose phone WhatsApp can't use."""
     with transaction.atomic():
         _apply_one_at_a_time(tenant, page.reservations)
-        guests = _upsert_guests(tenant, [r.guest for r in page.reservations])
+        guests = _upsert_guests(tenant, page.reservations)
         _upsert_reservations(tenant, page.reservations, guests, counts, run=run, source=source)
     return {pms_id for pms_id, guest in guests.items() if guest.phone_unusable}
 
@@ -203,11 +211,13 @@ def _confirmed_on_whatsapp(guest: Guest) -> bool:
     return bool(guest.phone_e164) and guest.whatsapp_chat_id == chat_id_for(guest.phone_e164)
 
 
-def _upsert_guests(tenant: Tenant, incoming: list[PMSGuest]) -> dict[str, Guest]:
-    latest = {guest.pms_id: guest for guest in incoming}  # one row per guest, the last word wins
+def _upsert_guests(tenant: Tenant, stays: list[PMSReservation]) -> dict[str, Guest]:
+    # One row per guest, the last word wins.
+    latest: dict[str, PMSGuest] = {stay.guest.pms_id: stay.guest for stay in stays}
     known = {
         g.pms_guest_id: g for g in Guest.objects.filter(tenant=tenant, pms_guest_id__in=latest)
     }
+    returning = _returning(tenant, known, stays)
     to_create, to_update = [], []
     for pms_id, data in latest.items():
         guest = known.get(pms_id)
@@ -226,16 +236,55 @@ def _upsert_guests(tenant: Tenant, incoming: list[PMSGuest]) -> dict[str, Guest]
             to_create.append(Guest(tenant=tenant, pms_guest_id=pms_id, **values))
         elif not data.complete:
             continue  # only an id: keep the profile we have
+        elif guest.anonymised_at is not None and pms_id not in returning:
+            # Erased, or past the retention period: a stay Innbox knows, sent again, does not
+            # bring their personal data back (docs/compliance.md).
+            continue
         elif any(getattr(guest, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(guest, name, value)
+            guest.anonymised_at = None  # back with a new stay: a guest again
             to_update.append(guest)
     if to_create:
         Guest.objects.bulk_create(to_create)
     if to_update:
-        Guest.objects.bulk_update(to_update, GUEST_FIELDS)
+        Guest.objects.bulk_update(to_update, [*GUEST_FIELDS, "anonymised_at"])
     created = {str(guest.pms_guest_id): guest for guest in to_create}
-    return {**{str(k): v for k, v in known.items()}, **created}
+    guests = {**{str(k): v for k, v in known.items()}, **created}
+    _record_pms_consent(latest, guests)
+    return guests
+
+
+def _returning(
+    tenant: Tenant, known: dict[str | None, Guest], stays: list[PMSReservation]
+) -> set[str]:
+    """The anonymised guests this page brings a stay for that Innbox has never seen: a new
+    booking, which the hotel holds their details for again."""
+    anonymised = {pms_id for pms_id, guest in known.items() if guest.anonymised_at is not None}
+    if not anonymised:
+        return set()
+    stay_guests = {s.pms_id: s.guest.pms_id for s in stays if s.guest.pms_id in anonymised}
+    seen = set(
+        Reservation.objects.filter(tenant=tenant, pms_reservation_id__in=stay_guests).values_list(
+            "pms_reservation_id", flat=True
+        )
+    )
+    return {guest_id for stay_id, guest_id in stay_guests.items() if stay_id not in seen}
+
+
+def _record_pms_consent(latest: dict[str, PMSGuest], guests: dict[str, Guest]) -> None:
+    """A PMS that records the guest's consent to WhatsApp messages (PMSGuest.consent): noted
+    once, on a guest with none yet. The PMS never withdraws it: the guest's own STOP does."""
+    now = timezone.now()
+    for pms_id, data in latest.items():
+        guest = guests.get(pms_id)
+        if data.consent is not True or guest is None or guest.consent_at is not None:
+            continue
+        if guest.anonymised_at is not None:
+            continue
+        guest.consent_at, guest.consent_source = now, ConsentSource.PMS
+        guest.save(update_fields=["consent_at", "consent_source", "updated_at"])
+        record_consent_change(guest, ConsentChange.CONSENT_GIVEN, ConsentSource.PMS, at=now)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from tenancy.models import UILanguage, User
+from tenancy.models import MAX_RETENTION_MONTHS, UILanguage, User
 
 # ISO 639-1 languages offered as a hotel's default guest language; guests may have any.
 GUEST_LANGUAGES = [
@@ -137,6 +137,24 @@ class HotelForm(forms.Form):
         if not any(character.isalpha() for character in name):
             raise forms.ValidationError(_("A hotel name needs at least one letter."))
         return name
+
+
+class PersonalDataForm(forms.Form):
+    """/settings/hotel/'s guests' personal data panel (docs/compliance.md)."""
+
+    retention_months = forms.IntegerField(
+        label=_("Keep guests' personal data for (months after their last stay)"),
+        min_value=1,
+        max_value=MAX_RETENTION_MONTHS,
+        help_text=_(
+            "After this, a daily purge removes the guest's name, number, email, messages and "
+            "comments; counts and ratings stay. 1 to 120 months."
+        ),
+    )
+    opt_out_line = forms.BooleanField(
+        label=_("End automated messages with “Reply STOP to opt out” in the guest's language"),
+        required=False,
+    )
 
 
 class InviteForm(forms.Form):

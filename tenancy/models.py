@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from auditlog.models import AbstractLogEntry, LogEntryManager
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import GreaterThanOrEqual
@@ -107,6 +107,9 @@ class VerificationEmail(models.Model):
         return f"verification email to user {self.user_id} at {self.sent_at:%Y-%m-%d %H:%M}"
 
 
+MAX_RETENTION_MONTHS = 120
+
+
 class Tenant(PublicIdMixin, TimestampedModel):
     """One hotel. Its id is what PostgreSQL's row-level security compares (app.tenant_id)."""
 
@@ -120,6 +123,13 @@ class Tenant(PublicIdMixin, TimestampedModel):
     room_count = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1)]
     )
+    # How long guests' personal data is kept after their last departure; the retention purge
+    # anonymises them after it (compliance.retention, docs/compliance.md).
+    retention_months = models.PositiveSmallIntegerField(
+        default=24, validators=[MinValueValidator(1), MaxValueValidator(MAX_RETENTION_MONTHS)]
+    )
+    # Automated messages end with "Reply STOP to opt out" in the guest's language.
+    opt_out_line = models.BooleanField(default=True)
 
     class Meta:
         db_table = "tenants"
@@ -131,6 +141,10 @@ class Tenant(PublicIdMixin, TimestampedModel):
             models.CheckConstraint(
                 condition=models.Q(room_count__isnull=True) | models.Q(room_count__gte=1),
                 name="tenants_room_count_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(retention_months__gte=1, retention_months__lte=120),
+                name="tenants_retention_months_range",
             ),
         ]
 

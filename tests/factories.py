@@ -20,8 +20,17 @@ from agent.models import (
     RoomServiceOrder,
 )
 from automation.models import AutomationJob, EventSource, InboundEvent, JobKind
+from compliance.models import DataRequest, RequestKind
 from conversations.models import Conversation, ConversationNote, SavedReply
-from hotel.models import Guest, Reservation, ReservationStatus, StatusTransition
+from hotel.models import (
+    ConsentChange,
+    ConsentEvent,
+    ConsentSource,
+    Guest,
+    Reservation,
+    ReservationStatus,
+    StatusTransition,
+)
 from messaging.models import (
     Direction,
     MessageLog,
@@ -183,6 +192,16 @@ def fill_every_table(hotel: Hotel) -> None:
         SavedReply.objects.create(tenant=tenant, name="Wi-Fi", body="The password is on the card")
         RefusedNumber.objects.create(tenant=tenant, phone_e164=f"+62813{n:07d}", reason="STOP")
         BoardSettings.objects.create(tenant=tenant)
+        ConsentEvent.objects.create(
+            tenant=tenant,
+            guest=hotel.guest,
+            change=ConsentChange.OPTED_OUT,
+            source=ConsentSource.STAFF,
+            recorded_by=hotel.staff,
+        )
+        DataRequest.objects.create(
+            tenant=tenant, kind=RequestKind.EXPORT, guest=hotel.guest, requested_by=hotel.owner
+        )
 
 
 def pms_stay(pms_id: str, guest_id: str, *, phone: str = "", name: str = "Rina") -> PMSReservation:

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,7 +29,7 @@ from django.utils import timezone
 
 from agent.demo import seed_menu_and_knowledge
 from agent.tools import AgentContext
-from automation.models import AutomationJob, WorkerHeartbeat
+from automation.models import AutomationJob, InboundEvent, WorkerHeartbeat
 from hotel.models import Guest, Reservation, ReservationStatus
 from messaging.defaults import seed_default_templates
 from messaging.models import Direction, MessageLog, MessageStatus
@@ -400,4 +401,190 @@ def concierge_guest(
     now = at or dt.datetime.combine(today(hotel), dt.time(19, 30), tzinfo=zone)
     return AgentContext(
         hotel.tenant, hotel.guest, hotel.reservation, conversation, language="en", now=now
+    )
+
+
+@dataclass
+class Person:
+    """A guest with something in every table that can hold a guest's data, and the strings that
+    name them there (what an erasure or the purge must leave nowhere)."""
+
+    guest: Guest
+    reservation: Reservation
+    names: list[str]
+
+
+def furnish_guest(
+    hotel: factories.Hotel,
+    secret: str,
+    *,
+    first: str,
+    last: str,
+    phone: str,
+    email: str,
+    pms_id: str,
+    check_in: dt.date,
+    check_out: dt.date,
+    status: str = "checked-out",
+) -> Person:
+    """Through the PMS push (guest, stay, the raw event), then as the other apps would write:
+    messages both ways (one from their number before Innbox knew it), a room-service order with
+    a note, a housekeeping request, feedback, consent history, a job whose error quotes them."""
+    from agent.models import HousekeepingRequest, HousekeepingType, RoomServiceOrder
+    from automation.models import JobKind, JobStatus
+    from hotel.consent import record_consent_change
+    from hotel.models import ConsentChange, ConsentSource
+
+    event = {
+        "type": "reservation.upserted",
+        "reservation": {
+            "id": f"R-{pms_id}",
+            "status": status,
+            "check_in": check_in.isoformat(),
+            "check_out": check_out.isoformat(),
+            "booking_code": f"B{pms_id}",
+            "room_number": "214",
+            "guest": {
+                "id": f"G-{pms_id}",
+                "first_name": first,
+                "last_name": last,
+                "phone": phone,
+                "email": email,
+                "language": "id",
+            },
+        },
+    }
+    assert post(Client(), hotel, secret, event).status_code == 200
+    tenant = hotel.tenant
+    chat = phone.lstrip("+") + "@c.us"
+    with acting_for_tenant(tenant.id, role="owner"):
+        reservation = Reservation.objects.select_related("guest").get(
+            tenant=tenant, pms_reservation_id=f"R-{pms_id}"
+        )
+        guest = reservation.guest
+        guest.whatsapp_chat_id = chat
+        guest.save(update_fields=["whatsapp_chat_id"])
+        said = f"{first} here, I am allergic to peanuts"
+        inbound = MessageLog.objects.create(
+            tenant=tenant,
+            direction=Direction.INBOUND,
+            guest=guest,
+            reservation=reservation,
+            body=said,
+            chat_id=chat,
+            waha_message_id=f"false_{chat}_{pms_id}A",
+            status=MessageStatus.RECEIVED,
+        )
+        InboundEvent.objects.create(
+            tenant=tenant,
+            source="waha",
+            event_id=f"false_{chat}_{pms_id}A",
+            event_type="message",
+            payload={"event": "message", "payload": {"from": chat, "body": said}},
+        )
+        MessageLog.objects.create(  # before the guest was matched: no guest on the row
+            tenant=tenant,
+            direction=Direction.INBOUND,
+            body=f"Hello, this is {first} {last}",
+            chat_id=chat,
+            status=MessageStatus.RECEIVED,
+        )
+        MessageLog.objects.create(
+            tenant=tenant,
+            direction=Direction.OUTBOUND,
+            guest=guest,
+            reservation=reservation,
+            origin="pre-arrival",
+            body=f"Halo {first} {last}, see you in room 214",
+            chat_id=chat,
+            waha_message_id=f"true_{chat}_{pms_id}B",
+            status=MessageStatus.READ,
+        )
+        RoomServiceOrder.objects.create(
+            tenant=tenant,
+            reservation=reservation,
+            guest=guest,
+            room_number="214",
+            items=[{"name": "Nasi goreng", "quantity": 2, "notes": f"for {first}, no peanuts"}],
+            notes=f"{last} asked for extra chili",
+        )
+        HousekeepingRequest.objects.create(
+            tenant=tenant,
+            reservation=reservation,
+            guest=guest,
+            room_number="214",
+            request_type=HousekeepingType.TOWELS,
+            details=f"{first} wants two more towels",
+        )
+        Reservation.objects.filter(pk=reservation.pk).update(
+            feedback_status="completed",
+            feedback_rating=4,
+            feedback_comments=f"Lovely stay, {first}",
+            feedback_token_hash=hashlib.sha256(pms_id.encode()).hexdigest(),
+        )
+        record_consent_change(
+            guest,
+            ConsentChange.OPTED_OUT,
+            ConsentSource.GUEST_MESSAGE,
+            text_shown="You will receive no more messages from us on WhatsApp.",
+            message_id=inbound.pk,
+        )
+        record_consent_change(
+            guest,
+            ConsentChange.OPTED_IN,
+            ConsentSource.STAFF,
+            recorded_by_id=hotel.owner.pk,
+            note=f"{first} asked at the desk ({email})",
+        )
+        AutomationJob.objects.create(
+            tenant=tenant,
+            kind=JobKind.SEND_MESSAGE,
+            status=JobStatus.FAILED,
+            reservation=reservation,
+            run_at=timezone.now(),
+            payload={"reservation": reservation.pk, "trigger": "on-stay"},
+            last_error=f"invalid chatId {chat}",
+            error_history=[{"attempt": 1, "error": f"invalid chatId {chat}"}],
+        )
+    return Person(
+        guest=guest,
+        reservation=reservation,
+        names=[first, last, phone, phone.lstrip("+"), email],
+    )
+
+
+def texts_of_every_table(tenant_ids: list[Any] | None = None) -> Iterator[tuple[str, str, str]]:
+    """(table, column, text) for every text, string and JSON value of every model of ours, found
+    from the models: where a guest's personal data could be, whichever app added the table."""
+    from django.db import models as db
+
+    for model in apps.get_models():
+        if model._meta.app_label not in innbox_apps():
+            continue
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if isinstance(f, db.CharField | db.TextField | db.JSONField | db.EmailField)
+        ]
+        rows = model._default_manager.all()
+        if tenant_ids is not None and any(f.name == "tenant" for f in model._meta.fields):
+            rows = rows.filter(tenant_id__in=tenant_ids)
+        for values in rows.values_list(*[f.attname for f in fields]):
+            for field, value in zip(fields, values, strict=True):
+                if value not in (None, "", {}, []):
+                    text = (
+                        value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                    )
+                    yield model._meta.db_table, field.name, text
+
+
+def where_named(names: list[str]) -> list[tuple[str, str]]:
+    """Every (table, column) still holding one of `names` (case aside)."""
+    lowered = [name.lower() for name in names]
+    return sorted(
+        {
+            (table, column)
+            for table, column, text in texts_of_every_table()
+            if any(name in text.lower() for name in lowered)
+        }
     )

@@ -48,8 +48,11 @@ OWNERS_ONLY = [
     ("pms", "/settings/pms/"),
     ("team", "/settings/team/"),
     ("audit", "/settings/audit/"),
+    ("guest data", "/guests/{guest}/data/"),
+    ("erase guest", "/guests/{guest}/erase/"),
 ]
-OWNER_MENU = [path for _name, path in OWNERS_ONLY]
+# The owners' pages in the menu (a guest's data pages are reached from the guest page).
+OWNER_MENU = [path for _name, path in OWNERS_ONLY if "{guest}" not in path]
 
 
 @pytest.fixture
@@ -128,7 +131,7 @@ def test_every_page_loads_fits_the_screen_and_shows_only_what_the_role_may_use(
             assert (owner_page in hrefs) == (role == "owner"), (owner_page, hrefs)
         if role == "staff":
             for name, path in OWNERS_ONLY:
-                response = page.goto(live_server.url + path)
+                response = page.goto(live_server.url + path.format(guest=stay.guest.public_id))
                 assert response is not None and response.status == 403, path
                 assert page.get_by_role("heading", name="Owners only").is_visible(), path
                 assert fits_the_screen(page), f"owners only ({name}) scrolls sideways at {size}"

@@ -97,6 +97,10 @@ PARAMS: dict[str, Params] = {
     "agent:delete_knowledge_entry": lambda w: {
         "public_id": KnowledgeEntry.objects.get(tenant=w.a.tenant).public_id
     },
+    "compliance:guest_data": lambda w: {"public_id": w.a.guest.public_id},
+    "compliance:guest_data_json": lambda w: {"public_id": w.a.guest.public_id},
+    "compliance:erase": lambda w: {"public_id": w.a.guest.public_id},
+    "compliance:record_consent": lambda w: {"public_id": w.a.guest.public_id},
     "move_order": lambda w: {
         "public_id": RoomServiceOrder.objects.get(tenant=w.a.tenant).public_id
     },
@@ -187,6 +191,7 @@ EVERYONE_MAY = {
     "see_whatsapp_status",
     "work_boards",
     "see_concierge",
+    "record_consent",
 }
 OWNERS_ONLY = {
     "cancel_automation",
@@ -198,6 +203,7 @@ OWNERS_ONLY = {
     "read_audit_log",
     "edit_concierge",
     "set_guest_updates",
+    "manage_personal_data",
 }
 
 

@@ -35,6 +35,7 @@ SETTINGS_TABLES = {
     "board_settings",
     "menu_items",
     "knowledge_entries",
+    "data_requests",
 }
 OPERATIONAL_TABLES_STAFF_USE = [
     "guests",
@@ -175,6 +176,8 @@ def test_it_enumerates_every_tenant_table_of_the_plan() -> None:
         "knowledge_entries",
         "agent_pending_orders",
         "audit_entries",
+        "consent_events",
+        "data_requests",
     }
     assert expected <= set(TABLES)
 

@@ -29,6 +29,8 @@ from tests.helpers import KEY, FakeQloApps, django_connected_as, load, post
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
 STAY = (dt.date(2027, 3, 29), dt.date(2027, 3, 31))
+# Every automated message ends with the hotel's opt-out line (on by default).
+OPT_OUT_LINE = "\n\nReply STOP to opt out."
 
 
 def at(day: int, hour: int, minute: int = 0, second: int = 0) -> dt.datetime:
@@ -94,7 +96,7 @@ def test_a_two_room_booking_gets_one_message_per_trigger_naming_both_rooms(hotel
         traveller.move_to(at(31, 10, 0, 1) + dt.timedelta(days=1))  # 1 April
         queue.run_once()
 
-    assert sent("pre-arrival") == ["See you soon, Siti: room 101, 102 is ready."]
+    assert sent("pre-arrival") == [f"See you soon, Siti: room 101, 102 is ready.{OPT_OUT_LINE}"]
     [welcome] = sent("on-stay")
     assert "101, 102" in welcome
     assert len(sent("post-stay")) == 1
@@ -112,7 +114,7 @@ def test_cancelling_one_room_of_two_still_sends_for_the_other(hotel, client: Cli
         traveller.move_to(at(28, 10, 0, 1))
         queue.run_once()
 
-    assert sent("pre-arrival") == ["See you soon, Siti: room 102 is ready."]
+    assert sent("pre-arrival") == [f"See you soon, Siti: room 102 is ready.{OPT_OUT_LINE}"]
     assert MessageLog.objects.get().reservation.pms_reservation_id == "R-102"
     client.force_login(hotel.owner)
     remaining = Reservation.objects.get(pms_reservation_id="R-102")
@@ -243,7 +245,7 @@ def test_one_message_for_two_rooms_as_the_app_and_worker_roles(settings: Any) ->
 
     with acting_for_tenant(hotel.tenant.id):
         assert list(MessageLog.objects.values_list("body", "status")) == [
-            ("Room 102 is ready.", "sent")
+            (f"Room 102 is ready.{OPT_OUT_LINE}", "sent")
         ]
 
 

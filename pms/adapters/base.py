@@ -31,6 +31,9 @@ class PMSGuest:
     # False when the PMS gave only the id (the profile could not be fetched): the sync then
     # links the stay to the guest without overwriting what it knows about them.
     complete: bool = True
+    # True when the PMS records the guest's consent to WhatsApp messages (a push's
+    # `whatsapp_consent`); None when it says nothing. Recorded once (pms.sync).
+    consent: bool | None = None
 
 
 @dataclass(frozen=True)
