@@ -175,6 +175,24 @@ def acting_for_tenant(tenant_id: UUID, role: DbRole = "system") -> Iterator[None
 
 
 @contextmanager
+def one_statement_for_tenant(tenant_id: UUID) -> Iterator[None]:
+    """For a single statement for the tenant (a lease renewed, a job's outcome): in a worker's
+    job for this tenant outside any transaction, the session's context covers it and the
+    statement is its own transaction (no BEGIN, no SET, no COMMIT); otherwise it runs in
+    acting_for_tenant."""
+    known = _known_session() if enforces_rls() else None
+    if (
+        known is not None
+        and not connection.in_atomic_block
+        and known[:2] == [str(tenant_id), "system"]
+    ):
+        yield
+        return
+    with acting_for_tenant(tenant_id):
+        yield
+
+
+@contextmanager
 def working_for_tenant(tenant_id: UUID) -> Iterator[None]:
     """One background job, from its claim to its outcome, for its hotel only.
 
