@@ -93,7 +93,7 @@ def shared_client(
     global _SHARED_PID
     key = (base_url, tuple(sorted((headers or {}).items())), timeout, guard_addresses)
     with _SHARED_LOCK:
-        if _SHARED_PID != os.getpid():  # forked without the hook below (it cannot be missed)
+        if os.getpid() != _SHARED_PID:  # forked without the hook below (belt and braces)
             _SHARED.clear()
             _SHARED_PID = os.getpid()
         client = _SHARED.get(key)
