@@ -18,6 +18,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 from uuid import UUID
 
@@ -32,11 +33,30 @@ from automation.models import AutomationJob, JobStatus
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
 from tenancy import lookups
-from tenancy.db import acting_for_tenant, working_for_tenant
+from tenancy.db import acting_for_tenant, one_statement_for_tenant, working_for_tenant
 from tenancy.models import Tenant
 
 LEASE_SECONDS = 300
 log = get_logger(__name__)
+
+# The writes a running job wants in the transaction that records its outcome (with_outcome).
+_OUTCOME_WRITES: ContextVar[list[tuple[UUID, Callable[[], object]]] | None] = ContextVar(
+    "outcome_writes", default=None
+)
+
+
+def with_outcome(tenant_id: UUID, write: Callable[[], object]) -> None:
+    """Run `write` in the transaction that records the running job's outcome (its aftermath:
+    a message marked sent, the session's health), so that the time after a send is one short
+    transaction; outside a job, at once, in its own. Written even when the job's lease was lost:
+    what happened did happen."""
+    pending = _OUTCOME_WRITES.get()
+    if pending is None:
+        with acting_for_tenant(tenant_id):
+            write()
+        return
+    pending.append((tenant_id, write))
+
 
 Handler = Callable[[AutomationJob, Tenant], dict[str, Any]]
 # One explicit list: which function runs which kind of job, as a dotted path (imported when a job
@@ -81,9 +101,10 @@ def keep_lease(job: AutomationJob, seconds: float = LEASE_SECONDS) -> None:
     """Hold the job for `seconds` more, or raise LeaseLost if another worker holds it now.
 
     Called before anything a second worker must not repeat (a send), so that a worker whose
-    lease ran out while it slept never acts on a job someone else has claimed since."""
+    lease ran out while it slept never acts on a job someone else has claimed since. One
+    statement: the fence is its own short transaction."""
     now = timezone.now()
-    with acting_for_tenant(job.tenant_id):
+    with one_statement_for_tenant(job.tenant_id):
         kept = AutomationJob.objects.filter(
             pk=job.pk, status=JobStatus.RUNNING, locked_by=job.locked_by
         ).update(
@@ -159,24 +180,29 @@ def run_job(job_id: int, tenant_id: UUID, *, worker: str | None = None) -> Autom
     (tenancy.db.working_for_tenant), and the outcome is written only while we still hold the
     lease: a worker that lost the job to another one writes nothing."""
     with working_for_tenant(tenant_id):
-        job = AutomationJob.objects.get(pk=job_id)
+        job = AutomationJob.objects.select_related("tenant").get(pk=job_id)
         if job.status != JobStatus.RUNNING or job.locked_by != (worker or worker_id()):
             return job  # cancelled, or taken over by another worker, since our claim
-        tenant = Tenant.objects.get(pk=tenant_id)
         # Every line of the job carries what an operator searches by, including the request
         # that caused it (a PMS webhook, a staff click).
-        with structlog.contextvars.bound_contextvars(
-            job_id=str(job.public_id),
-            reservation_id=job.reservation_id,
-            request_id=job.request_id or None,
-        ):
-            return _run_handler(job, tenant)
+        token = _OUTCOME_WRITES.set([])
+        try:
+            with structlog.contextvars.bound_contextvars(
+                job_id=str(job.public_id),
+                reservation_id=job.reservation_id,
+                request_id=job.request_id or None,
+            ):
+                return _run_handler(job, job.tenant)
+        finally:
+            _OUTCOME_WRITES.reset(token)
 
 
 def _run_handler(job: AutomationJob, tenant: Tenant) -> AutomationJob:
     try:
-        # Jobs of one claim run one after the other; a late one may have lost its lease.
-        keep_lease(job)
+        # Jobs of one claim run one after the other; a late one may have lost its lease, or
+        # have little of it left.
+        if _lease_left(job) < LEASE_SECONDS / 2:
+            keep_lease(job)
         if job.kind not in HANDLERS:
             raise IntegrationError(f"no handler for {job.kind} jobs", retryable=False)
         # The handler opens its own transactions (a sync commits page by page, so its
@@ -184,6 +210,7 @@ def _run_handler(job: AutomationJob, tenant: Tenant) -> AutomationJob:
         result = import_string(HANDLERS[job.kind])(job, tenant)
     except LeaseLost as lost:
         log.warning("job_lease_lost", kind=job.kind, detail=str(lost))
+        _write_aftermath()
         return job
     except Defer as wait:
         return _defer(job, wait)
@@ -195,9 +222,36 @@ def _run_handler(job: AutomationJob, tenant: Tenant) -> AutomationJob:
     return _finish(job, JobStatus.SUCCEEDED, result=result)
 
 
+def _lease_left(job: AutomationJob) -> float:
+    """Seconds the lease read with the job still runs (the claim has just set it)."""
+    if job.locked_until is None:
+        return 0.0
+    return (job.locked_until - timezone.now()).total_seconds()
+
+
+def _write_aftermath() -> None:
+    """What the job asked to write with its outcome (with_outcome), when no outcome is written."""
+    pending = _OUTCOME_WRITES.get() or []
+    for tenant_id, write in pending:
+        with acting_for_tenant(tenant_id):
+            write()
+    pending.clear()
+
+
 def _write_if_still_ours(job: AutomationJob, values: dict[str, Any]) -> bool:
-    """Write the job's outcome only while the lease is ours (the same fence as keep_lease)."""
-    with acting_for_tenant(job.tenant_id):
+    """Write the job's outcome only while the lease is ours (the same fence as keep_lease),
+    with what the job asked to write alongside (with_outcome): one transaction, or one
+    statement when there is nothing else."""
+    pending = _OUTCOME_WRITES.get() or []
+    ours = [write for tenant_id, write in pending if tenant_id == job.tenant_id]
+    others = [(tenant_id, write) for tenant_id, write in pending if tenant_id != job.tenant_id]
+    pending.clear()
+    pending.extend(others)
+    _write_aftermath()  # another hotel's, if ever: in its own transaction
+    scope = acting_for_tenant(job.tenant_id) if ours else one_statement_for_tenant(job.tenant_id)
+    with scope:
+        for write in ours:
+            write()
         written = AutomationJob.objects.filter(
             pk=job.pk, status=JobStatus.RUNNING, locked_by=job.locked_by
         ).update(**values, updated_at=timezone.now())

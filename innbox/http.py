@@ -1,5 +1,9 @@
 """The one seam for outbound HTTP: every client (WAHA, PMS, LLM) builds its httpx.Client here.
 
+A client that is called per message (WAHA) is shared: `shared_client` keeps one per process and
+base URL, since building one loads the CA bundle (about 55 ms of CPU) and its pool keeps the
+connection open between calls.
+
 It guarantees a timeout, a User-Agent, the current request_id as X-Request-ID (so the far end's
 logs can be joined with ours), and one log line per call without headers or bodies, which may
 carry secrets. A client for an address a tenant entered (`guard_addresses=True`) connects only to
@@ -8,6 +12,8 @@ addresses innbox.netguard allows, checked at every connection.
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from typing import Any
 
@@ -64,6 +70,50 @@ def make_client(
         transport=transport,
         **kwargs,
     )
+
+
+# One client per (base URL, headers, timeout, guard), per process.
+_SHARED: dict[tuple[Any, ...], httpx.Client] = {}
+_SHARED_LOCK = threading.Lock()
+_SHARED_PID = os.getpid()
+
+
+def shared_client(
+    base_url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    timeout: float | None = None,
+    guard_addresses: bool = False,
+) -> httpx.Client:
+    """This process's client for `base_url` (with these headers and timeout), built once.
+
+    Threads share it (httpx's connection pool is thread-safe). A forked process (gunicorn's
+    workers, the worker's processes) never uses its parent's: its sockets and TLS state belong
+    to the parent, so the child starts with none and builds its own."""
+    global _SHARED_PID
+    key = (base_url, tuple(sorted((headers or {}).items())), timeout, guard_addresses)
+    with _SHARED_LOCK:
+        if os.getpid() != _SHARED_PID:  # forked without the hook below (belt and braces)
+            _SHARED.clear()
+            _SHARED_PID = os.getpid()
+        client = _SHARED.get(key)
+        if client is None or client.is_closed:
+            client = _SHARED[key] = make_client(
+                base_url, headers=headers, timeout=timeout, guard_addresses=guard_addresses
+            )
+        return client
+
+
+def _forget_parents_clients() -> None:
+    # In the child: drop (never close: the parent still uses those sockets) what it inherited;
+    # a new lock, since another thread of the parent may have held the old one at the fork.
+    global _SHARED_LOCK, _SHARED_PID
+    _SHARED.clear()
+    _SHARED_LOCK = threading.Lock()
+    _SHARED_PID = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forget_parents_clients)
 
 
 def send(

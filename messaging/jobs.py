@@ -17,9 +17,10 @@ found, it is sent. That is the difference between at-least-once and a guest gree
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from automation import queue
@@ -74,64 +75,125 @@ def _send_manual(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
     """Staff's message, Innbox's own service reply, or the concierge's answer: composed already.
     A message to a chat that matches no guest (the inbox answering an unknown number) goes to
     the number of its chat."""
-    with acting_for_tenant(tenant.id):
+    stop: Exception | None = None
+    ready: _Ready | None = None
+    held_back: str | None = None
+    with acting_for_tenant(tenant.id):  # the transaction before the send
         message = (
             MessageLog.objects.select_related("guest", "reservation")
             .filter(tenant=tenant, pk=job.payload["message"])
             .first()
         )
-    if message is None or (message.guest is None and not message.chat_id):
-        raise IntegrationError("The message or its guest no longer exists", retryable=False)
-    guest = message.guest
-    # The chat it was written for (the conversation staff saw), else the guest's number.
-    phone = (e164_from_chat_id(message.chat_id) if message.chat_id else None) or (
-        guest.phone_e164 if guest else ""
-    )
-    settled = _settled(tenant, message, phone)
-    if settled is not None:
-        return settled
-    # A guest who opted out still gets the confirmation of it, and answers to what they write
-    # themselves (a service conversation); the transport lets only those through too.
-    service = bool(job.payload.get(services.CONFIRMS_OPT_OUT))
-    if guest is not None and guest.opted_out_at and not service:
-        with acting_for_tenant(tenant.id):
-            service = services.answers_the_guest(guest)
-        if not service:
-            return _skip(tenant, message, trigger_rules.OPTED_OUT)
-    # Asked at send time, not when the answer was written: staff may have taken the
-    # conversation over meanwhile (conversations registers the guard).
-    held_back = services.why_held_back(tenant, message)
+        if message is None or (message.guest is None and not message.chat_id):
+            raise IntegrationError("The message or its guest no longer exists", retryable=False)
+        phone = _number_of(message)
+        service = _is_service(message, job)
+        if not _attempted(message):
+            held_back = _why_held_back(tenant, message, service)
+            if held_back is None:
+                ready, stop = _begin(tenant, message, phone, timezone.now(), service=service)
     if held_back is not None:
         return _skip(tenant, message, held_back)
-    _ready_to_send(tenant, phone)
-    return _deliver(job, tenant, message, phone, message.reservation, service=service)
+    if ready is None and stop is None:  # an earlier attempt to settle first
+        settled = _settled(tenant, message, phone)
+        if settled is not None:
+            return settled
+        held_back = _why_held_back(tenant, message, service)
+        if held_back is not None:
+            return _skip(tenant, message, held_back)
+        with acting_for_tenant(tenant.id):
+            ready, stop = _begin(tenant, message, phone, timezone.now(), service=service)
+    if stop is not None:
+        raise stop
+    assert ready is not None
+    return _deliver(job, tenant, message, phone, message.reservation, ready, service=service)
+
+
+def _number_of(message: MessageLog) -> str:
+    """The chat it was written for (the conversation staff saw), else the guest's number."""
+    from_chat = e164_from_chat_id(message.chat_id) if message.chat_id else None
+    return from_chat or (message.guest.phone_e164 if message.guest else "")
+
+
+def _is_service(message: MessageLog, job: AutomationJob) -> bool:
+    """The confirmation of an opt-out, or an answer to what an opted-out guest wrote themselves
+    (a service conversation): the only sends such a guest, and the transport, let through."""
+    if job.payload.get(services.CONFIRMS_OPT_OUT):
+        return True
+    guest = message.guest
+    return bool(guest and guest.opted_out_at and services.answers_the_guest(guest))
+
+
+def _why_held_back(tenant: Tenant, message: MessageLog, service: bool) -> str | None:
+    """Why this composed message must not go now: the guest opted out (and this is no service),
+    or staff took over the conversation the concierge's answer was for (a send guard)."""
+    guest = message.guest
+    if guest is not None and guest.opted_out_at and not service:
+        return trigger_rules.OPTED_OUT
+    return services.why_held_back(tenant, message)
+
+
+def _attempted(message: MessageLog) -> bool:
+    """Sent already, or an attempt began whose outcome must be settled first (_settled)."""
+    return message.status in DONE or message.send_started_at is not None
 
 
 def _send_automated(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
     trigger = job.payload["trigger"]
-    with acting_for_tenant(tenant.id):
-        reservation = (
-            Reservation.objects.select_related("guest")
-            .filter(tenant=tenant, pk=job.payload["reservation"])
-            .first()
-        )
+    outcome: dict[str, Any] | _Ready | None = None
+    stop: Exception | None = None
+    with acting_for_tenant(tenant.id):  # the transaction before the send
+        trip = _trip(tenant, job)
         message = MessageLog.objects.filter(tenant=tenant, job=job).first()
-        trip = _trip(tenant, job, reservation) if reservation is not None else []
-    if reservation is None:
-        raise IntegrationError("The reservation no longer exists", retryable=False)
-    guest = reservation.guest
-    if message is not None:
-        settled = _settled(tenant, message, guest.phone_e164)
+        if not trip:
+            raise IntegrationError("The reservation no longer exists", retryable=False)
+        if message is None or not _attempted(message):
+            outcome, stop = _prepare_automated(job, tenant, trigger, trip, message)
+    if outcome is None and stop is None:  # an earlier attempt to settle first (rare)
+        assert message is not None
+        settled = _settled(tenant, message, trip[0].guest.phone_e164)
         if settled is not None:
             return settled
+        with acting_for_tenant(tenant.id):
+            outcome, stop = _prepare_automated(job, tenant, trigger, trip, message)
+    if stop is not None:
+        raise stop
+    if not isinstance(outcome, _Ready):
+        return outcome or {}
+    return _deliver(
+        job, tenant, outcome.message, trip[0].guest.phone_e164, outcome.reservation, outcome
+    )
+
+
+@dataclass
+class _Ready:
+    """A message whose attempt is recorded, and what pacing reserved for it."""
+
+    message: MessageLog
+    reservation: Reservation | None
+    reserved: pacing.Reserved
+
+
+def _prepare_automated(
+    job: AutomationJob,
+    tenant: Tenant,
+    trigger: str,
+    trip: list[Reservation],
+    message: MessageLog | None,
+) -> tuple[dict[str, Any] | _Ready | None, Exception | None]:
+    """Inside the transaction before the send: whether it still goes (opt-out, the stay still
+    fits its trigger, quiet hours), its text, and the attempt. Returns (a result for a message
+    rightly not sent, or the ready send; or what stops it now: a Defer or an IntegrationError
+    whose message row is written all the same)."""
+    reservation, guest = trip[0], trip[0].guest
     if guest.opted_out_at:
-        return _skip_automated(tenant, message, trigger_rules.OPTED_OUT)
+        return _skip_automated(tenant, message, trigger_rules.OPTED_OUT), None
     now = timezone.now()
     # Asked again at every attempt: a deferred or retried message may find the stay moved on.
     fitting = [r for r in trip if trigger_rules.why_not(trigger, r, now, tenant.time_zone) is None]
     if not fitting:
         reason = trigger_rules.why_not(trigger, reservation, now, tenant.time_zone)
-        return _skip_automated(tenant, message, reason or trigger_rules.NO_LONGER_FITS)
+        return _skip_automated(tenant, message, reason or trigger_rules.NO_LONGER_FITS), None
     reservation = fitting[0]
     allowed = timing.next_allowed(now, timing.zone_for(reservation, tenant.time_zone))
     if allowed > now:
@@ -139,26 +201,33 @@ def _send_automated(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
     if not guest.phone_e164:
         raise IntegrationError("The guest has no phone number", retryable=False)
     message = _compose(job, tenant, reservation, trigger, message, rooms=_rooms(fitting))
-    _ready_to_send(tenant, guest.phone_e164, now)
-    return _deliver(job, tenant, message, guest.phone_e164, reservation)
+    ready, stop = _begin(tenant, message, guest.phone_e164, now)
+    if ready is None:
+        return None, stop
+    return _Ready(message=message, reservation=reservation, reserved=ready.reserved), stop
 
 
-def _trip(tenant: Tenant, job: AutomationJob, reservation: Reservation) -> list[Reservation]:
-    """The stays this message is for: the guest's rooms booked for the same dates when the job
-    is a trip's (messaging.triggers), the job's own reservation first; else that one alone."""
-    if not triggers.is_trip_job(job):
-        return [reservation]
-    rooms = (
-        Reservation.objects.select_related("guest")
-        .filter(
-            tenant=tenant,
-            guest_id=reservation.guest_id,
-            check_in=reservation.check_in,
-            check_out=reservation.check_out,
+def _trip(tenant: Tenant, job: AutomationJob) -> list[Reservation]:
+    """The stays this message is for, the job's own reservation first (none: it is gone): the
+    guest's rooms booked for the same dates when the job is a trip's (messaging.triggers),
+    else that one alone. One query either way."""
+    own = job.payload["reservation"]
+    rooms = Reservation.objects.select_related("guest").filter(tenant=tenant)
+    if triggers.is_trip_job(job):
+        rooms = rooms.filter(
+            Exists(
+                Reservation.objects.filter(
+                    tenant=tenant,
+                    pk=own,
+                    guest_id=OuterRef("guest_id"),
+                    check_in=OuterRef("check_in"),
+                    check_out=OuterRef("check_out"),
+                )
+            )
         )
-        .order_by("pk")
-    )
-    return sorted(rooms, key=lambda r: r.pk != reservation.pk)
+    else:
+        rooms = rooms.filter(pk=own)
+    return sorted(rooms.order_by("pk"), key=lambda r: r.pk != own)
 
 
 def _rooms(reservations: list[Reservation]) -> list[str]:
@@ -251,18 +320,41 @@ def _unverifiable(tenant: Tenant, message: MessageLog, problem: IntegrationError
     raise IntegrationError(advice, retryable=False, code="unverifiable")
 
 
-def _ready_to_send(tenant: Tenant, phone: str, now: dt.datetime | None = None) -> None:
-    """The last checks before a send, cheapest and final first: a token of the hotel's rate
-    limit is taken only by a message that can go now (a guest without a usable number, or a
-    number still pacing, would waste it)."""
+def _begin(
+    tenant: Tenant, message: MessageLog, phone: str, now: dt.datetime, *, service: bool = False
+) -> tuple[_Ready | None, Exception | None]:
+    """The last checks before a send and the attempt on the message, inside the transaction
+    before the send: a guest without a usable number fails; then pacing.reserve (the session
+    works, the number is not booked far ahead, a token of the hotel's rate limit, the paced
+    slot: a token is taken only by a message that can go now). The message row is written
+    either way: with its attempt begun, or still queued (Defer), or failed with the reason."""
     if not phone:
         raise IntegrationError("The guest has no phone number", retryable=False)
-    free_at = pacing.busy_until(tenant)
-    if free_at is not None:
-        raise queue.Defer(free_at, "the hotel's number is pacing its messages")
-    next_token = pacing.take(tenant, now or timezone.now())
-    if next_token is not None:
-        raise queue.Defer(next_token, "the hotel's send rate limit")
+    fields = ["status", "failure_reason", "updated_at"]
+    try:
+        reserved = pacing.reserve(tenant, now, number=phone, service=service)
+    except queue.Defer as wait:
+        _save(message, fields)
+        return None, wait
+    except IntegrationError as problem:
+        message.status, message.failure_reason = MessageStatus.FAILED, problem.message
+        _save(message, fields)
+        return None, problem
+    services.begin_attempt(tenant, message, phone)
+    _save(message, services.ATTEMPT_FIELDS)
+    return _Ready(message=message, reservation=message.reservation, reserved=reserved), None
+
+
+def _save(message: MessageLog, fields: list[str]) -> None:
+    """Insert a message composed in this transaction, or update the fields of one we had (with
+    what _compose changed on it)."""
+    if message._state.adding:
+        message.save()
+    else:
+        message.save(update_fields=sorted({*fields, *_COMPOSED_FIELDS}))
+
+
+_COMPOSED_FIELDS = ["body", "status", "failure_reason", "reservation", "updated_at"]
 
 
 def _compose(
@@ -274,43 +366,36 @@ def _compose(
     *,
     rooms: list[str],
 ) -> MessageLog:
-    with acting_for_tenant(tenant.id):
-        try:
-            composed = services.compose(
-                tenant,
-                reservation=reservation,
-                trigger=trigger,
-                issue_feedback_link=True,
-                room_numbers=rooms,
-                automated=True,
-            )
-        except services.NothingToSend as problem:
-            raise IntegrationError(str(problem), retryable=False) from None
-        if message is None:
-            return MessageLog.objects.create(
-                tenant=tenant,
-                direction=Direction.OUTBOUND,
-                guest=reservation.guest,
-                reservation=reservation,
-                template=composed.template,
-                job=job,
-                origin=MessageOrigin(trigger),
-                language_code=composed.language,
-                body=composed.text,
-                status=MessageStatus.QUEUED,
-            )
-        # An earlier attempt did not reach the guest: try again with today's text, for the
-        # stay it is about now (a room of the trip may have been cancelled meanwhile).
-        message.body, message.status, message.failure_reason = (
-            composed.text,
-            MessageStatus.QUEUED,
-            "",
+    """Today's text for the stay (unsaved: _begin writes it with its attempt)."""
+    try:
+        composed = services.compose(
+            tenant,
+            reservation=reservation,
+            trigger=trigger,
+            issue_feedback_link=True,
+            room_numbers=rooms,
+            automated=True,
         )
-        message.reservation = reservation
-        message.save(
-            update_fields=["body", "status", "failure_reason", "reservation", "updated_at"]
+    except services.NothingToSend as problem:
+        raise IntegrationError(str(problem), retryable=False) from None
+    if message is None:
+        return MessageLog(
+            tenant=tenant,
+            direction=Direction.OUTBOUND,
+            guest=reservation.guest,
+            reservation=reservation,
+            template=composed.template,
+            job=job,
+            origin=MessageOrigin(trigger),
+            language_code=composed.language,
+            body=composed.text,
+            status=MessageStatus.QUEUED,
         )
-        return message
+    # An earlier attempt did not reach the guest: try again with today's text, for the stay it
+    # is about now (a room of the trip may have been cancelled meanwhile).
+    message.body, message.status, message.failure_reason = composed.text, MessageStatus.QUEUED, ""
+    message.reservation = reservation
+    return message
 
 
 def _deliver(
@@ -319,9 +404,13 @@ def _deliver(
     message: MessageLog,
     phone: str,
     reservation: Reservation | None,
+    ready: _Ready,
     *,
     service: bool = False,
 ) -> dict[str, Any]:
+    """The send, outside any transaction: the lease fence just before the call (keep_lease, one
+    statement), then what happened written with the job's outcome (queue.with_outcome): the
+    message sent or failed and the session's health, in the transaction after the send."""
     services.deliver(
         tenant,
         message,
@@ -329,6 +418,8 @@ def _deliver(
         reservation=reservation,
         hold=lambda seconds: queue.keep_lease(job, seconds),
         service=service,
+        reserved=ready.reserved,
+        record=queue.with_outcome,
     )
     return {"message": str(message.public_id), "waha_message_id": message.waha_message_id}
 

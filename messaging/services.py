@@ -29,7 +29,7 @@ from messaging.models import (
 )
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
-from whatsapp import sender
+from whatsapp import pacing, sender
 
 log = get_logger(__name__)
 # A send job's payload flag: this message confirms the guest's opt-out, so their opt-out does
@@ -396,6 +396,19 @@ def _queue_send(
     return message
 
 
+ATTEMPT_FIELDS = ["status", "failure_reason", "send_started_at", "chat_id", "updated_at"]
+
+
+def begin_attempt(tenant: Tenant, message: MessageLog, phone: str) -> None:
+    """Mark (unsaved) that an attempt to send begins now, saved with ATTEMPT_FIELDS before the
+    call: a retry then settles it first (messaging.jobs)."""
+    message.status, message.failure_reason = MessageStatus.QUEUED, ""
+    message.send_started_at = timezone.now()
+    # The chat this attempt writes to (named when it was queued, for the conversation staff
+    # saw): a retry settles it there even if the guest's number changes in the PMS meanwhile.
+    message.chat_id = message.chat_id or _chat_for(tenant, phone)
+
+
 def deliver(
     tenant: Tenant,
     message: MessageLog,
@@ -404,25 +417,37 @@ def deliver(
     reservation: Reservation | None = None,
     hold: sender.Hold | None = None,
     service: bool = False,
+    reserved: pacing.Reserved | None = None,
+    record: sender.Record = sender.record_now,
 ) -> MessageLog:
     """Send a logged message and record what happened on it: sent with WAHA's id, or failed with
-    the reason (then the IntegrationError is raised for the queue's retry policy)."""
-    message.status, message.failure_reason = MessageStatus.QUEUED, ""
-    message.send_started_at = timezone.now()
-    # The chat this attempt writes to: a retry settles it there even if the guest's number
-    # changes in the PMS meanwhile.
-    message.chat_id = message.chat_id or _chat_for(tenant, phone)
-    with acting_for_tenant(tenant.id):
-        message.save(
-            update_fields=["status", "failure_reason", "send_started_at", "chat_id", "updated_at"]
-        )
+    the reason (then the IntegrationError is raised for the queue's retry policy).
+
+    With `reserved` (pacing.reserve), the caller has begun the attempt (begin_attempt) and saved
+    it in the transaction that reserved the send; without, it is begun and saved here. What
+    happened is written through `record`: at once, or with the job's outcome. `service`: an
+    answer to the guest's own message, which a number that refused messages still gets."""
+    if reserved is None:
+        begin_attempt(tenant, message, phone)
+        with acting_for_tenant(tenant.id):
+            message.save(update_fields=ATTEMPT_FIELDS)
     try:
-        sent = sender.send_text(tenant, phone, message.body, hold=hold, service=service)
+        sent = sender.send_text(
+            tenant,
+            phone,
+            message.body,
+            hold=hold,
+            service=service,
+            reserved=reserved,
+            record=record,
+        )
     except IntegrationError as exc:
         message.status = MessageStatus.FAILED
         message.failure_reason = exc.message
-        with acting_for_tenant(tenant.id):
-            message.save(update_fields=["status", "failure_reason", "updated_at"])
+        record(
+            tenant.id,
+            lambda: message.save(update_fields=["status", "failure_reason", "updated_at"]),
+        )
         log.warning(
             "send_failed",
             reservation_id=reservation.pk if reservation else None,
@@ -430,7 +455,8 @@ def deliver(
             error_category=ErrorCategory.RETRYABLE if exc.retryable else ErrorCategory.INTEGRATION,
         )
         raise
-    mark_sent(tenant, message, sent)
+    _sent(message, sent)
+    record(tenant.id, lambda: message.save(update_fields=SENT_FIELDS))
     log.info(
         "message_sent", reservation_id=reservation.pk if reservation else None, sandbox=sent.sandbox
     )
@@ -446,20 +472,18 @@ def _chat_for(tenant: Tenant, phone: str) -> str:
         return ""  # an invalid number: the send below fails with the reason
 
 
-def mark_sent(tenant: Tenant, message: MessageLog, sent: sender.SentMessage) -> None:
+SENT_FIELDS = ["status", "waha_message_id", "chat_id", "sent_at", "failure_reason", "updated_at"]
+
+
+def _sent(message: MessageLog, sent: sender.SentMessage) -> None:
     message.status = MessageStatus.SENT
     message.waha_message_id = sent.message_id
     message.chat_id = sent.chat_id
     message.sent_at = timezone.now()
     message.failure_reason = ""
+
+
+def mark_sent(tenant: Tenant, message: MessageLog, sent: sender.SentMessage) -> None:
+    _sent(message, sent)
     with acting_for_tenant(tenant.id):
-        message.save(
-            update_fields=[
-                "status",
-                "waha_message_id",
-                "chat_id",
-                "sent_at",
-                "failure_reason",
-                "updated_at",
-            ]
-        )
+        message.save(update_fields=SENT_FIELDS)

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import structlog
+from django.db.models import Exists
 from django.utils import timezone
 
 from automation import queue
 from automation.models import AutomationJob, JobKind, JobStatus
 from hotel.models import Reservation, ReservationStatus, StatusTransition
+from innbox.db_batch import Batch
 from messaging.models import MessageTemplate, Trigger
 from tenancy.models import Tenant
 
@@ -54,71 +57,78 @@ def queue_sends(
     trigger: str,
     reservations: Iterable[Reservation],
     run_at: Callable[[Reservation], dt.datetime],
+    *,
+    only_if_active: bool = False,
 ) -> int:
     """One send job per trip for `trigger`, unless the trip has one (under either key); the
-    unique key turns a concurrent repeat into nothing. Returns how many jobs are new."""
+    unique key turns a concurrent repeat into nothing. Returns how many jobs are new.
+
+    One statement, whatever the hotel's history: each job is inserted under the condition that
+    its trip has none (INSERT ... SELECT ... WHERE NOT EXISTS, innbox.db_batch), looked up by
+    key and by reservation through indexes, never by reading the hotel's jobs. With
+    `only_if_active`, also only while the trigger's template is on."""
     batch = sorted(reservations, key=lambda r: r.pk)
-    leads: dict[str, Reservation] = {}
+    rooms: dict[str, list[Reservation]] = {}
     for reservation in batch:
-        leads.setdefault(send_key(reservation, trigger), reservation)
-    if not leads:
+        rooms.setdefault(send_key(reservation, trigger), []).append(reservation)
+    if not rooms:
         return 0
-    # A job written before trips shared one message, for any room of the trip: it has one.
-    older_keys = {per_reservation_key(r.pk, trigger): send_key(r, trigger) for r in batch}
-    taken = AutomationJob.objects.filter(
-        tenant=tenant, idempotency_key__in=[*leads, *older_keys]
-    ).values_list("idempotency_key", flat=True)
-    has_job = {older_keys.get(key, key) for key in taken if key}
-    # A room whose dates (or guest) changed after its message was queued has a new trip key,
-    # but the same reason: the message it has (sent or waiting) stays the only one.
-    attached = set(
-        AutomationJob.objects.filter(
-            tenant=tenant,
-            kind=JobKind.SEND_MESSAGE,
-            reservation_id__in=[r.pk for r in batch],
-            idempotency_key__endswith=f":{trigger}",
-        )
-        .exclude(status=JobStatus.CANCELLED)
-        .values_list("reservation_id", flat=True)
-    )
-    has_job |= {send_key(r, trigger) for r in batch if r.pk in attached}
     request_id = structlog.contextvars.get_contextvars().get("request_id", "")
-    jobs = [
-        AutomationJob(
-            tenant=tenant,
-            kind=JobKind.SEND_MESSAGE,
-            idempotency_key=key,
-            payload={"reservation": lead.pk, "trigger": trigger},
-            reservation=lead,
-            run_at=run_at(lead),
-            request_id=request_id,
+    jobs, conditions = [], []
+    # Sorted: two transactions inserting the same keys take them in the same order.
+    for key, trip in sorted(rooms.items()):
+        lead = trip[0]
+        jobs.append(
+            AutomationJob(
+                tenant=tenant,
+                kind=JobKind.SEND_MESSAGE,
+                idempotency_key=key,
+                payload={"reservation": lead.pk, "trigger": trigger},
+                reservation=lead,
+                run_at=run_at(lead),
+                request_id=request_id,
+            )
         )
-        # Sorted: two transactions inserting the same keys take them in the same order.
-        for key, lead in sorted(leads.items())
-        if key not in has_job
-    ]
-    AutomationJob.objects.bulk_create(jobs, ignore_conflicts=True)
-    return len(jobs)
+        # A job written before trips shared one message, for any room of the trip: it has one.
+        keys = [key, *(per_reservation_key(r.pk, trigger) for r in trip)]
+        condition: Any = ~Exists(
+            AutomationJob.objects.filter(tenant=tenant, idempotency_key__in=keys)
+        )
+        # A room whose dates (or guest) changed after its message was queued has a new trip
+        # key, but the same reason: the message it has (sent or waiting) stays the only one.
+        condition &= ~Exists(
+            AutomationJob.objects.filter(
+                tenant=tenant,
+                kind=JobKind.SEND_MESSAGE,
+                reservation_id__in=[r.pk for r in trip],
+                idempotency_key__endswith=f":{trigger}",
+            ).exclude(status=JobStatus.CANCELLED)
+        )
+        if only_if_active:
+            condition &= Exists(
+                MessageTemplate.objects.filter(tenant=tenant, trigger=trigger, is_active=True)
+            )
+        conditions.append(condition)
+    writes = Batch()
+    queued = writes.insert(jobs, when=conditions, ignore_conflicts=True)
+    writes.execute()
+    return queued.inserted
 
 
 def jobs_for(tenant: Tenant, transitions: list[StatusTransition]) -> int:
     """Queue the messages these transitions call for; returns how many were new."""
-    cancelled = [t.reservation_id for t in transitions if t.to_status in CANCELLING]
+    # A stay seen for the first time has no jobs yet: nothing of it to cancel.
+    cancelled = [
+        t.reservation_id for t in transitions if t.to_status in CANCELLING and t.from_status
+    ]
     if cancelled:
         _cancel_or_hand_over(tenant, cancelled)
     wanted = [t for t in transitions if t.from_status and t.to_status in SEND_AT_ONCE]
-    if not wanted:
-        return 0
-    active = set(
-        MessageTemplate.objects.filter(tenant=tenant, is_active=True).values_list(
-            "trigger", flat=True
-        )
-    )
     now = timezone.now()
     queued = 0
-    for trigger in sorted({SEND_AT_ONCE[t.to_status] for t in wanted} & active):
+    for trigger in sorted({SEND_AT_ONCE[t.to_status] for t in wanted}):
         reservations = [t.reservation for t in wanted if SEND_AT_ONCE[t.to_status] == trigger]
-        queued += queue_sends(tenant, trigger, reservations, lambda _r: now)
+        queued += queue_sends(tenant, trigger, reservations, lambda _r: now, only_if_active=True)
     return queued
 
 

@@ -17,7 +17,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from hotel.models import ReservationStatus
 from pms.adapters.base import Page, PMSGuest, PMSReservation
-from pms.sync import AMOUNT_LIMIT, CENT, Counts, apply_page
+from pms.sync import AMOUNT_LIMIT, CENT, Counts, apply_locked, apply_page, lock_keys
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
 
@@ -125,11 +125,27 @@ def to_pms_reservation(event: PushEvent) -> PMSReservation:
 
 
 def apply_push(tenant: Tenant, event: PushEvent) -> Counts:
-    """Upsert the pushed reservation through the same path as a sync, transitions included."""
-    counts = Counts()
+    """Upsert the pushed reservation through the same path as a sync, transitions included, in
+    its own transaction (the webhook stores the event in the same one: pms.webhook.ingest)."""
     with acting_for_tenant(tenant.id):
+        counts = Counts()
         unusable_phones = apply_page(
             tenant, Page(reservations=[to_pms_reservation(event)]), counts, run=None, source="push"
         )
+    counts.unusable_phones = len(unusable_phones)
+    return counts
+
+
+def push_locks(tenant: Tenant, event: PushEvent) -> tuple[int, list[int]] | None:
+    """The advisory locks applying this event needs (pms.sync.lock_keys)."""
+    return lock_keys(tenant, [to_pms_reservation(event)])
+
+
+def apply_push_locked(tenant: Tenant, event: PushEvent) -> Counts:
+    """apply_push inside the caller's transaction, which holds push_locks already."""
+    counts = Counts()
+    unusable_phones = apply_locked(
+        tenant, [to_pms_reservation(event)], counts, run=None, source="push"
+    )
     counts.unusable_phones = len(unusable_phones)
     return counts

@@ -4,9 +4,11 @@ Each page is applied in its own transaction: a page is written whole or not at a
 page fails, the pages before it stay written (they are true data, and their transitions real);
 the run is marked failed with the reason, and the next sync carries on from there.
 
-Per page of the adapter: one query to find the guests we know, one to find the reservations, bulk
-inserts and bulk updates, and the status transitions, all in one transaction. A 10,000-reservation
-sync is therefore a few queries per page, not per row (bench/sync_demo.py measures it).
+Per page of the adapter, in one transaction: one query for the reservations we know (with their
+guests) and one for the other guests it names, if any; then one statement that writes the new and
+changed guests, reservations and status transitions together (innbox.db_batch); then what the
+listeners write. A 10,000-reservation sync is therefore a few statements per page, not per row
+(bench/sync_demo.py measures it), and a pushed event a handful (pms/webhook.py).
 
 Pages and pushed events that touch the same reservation or guest apply one after the other (on
 PostgreSQL, one statement of advisory locks per page), so two PMS events for one change record
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -36,6 +38,7 @@ from hotel.models import (
     ReservationStatus,
     StatusTransition,
 )
+from innbox.db_batch import Batch
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
 from innbox.phones import InvalidPhoneNumber, chat_id_for, to_e164
@@ -162,31 +165,85 @@ def apply_page(
     """Write one page; returns the PMS ids of its guests whose phone WhatsApp can't use."""
     with transaction.atomic():
         _apply_one_at_a_time(tenant, page.reservations)
-        guests = _upsert_guests(tenant, page.reservations)
-        _upsert_reservations(tenant, page.reservations, guests, counts, run=run, source=source)
-    return {pms_id for pms_id, guest in guests.items() if guest.phone_unusable}
+        return apply_locked(tenant, page.reservations, counts, run=run, source=source)
 
 
-def _apply_one_at_a_time(tenant: Tenant, incoming: list[PMSReservation]) -> None:
-    """Wait for any other transaction writing these reservations or guests, and keep them out
-    until this one commits. The locks go in one order (sorted), so two pages never deadlock.
-    SQLite needs none: it lets one writer in at a time."""
+def lock_keys(tenant: Tenant, incoming: list[PMSReservation]) -> tuple[int, list[int]] | None:
+    """The advisory locks (hotel, stripe) that keep other writers of these reservations and
+    guests out until this transaction commits; None where none are needed (SQLite lets one
+    writer in at a time). Sorted, so two pages take them in one order and never deadlock."""
     if connection.vendor != "postgresql" or not incoming:
-        return
+        return None
     names = {f"reservation:{r.pms_id}" for r in incoming} | {
         f"guest:{r.guest.pms_id}" for r in incoming
     }
-    stripes = sorted({_stripe(name) for name in names})
     hotel = int.from_bytes(tenant.id.bytes[:4], "big", signed=True)
+    return hotel, sorted({_stripe(name) for name in names})
+
+
+def _apply_one_at_a_time(tenant: Tenant, incoming: list[PMSReservation]) -> None:
+    """Wait for any other transaction writing these reservations or guests (lock_keys)."""
+    keys = lock_keys(tenant, incoming)
+    if keys is None:
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(pg_advisory_xact_lock(%s, stripe)) FROM unnest(%s::int[]) AS stripe",
-            [hotel, stripes],
+            list(keys),
         )
 
 
 def _stripe(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=4).digest()) % LOCK_STRIPES
+
+
+def apply_locked(
+    tenant: Tenant,
+    incoming: list[PMSReservation],
+    counts: Counts,
+    *,
+    run: SyncRun | None,
+    source: str,
+) -> set[str]:
+    """Apply reservations inside the caller's transaction, which holds their lock_keys already
+    (a page: apply_page; a pushed event: taken with the event's own row). Reads the stays and
+    guests it needs (one statement, two when a guest is new to its stay), then writes everything
+    in one statement (innbox.db_batch), then lets the listeners react to the transitions.
+    Returns the PMS ids of the guests whose phone WhatsApp can't use."""
+    latest = {reservation.pms_id: reservation for reservation in incoming}
+    known = {
+        r.pms_reservation_id: r
+        for r in Reservation.objects.filter(tenant=tenant, pms_reservation_id__in=latest)
+        .select_related("guest")
+        .order_by()
+    }
+    changes = _PageChanges()
+    # Anonymised guests (erased, or past retention) this page brings a stay Innbox has never
+    # seen for: a new booking, for which the hotel holds their details again.
+    returning = {r.guest.pms_id for r in incoming if r.pms_id not in known}
+    guests = _upsert_guests(
+        tenant, [r.guest for r in incoming], known.values(), changes, returning=returning
+    )
+    _upsert_reservations(tenant, latest, known, guests, changes, counts, run=run, source=source)
+    _write(tenant, changes, counts, run=run, source=source)
+    _record_pms_consent(incoming, guests)
+    return {pms_id for pms_id, guest in guests.items() if guest.phone_unusable}
+
+
+def _record_pms_consent(incoming: list[PMSReservation], guests: dict[str, Guest]) -> None:
+    """A PMS that records the guest's consent to WhatsApp messages (PMSGuest.consent): noted
+    once, on a guest with none yet. The PMS never withdraws it: the guest's own STOP does. (No
+    statement at all on the usual event, which says nothing of consent.)"""
+    now = timezone.now()
+    for data in {r.guest.pms_id: r.guest for r in incoming}.values():
+        guest = guests.get(data.pms_id)
+        if data.consent is not True or guest is None or guest.consent_at is not None:
+            continue
+        if guest.anonymised_at is not None:
+            continue
+        guest.consent_at, guest.consent_source = now, ConsentSource.PMS
+        guest.save(update_fields=["consent_at", "consent_source", "updated_at"])
+        record_consent_change(guest, ConsentChange.CONSENT_GIVEN, ConsentSource.PMS, at=now)
 
 
 def _older(incoming: dt.datetime | None, applied: dt.datetime | None) -> bool:
@@ -211,14 +268,37 @@ def _confirmed_on_whatsapp(guest: Guest) -> bool:
     return bool(guest.phone_e164) and guest.whatsapp_chat_id == chat_id_for(guest.phone_e164)
 
 
-def _upsert_guests(tenant: Tenant, stays: list[PMSReservation]) -> dict[str, Guest]:
-    # One row per guest, the last word wins.
-    latest: dict[str, PMSGuest] = {stay.guest.pms_id: stay.guest for stay in stays}
-    known = {
-        g.pms_guest_id: g for g in Guest.objects.filter(tenant=tenant, pms_guest_id__in=latest)
-    }
-    returning = _returning(tenant, known, stays)
-    to_create, to_update = [], []
+@dataclass
+class _PageChanges:
+    """What one page writes, gathered first so that it is written in one statement."""
+
+    new_guests: list[Guest] = field(default_factory=list)
+    changed_guests: list[Guest] = field(default_factory=list)
+    to_create: list[Reservation] = field(default_factory=list)
+    to_update: list[Reservation] = field(default_factory=list)
+    transitions: list[StatusTransition] = field(default_factory=list)
+
+
+def _upsert_guests(
+    tenant: Tenant,
+    incoming: list[PMSGuest],
+    known_stays: Iterable[Reservation],
+    changes: _PageChanges,
+    *,
+    returning: frozenset[str] | set[str] = frozenset(),
+) -> dict[str, Guest]:
+    latest = {guest.pms_id: guest for guest in incoming}  # one row per guest, the last word wins
+    # The guests of the stays we know came with them; only the others are looked up.
+    known: dict[str, Guest] = {}
+    for stay in known_stays:
+        if stay.guest.pms_guest_id in latest:
+            known.setdefault(stay.guest.pms_guest_id, stay.guest)
+    missing = [pms_id for pms_id in latest if pms_id not in known]
+    if missing:
+        known |= {
+            str(g.pms_guest_id): g
+            for g in Guest.objects.filter(tenant=tenant, pms_guest_id__in=missing).order_by()
+        }
     for pms_id, data in latest.items():
         guest = known.get(pms_id)
         values = {
@@ -233,7 +313,9 @@ def _upsert_guests(tenant: Tenant, stays: list[PMSReservation]) -> dict[str, Gue
             "points": max(0, data.points),
         }
         if guest is None:
-            to_create.append(Guest(tenant=tenant, pms_guest_id=pms_id, **values))
+            guest = Guest(tenant=tenant, pms_guest_id=pms_id, **values)
+            changes.new_guests.append(guest)
+            known[pms_id] = guest
         elif not data.complete:
             continue  # only an id: keep the profile we have
         elif guest.anonymised_at is not None and pms_id not in returning:
@@ -244,73 +326,21 @@ def _upsert_guests(tenant: Tenant, stays: list[PMSReservation]) -> dict[str, Gue
             for name, value in values.items():
                 setattr(guest, name, value)
             guest.anonymised_at = None  # back with a new stay: a guest again
-            to_update.append(guest)
-    if to_create:
-        Guest.objects.bulk_create(to_create)
-    if to_update:
-        Guest.objects.bulk_update(to_update, [*GUEST_FIELDS, "anonymised_at"])
-    created = {str(guest.pms_guest_id): guest for guest in to_create}
-    guests = {**{str(k): v for k, v in known.items()}, **created}
-    _record_pms_consent(latest, guests)
-    return guests
-
-
-def _returning(
-    tenant: Tenant, known: dict[str | None, Guest], stays: list[PMSReservation]
-) -> set[str]:
-    """The anonymised guests this page brings a stay for that Innbox has never seen: a new
-    booking, which the hotel holds their details for again."""
-    anonymised = {pms_id for pms_id, guest in known.items() if guest.anonymised_at is not None}
-    if not anonymised:
-        return set()
-    stay_guests = {s.pms_id: s.guest.pms_id for s in stays if s.guest.pms_id in anonymised}
-    seen = set(
-        Reservation.objects.filter(tenant=tenant, pms_reservation_id__in=stay_guests).values_list(
-            "pms_reservation_id", flat=True
-        )
-    )
-    return {guest_id for stay_id, guest_id in stay_guests.items() if stay_id not in seen}
-
-
-def _record_pms_consent(latest: dict[str, PMSGuest], guests: dict[str, Guest]) -> None:
-    """A PMS that records the guest's consent to WhatsApp messages (PMSGuest.consent): noted
-    once, on a guest with none yet. The PMS never withdraws it: the guest's own STOP does."""
-    now = timezone.now()
-    for pms_id, data in latest.items():
-        guest = guests.get(pms_id)
-        if data.consent is not True or guest is None or guest.consent_at is not None:
-            continue
-        if guest.anonymised_at is not None:
-            continue
-        guest.consent_at, guest.consent_source = now, ConsentSource.PMS
-        guest.save(update_fields=["consent_at", "consent_source", "updated_at"])
-        record_consent_change(guest, ConsentChange.CONSENT_GIVEN, ConsentSource.PMS, at=now)
-
-
-@dataclass
-class _PageChanges:
-    """What one page writes, gathered first so each kind is one bulk statement."""
-
-    to_create: list[Reservation] = field(default_factory=list)
-    to_update: list[Reservation] = field(default_factory=list)
-    transitions: list[StatusTransition] = field(default_factory=list)
+            changes.changed_guests.append(guest)
+    return known
 
 
 def _upsert_reservations(
     tenant: Tenant,
-    incoming: list[PMSReservation],
+    latest: dict[str, PMSReservation],
+    known: dict[str, Reservation],
     guests: dict[str, Guest],
+    changes: _PageChanges,
     counts: Counts,
     *,
     run: SyncRun | None,
     source: str,
 ) -> None:
-    latest = {reservation.pms_id: reservation for reservation in incoming}
-    known = {
-        r.pms_reservation_id: r
-        for r in Reservation.objects.filter(tenant=tenant, pms_reservation_id__in=latest)
-    }
-    changes = _PageChanges()
     now = timezone.now()
     for pms_id, data in latest.items():
         if data.check_out < data.check_in:
@@ -336,7 +366,10 @@ def _upsert_reservations(
             _update_known(
                 tenant, reservation, data, values, changes, counts, run=run, source=source
             )
-    _write(tenant, changes, counts, run=run, source=source)
+    # Each stay's guest object (a new guest's id is known only once the page is written).
+    for reservation in changes.to_create + changes.to_update:
+        pms_guest_id = latest[reservation.pms_reservation_id].guest.pms_id
+        Reservation.guest.field.set_cached_value(reservation, guests[pms_guest_id])
 
 
 def _update_known(
@@ -392,21 +425,30 @@ def _write(
     run: SyncRun | None,
     source: str,
 ) -> None:
-    transitions = changes.transitions
-    if changes.to_create:
-        created = Reservation.objects.bulk_create(changes.to_create)
-        # A new reservation is a transition from nothing: the automations may greet it.
-        transitions += [
-            _transition(tenant, r, r.status, source=source, run=run, first_sighting=True)
-            for r in created
-        ]
-    if changes.to_update:
-        Reservation.objects.bulk_update(changes.to_update, UPDATED_FIELDS)
+    """Everything the page changes, in one statement; then the listeners, in the same
+    transaction, so what they write (messaging's jobs) exists exactly when the transitions do."""
+    batch = Batch()
+    new_guests = batch.insert(changes.new_guests, key="pms_guest_id")
+    batch.update(changes.changed_guests, [*GUEST_FIELDS, "anonymised_at"])
+    new_stays = batch.insert(changes.to_create, key="pms_reservation_id")
+    batch.update(changes.to_update, UPDATED_FIELDS)
+    # A new reservation is a transition from nothing: the automations may greet it.
+    firsts = [
+        _transition(tenant, r, r.status, source=source, run=run, first_sighting=True)
+        for r in changes.to_create
+    ]
+    transitions = changes.transitions + firsts
+    batch.insert(transitions)
+    unsaved = {id(guest): guest for guest in changes.new_guests}
+    for reservation in changes.to_create + changes.to_update:
+        guest = unsaved.get(id(Reservation.guest.field.get_cached_value(reservation)))
+        if guest is not None:
+            batch.refer(reservation, "guest", guest, new_guests)
+    for transition, reservation in zip(firsts, changes.to_create, strict=True):
+        batch.refer(transition, "reservation", reservation, new_stays)
+    batch.execute()
     if transitions:
-        StatusTransition.objects.bulk_create(transitions)
         counts.transitions += len(transitions)
-        # Same transaction: what the listeners write (messaging's jobs) exists exactly when
-        # the transitions do.
         stay_transitions.recorded(tenant, transitions)
 
 

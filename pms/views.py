@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import structlog
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,8 +30,6 @@ from pms.forms import CREDENTIAL_FIELDS, PMSForm
 from pms.models import PMSConfiguration, SyncRun, SyncStatus
 from tenancy import lookups
 from tenancy.access import MemberRequest, tenant_queryset
-from tenancy.db import acting_for_tenant
-from tenancy.models import Tenant
 from tenancy.permissions import CONNECT_PMS, SYNC_PMS, public, requires
 
 HISTORY_LENGTH = 10
@@ -172,34 +172,49 @@ def _refuse(status: int, reason: str) -> JsonResponse:
     return JsonResponse({"error": reason}, status=status)
 
 
+class _Refused(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
 @public
 @csrf_exempt  # authenticated by its signature instead
 @require_POST
 def pms_webhook_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    tenant_id = lookups.tenant_by_public_id(public_id)
+    """One transaction from the hotel's lookup to the answer: its first statement finds the
+    hotel and sets the context for it (set once), and a refusal rolls it back, storing nothing."""
+    try:
+        with transaction.atomic():
+            return _receive(request, public_id)
+    except _Refused as refused:
+        return _refuse(refused.status, refused.reason)
+    except events.ConcurrentChange:
+        # Nothing was kept: the sender's retry applies the event on top of the other change.
+        return _refuse(409, "another event changed this reservation at the same time; send again")
+
+
+def _receive(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    tenant_id = lookups.act_for_tenant_by_public_id(public_id)
     if tenant_id is None:
-        return _refuse(404, "unknown hotel")
-    with acting_for_tenant(tenant_id):
-        tenant = Tenant.objects.get(pk=tenant_id)
-        config = PMSConfiguration.objects.filter(tenant=tenant).first()
+        raise _Refused(404, "unknown hotel")
+    config = PMSConfiguration.objects.select_related("tenant").filter(tenant_id=tenant_id).first()
     refusal = pms_webhook.verify(request, pms_webhook.secret_for(config))
     if refusal is not None:
-        return _refuse(refusal.status, refusal.reason)
+        raise _Refused(refusal.status, refusal.reason)
+    assert config is not None  # a hotel without a PMS has no secret: refused above
     try:
         payload = json_input.load(request.body)
         event = pms_webhook.PushEvent.model_validate(payload)
     except json_input.MalformedJson as problem:
-        return _refuse(400, f"malformed event: {problem}")
+        raise _Refused(400, f"malformed event: {problem}") from None
     except ValidationError as problem:
-        return _refuse(400, f"malformed event: {json_input.describe(problem)}")
+        raise _Refused(400, f"malformed event: {json_input.describe(problem)}") from None
     webhook_id = request.headers["webhook-id"]
-    try:
+    with structlog.contextvars.bound_contextvars(tenant_id=str(tenant_id)):
         counts = pms_webhook.ingest(
-            tenant, webhook_id, event, payload, getattr(request, "request_id", "")
+            config.tenant, webhook_id, event, payload, getattr(request, "request_id", "")
         )
-    except events.ConcurrentChange:
-        # Nothing was kept: the sender's retry applies the event on top of the other change.
-        return _refuse(409, "another event changed this reservation at the same time; send again")
     if counts is None:
         log.info("pms_webhook_duplicate", webhook_id=webhook_id)
         return JsonResponse({"status": "duplicate"})

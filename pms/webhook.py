@@ -5,7 +5,8 @@ webhook-signature ("v1,<base64 HMAC-SHA256 of 'id.timestamp.body'>", several spa
 so a sender can sign with an old and a new secret while rotating). The hotel's secret is
 "whsec_<base64>", generated and rotated on /settings/pms/.
 
-Verify, parse, store once, apply, answer. Every refusal stores nothing.
+Verify, parse, store once, apply, answer, in one transaction that acts for the hotel from its
+first statement (pms.views). Every refusal stores nothing.
 """
 
 from __future__ import annotations
@@ -25,9 +26,8 @@ from automation.models import EventSource
 from innbox import crypto
 from innbox.webhooks import Refusal
 from pms.models import PMSConfiguration
-from pms.push import PushEvent, apply_push
+from pms.push import PushEvent, apply_push_locked, push_locks
 from pms.sync import Counts
-from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
@@ -87,20 +87,22 @@ def verify(request: HttpRequest, secret: str) -> Refusal | None:
 def ingest(
     tenant: Tenant, webhook_id: str, event: PushEvent, payload: dict, request_id: str
 ) -> Counts | None:
-    """Store the event and apply it in one transaction; None when it was seen before.
+    """Store the event and apply it; None when it was seen before.
 
-    Only the event's own row may mean "seen before": a conflict in its effects rolls the event
-    back with them and raises ConcurrentChange."""
-    with acting_for_tenant(tenant.id):
-        stored = record_once(
-            tenant.id,
-            EventSource.PMS,
-            event_id=webhook_id,
-            event_type=event.type,
-            payload=payload,
-            request_id=request_id,
-        )
-        if not stored:
-            return None
-        with effects_of_an_event():
-            return apply_push(tenant, event)
+    Inside the webhook's one transaction, which acts for the tenant already (pms.views): the
+    event's row, with the locks its reservation and guest need taken in the same statement,
+    then the upsert. Only the event's own row may mean "seen before": a conflict in its effects
+    rolls the event back with them and raises ConcurrentChange."""
+    stored = record_once(
+        tenant.id,
+        EventSource.PMS,
+        event_id=webhook_id,
+        event_type=event.type,
+        payload=payload,
+        request_id=request_id,
+        after_locks=push_locks(tenant, event),
+    )
+    if not stored:
+        return None
+    with effects_of_an_event():
+        return apply_push_locked(tenant, event)

@@ -22,7 +22,7 @@ from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import Q
 
-from tenancy.db import enforces_rls
+from tenancy.db import DbRole, enforces_rls, set_db_context_from
 from tenancy.models import Tenant
 
 
@@ -45,6 +45,15 @@ def tenant_by_public_id(public_id: UUID) -> UUID | None:
         row = _one("SELECT app_tenant_by_public_id(%s)", [public_id])
         return row[0] if row else None
     return Tenant.objects.filter(public_id=public_id).values_list("id", flat=True).first()
+
+
+def act_for_tenant_by_public_id(public_id: UUID, role: DbRole = "system") -> UUID | None:
+    """The hotel a public webhook URL names, with the transaction's context set for it in the
+    same statement (tenancy.db.set_db_context_from); None, and no context, for an unknown one.
+    Inside a transaction."""
+    if enforces_rls():
+        return set_db_context_from("SELECT app_tenant_by_public_id(%s)", [public_id], role)
+    return tenant_by_public_id(public_id)
 
 
 def scheduled_tenant_ids() -> list[UUID]:

@@ -48,6 +48,27 @@ def check_tenant_by_public_id(role: str | None) -> None:
         assert lookups.tenant_by_public_id(uuid.uuid4()) is None
 
 
+def check_act_for_tenant_by_public_id(role: str | None) -> None:
+    """The hotel found, and acted for in the same transaction: its rows are visible, another's
+    are not; an unknown URL finds none and sees nothing."""
+    from django.db import transaction
+
+    from hotel.models import Guest
+
+    alpha, bravo = two_hotels()
+    with as_role(role):
+        with transaction.atomic():
+            assert lookups.act_for_tenant_by_public_id(alpha.tenant.public_id) == alpha.tenant.id
+            seen = set(Guest.objects.values_list("tenant_id", flat=True))
+            assert alpha.tenant.id in seen
+            if role is not None:
+                assert bravo.tenant.id not in seen
+        with transaction.atomic():
+            assert lookups.act_for_tenant_by_public_id(uuid.uuid4()) is None
+            if role is not None:
+                assert not Guest.objects.exists()
+
+
 def check_scheduled_tenant_ids(role: str | None) -> None:
     alpha, bravo = two_hotels()
     with as_role(role):
@@ -117,6 +138,7 @@ def check_claim_due_jobs(role: str | None) -> None:
 
 CHECKS: dict[str, tuple[Callable[[str | None], None], str]] = {
     "tenant_by_public_id": (check_tenant_by_public_id, "DB_APP_ROLE"),
+    "act_for_tenant_by_public_id": (check_act_for_tenant_by_public_id, "DB_APP_ROLE"),
     "scheduled_tenant_ids": (check_scheduled_tenant_ids, "DB_WORKER_ROLE"),
     "tenant_of_invitation": (check_tenant_of_invitation, "DB_APP_ROLE"),
     "reservation_by_feedback_token": (check_reservation_by_feedback_token, "DB_APP_ROLE"),

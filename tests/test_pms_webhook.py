@@ -228,14 +228,13 @@ def test_a_conflict_in_the_effects_is_retried_not_answered_duplicate(
     from hotel.models import Guest
     from pms import sync
 
-    real_bulk_create = Guest.objects.bulk_create
+    real_write = sync.Batch.execute
 
-    def a_concurrent_event_got_there_first(guests, *args, **kwargs):
-        for guest in guests:
-            Guest.objects.create(tenant=guest.tenant, pms_guest_id=guest.pms_guest_id)
-        return real_bulk_create(guests, *args, **kwargs)
+    def a_concurrent_event_got_there_first(batch) -> None:
+        Guest.objects.create(tenant=hotel_a.tenant, pms_guest_id="G-77")
+        real_write(batch)
 
-    monkeypatch.setattr(sync.Guest.objects, "bulk_create", a_concurrent_event_got_there_first)
+    monkeypatch.setattr(sync.Batch, "execute", a_concurrent_event_got_there_first)
     first = post(client, hotel_a, secret, webhook_id="msg_raced")
 
     assert first.status_code == 409, first.content

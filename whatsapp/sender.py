@@ -12,9 +12,12 @@ Two transports behind one function:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.conf import settings
 from django.db.models import F
@@ -36,6 +39,14 @@ Sleep = pacing.Sleep
 Hold = pacing.Hold
 # Failures that say something about the guest's number, not about the hotel's session.
 GUEST_SIDE_FAILURES = {"not_on_whatsapp", "invalid_number", "number_refuses"}
+# Runs a write for the hotel in a transaction: at once (the default), or in the one that records
+# the job's outcome (automation.queue.with_outcome), so that a send's aftermath is one transaction.
+Record = Callable[[UUID, Callable[[], object]], None]
+
+
+def record_now(tenant_id: UUID, write: Callable[[], object]) -> None:
+    with acting_for_tenant(tenant_id):
+        write()
 
 
 @dataclass(frozen=True)
@@ -52,31 +63,39 @@ def send_text(
     *,
     sleep: Sleep = time.sleep,
     hold: Hold | None = None,
+    reserved: pacing.Reserved | None = None,
+    record: Record = record_now,
     service: bool = False,
 ) -> SentMessage:
     """Send `text` to `phone` (any format; the hotel's country is the default region).
 
     `hold` is called before the pacing wait and again just before the message leaves: a queued
-    job keeps its lease with it, and a worker that lost the job meanwhile stops there. A number
-    that refused messages gets none, unless `service` (an answer to its own message)."""
+    job keeps its lease with it, and a worker that lost the job meanwhile stops there.
+    `reserved` is what pacing.reserve gave in the caller's transaction (the session and the
+    paced slot); without it they are looked up and reserved here. The session's health after the
+    send is written through `record`. A number that refused messages gets none, unless
+    `service` (an answer to its own message): checked by pacing.reserve in the caller's
+    transaction, or here."""
     e164 = to_e164(phone, tenant.country_code)
-    if not service and refuses(tenant, e164):
-        raise IntegrationError(
-            "This number asked not to receive messages (STOP)",
-            retryable=False,
-            code="number_refuses",
-        )
+    if reserved is None and not service and refuses(tenant, e164):
+        raise IntegrationError(pacing.REFUSED, retryable=False, code="number_refuses")
     if not settings.WAHA_BASE_URL:
         return _send_to_console(tenant, e164, text)
-    config = _working_session(tenant, "connect it on the WhatsApp settings page")
+    if reserved is not None and reserved.config is not None:
+        config, slot = reserved.config, reserved.slot
+    else:
+        config, slot = _working_session(tenant, "connect it on the WhatsApp settings page"), None
     try:
         with sessions.client() as waha:
-            sent = _send_through_waha(waha, config, e164, text, sleep, hold or _no_hold)
+            sent = _send_through_waha(
+                waha, config, e164, text, sleep, hold or _no_hold, slot, reserved is not None
+            )
     except IntegrationError as exc:
         if exc.code not in GUEST_SIDE_FAILURES:
-            _record_failure(config, exc)
+            # Bound now: the except block's name is gone when the write runs.
+            record(config.tenant_id, functools.partial(_write_failure, config, exc))
         raise
-    _record_success(config)
+    record(config.tenant_id, lambda: _write_success(config))
     return sent
 
 
@@ -151,7 +170,14 @@ def _no_hold(seconds: float) -> None:
 
 
 def _send_through_waha(
-    waha: WahaClient, config: WahaConfiguration, e164: str, text: str, sleep: Sleep, hold: Hold
+    waha: WahaClient,
+    config: WahaConfiguration,
+    e164: str,
+    text: str,
+    sleep: Sleep,
+    hold: Hold,
+    slot: dt.datetime | None,
+    slot_reserved: bool,
 ) -> SentMessage:
     session = config.session_name
     check = waha.check_exists(session, e164.lstrip("+"))
@@ -160,7 +186,10 @@ def _send_through_waha(
     # WAHA's chat id, not ours: it corrects numbers WhatsApp knows in another form.
     chat_id = check.chat_id or chat_id_for(e164)
     if settings.WAHA_PACING_ENABLED:
-        pacing.wait_for_gap(config, sleep, hold)
+        if slot_reserved:
+            pacing.wait_for_slot(slot, sleep, hold)
+        else:
+            pacing.wait_for_gap(config, sleep, hold)
         waha.send_seen(session, chat_id)
         waha.start_typing(session, chat_id)
         sleep(pacing.typing_seconds(text))
@@ -170,24 +199,23 @@ def _send_through_waha(
     return SentMessage(message_id=message_id, chat_id=chat_id)
 
 
-def _record_success(config: WahaConfiguration) -> None:
+def _write_success(config: WahaConfiguration) -> None:
+    """Health is written by the system, for any sender (inside a transaction acting for it)."""
     was_degraded = config.is_degraded
-    with acting_for_tenant(config.tenant_id):  # health is written by the system, for any sender
-        WahaConfiguration.objects.filter(pk=config.pk).update(
-            consecutive_send_failures=0, last_sent_at=timezone.now(), updated_at=timezone.now()
-        )
+    WahaConfiguration.objects.filter(pk=config.pk).update(
+        consecutive_send_failures=0, last_sent_at=timezone.now(), updated_at=timezone.now()
+    )
     if was_degraded:
         log.info("whatsapp_recovered", session=config.session_name)
 
 
-def _record_failure(config: WahaConfiguration, error: IntegrationError) -> None:
-    with acting_for_tenant(config.tenant_id):
-        WahaConfiguration.objects.filter(pk=config.pk).update(
-            consecutive_send_failures=F("consecutive_send_failures") + 1,
-            last_error=error.message[:500],
-            updated_at=timezone.now(),
-        )
-        config.refresh_from_db(fields=["consecutive_send_failures", "status"])
+def _write_failure(config: WahaConfiguration, error: IntegrationError) -> None:
+    WahaConfiguration.objects.filter(pk=config.pk).update(
+        consecutive_send_failures=F("consecutive_send_failures") + 1,
+        last_error=error.message[:500],
+        updated_at=timezone.now(),
+    )
+    config.refresh_from_db(fields=["consecutive_send_failures", "status"])
     if config.is_degraded:
         log.warning(
             "whatsapp_degraded",

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import httpx
 
-from innbox.http import make_client, send
+from innbox.http import send, shared_client
 from innbox.integrations import IntegrationError
 
 # Events Innbox subscribes to: guest messages, delivery acks, session state.
@@ -75,12 +75,14 @@ def message_id_from_send_response(data: Any) -> str | None:
 
 class WahaClient:
     def __init__(self, base_url: str, api_key: str, *, timeout: float = 15.0) -> None:
-        self._http = make_client(
+        # The process's client for this WAHA (innbox.http.shared_client): a send per message
+        # must not build one each time.
+        self._http = shared_client(
             base_url.rstrip("/"), headers={"X-Api-Key": api_key}, timeout=timeout
         )
 
     def close(self) -> None:
-        self._http.close()
+        pass  # the HTTP client is the process's, shared by every WahaClient of this WAHA
 
     def __enter__(self) -> WahaClient:
         return self
