@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("pms.urls")),
     path("", include("automation.urls")),
     path("", include("feedback.urls")),
+    path("", include("conversations.urls")),
     path("", include("dashboard.urls")),
 ]

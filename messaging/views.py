@@ -248,6 +248,7 @@ def send_message(request: MemberRequest) -> HttpResponse:
             guest=guest,
             trigger=asked.trigger,
             free_text=asked.text,
+            author=request.user,  # the inbox names who wrote it
         )
     except (services.NothingToSend, renderer.TemplateError) as problem:
         if wants_json:  # API answers stay English, whatever the caller's screen language

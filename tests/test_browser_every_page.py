@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from automation import queue
 from automation.models import AutomationJob, JobKind, JobStatus
+from conversations import services as conversations
+from conversations.models import Conversation
 from feedback import services as feedback_services
 from hotel.models import Reservation
 from messaging import services as messaging_services
@@ -27,6 +29,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
 EVERYONE = [
     ("dashboard", "/"),
+    ("inbox", "/inbox/"),
+    ("conversation", "/inbox/{conversation}/"),
+    ("saved replies", "/inbox/saved-replies/"),
     ("guests", "/guests/"),
     ("guest", "/guests/{guest}/"),
     ("reservations", "/reservations/"),
@@ -46,7 +51,7 @@ OWNER_MENU = ["/settings/hotel/", "/settings/waha/", "/settings/pms/", "/setting
 
 
 @pytest.fixture
-def demo_hotel(settings: Any) -> tuple[factories.Hotel, Reservation]:
+def demo_hotel(settings: Any) -> tuple[factories.Hotel, Reservation, Conversation]:
     """A hotel as the demo shows it: a few hundred stays, messages, a feedback answer, a job."""
     settings.WAHA_BASE_URL = None
     settings.APP_URL = "http://127.0.0.1:9"
@@ -79,7 +84,9 @@ def demo_hotel(settings: Any) -> tuple[factories.Hotel, Reservation]:
         run_at=timezone.now(),
         last_error="WAHA failed on POST /api/sendText (500)",
     )
-    return hotel, stay
+    conversation = conversations.of_guest(hotel.tenant, stay.guest, create=True)
+    assert conversation is not None
+    return hotel, stay, conversation
 
 
 def fits_the_screen(page: Any) -> bool:
@@ -93,7 +100,7 @@ def fits_the_screen(page: Any) -> bool:
 def test_every_page_loads_fits_the_screen_and_shows_only_what_the_role_may_use(
     live_server, browser, demo_hotel, role: str, size: str, request
 ) -> None:
-    hotel, stay = demo_hotel
+    hotel, stay, conversation = demo_hotel
     width, height = SIZES[size]
     context = browser.new_context(viewport={"width": width, "height": height})
     context.add_cookies(session_cookie(live_server.url, getattr(hotel, role)))
@@ -103,7 +110,9 @@ def test_every_page_loads_fits_the_screen_and_shows_only_what_the_role_may_use(
     try:
         for name, path in pages:
             url = live_server.url + path.format(
-                guest=stay.guest.public_id, reservation=stay.public_id
+                guest=stay.guest.public_id,
+                reservation=stay.public_id,
+                conversation=conversation.public_id,
             )
             response = page.goto(url)
             assert response is not None and response.status == 200, (name, response)

@@ -15,8 +15,8 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 OWNER_ONLY_LINKS = ["/settings/hotel/", "/settings/waha/", "/settings/pms/", "/settings/team/"]
-EVERYONE_LINKS = ["/", "/guests/", "/reservations/", "/messages/", "/feedback/", "/automation/",
-                  "/settings/templates/"]  # fmt: skip
+EVERYONE_LINKS = ["/", "/inbox/", "/guests/", "/reservations/", "/messages/", "/feedback/",
+                  "/automation/", "/settings/templates/", "/inbox/saved-replies/"]  # fmt: skip
 
 
 def sidebar_links(page: str) -> list[str]:
