@@ -113,6 +113,14 @@
     labelAlerts(button);
   });
 
+  // A tab in the background leaves the list and the thread alone (they catch up within seconds of
+  // coming back); the badge keeps asking, for the title and the alerts.
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    if (document.hidden && event.detail.elt.matches?.("[data-thread-live], #inbox-rows")) {
+      event.preventDefault();
+    }
+  });
+
   // --- the open thread -----------------------------------------------------------------------
   // A thread on screen is being read: its poll says so, and the server marks new messages read.
   document.addEventListener("htmx:configRequest", (event) => {
