@@ -216,7 +216,7 @@ def test_reply_box_saved_replies_templates_notes_and_opted_out_warning(
         page.get_by_text("This guest opted out of WhatsApp messages.").wait_for()
         assert page.get_by_label("Reply to the guest").is_disabled()
         assert page.get_by_label("Internal note").is_checked()
-        screenshot("desktop-opted-out")
+        screenshot("desktop-opted-out", of=page)
     finally:
         context.close()
 
@@ -247,7 +247,7 @@ def test_actions_and_an_unknown_number_linked_in_the_browser(
             "link", name=hotel.guest.full_name
         ).wait_for()
         assert Conversation.objects.get().guest == hotel.guest
-        screenshot("desktop-linked")
+        screenshot("desktop-linked", of=page)
     finally:
         context.close()
 
