@@ -9,11 +9,13 @@ import datetime as dt
 import re
 from typing import Any
 
+import hypothesis
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import strategies as st
 
 from automation import queue
 from automation.models import AutomationJob, JobKind
@@ -825,3 +827,45 @@ def test_a_thread_costs_the_same_queries_for_3_or_40_messages(hotel) -> None:
         q["sql"] for q in captured.captured_queries if any(t in q["sql"] for t in inbox_tables)
     ]
     assert len(asked) == 3, asked
+
+
+# --- hostile input: never a 5xx, a refusal changes nothing ------------------------------------------
+
+FUZZ = hypothesis.settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture],
+)
+ANY_TEXT = st.one_of(st.text(max_size=60), st.sampled_from(["", " ", "\x00", "x" * 5000]))
+
+
+@FUZZ
+@hypothesis.given(
+    path=st.sampled_from(["reply/", "preview/", "assign/", "link-guest/", "create-guest/"]),
+    fields=st.dictionaries(
+        st.sampled_from(
+            ["mode", "text", "trigger", "assignee", "guest", "first_name", "last_name", "language"]
+        ),
+        ANY_TEXT,
+    ),
+)
+def test_any_form_input_is_answered_without_a_server_error(
+    hotel_a: factories.Hotel, path: str, fields: dict[str, str]
+) -> None:
+    conversation = Conversation.objects.filter(tenant=hotel_a.tenant).first() or (
+        services.for_chat(hotel_a.tenant, UNKNOWN_CHAT, phone="+447911123401")
+    )
+    before = (MessageLog.objects.count(), ConversationNote.objects.count(), Guest.objects.count())
+    response = member(hotel_a.staff).post(f"/inbox/{conversation.public_id}/{path}", fields)
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        after = (
+            MessageLog.objects.count(),
+            ConversationNote.objects.count(),
+            Guest.objects.count(),
+        )
+        assert after == before
+    for note in ConversationNote.objects.filter(kind=NoteKind.NOTE):
+        assert "\x00" not in note.body and len(note.body) <= 4096
+    for guest in Guest.objects.all():
+        assert len(guest.first_name) <= 100 and len(guest.last_name) <= 100
