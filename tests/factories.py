@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agent.models import HousekeepingRequest, HousekeepingType, RoomServiceOrder
 from automation.models import AutomationJob, EventSource, InboundEvent, JobKind
+from conversations.models import Conversation, ConversationNote, SavedReply
 from hotel.models import Guest, Reservation, ReservationStatus, StatusTransition
 from messaging.models import (
     Direction,
@@ -146,6 +147,17 @@ def fill_every_table(hotel: Hotel) -> None:
             room_number="101",
             request_type=HousekeepingType.TOWELS,
         )
+        conversation = Conversation.objects.create(
+            tenant=tenant,
+            chat_id=f"{hotel.guest.phone_e164.lstrip('+')}@c.us",
+            phone_e164=hotel.guest.phone_e164,
+            guest=hotel.guest,
+            reservation=hotel.reservation,
+        )
+        ConversationNote.objects.create(
+            tenant=tenant, conversation=conversation, author=hotel.staff, body="VIP"
+        )
+        SavedReply.objects.create(tenant=tenant, name=f"Breakfast {n}", body="Breakfast is 7-10.")
 
 
 def pms_stay(pms_id: str, guest_id: str, *, phone: str = "", name: str = "Rina") -> PMSReservation:
