@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -32,7 +33,7 @@ from messaging import formatting, renderer, send_input
 from messaging import services as messaging
 from messaging.models import Trigger
 from tenancy.access import MemberRequest, get_for_member, member_required, tenant_queryset
-from tenancy.models import Membership
+from tenancy.models import Membership, Tenant
 
 LIST_PAGE = 50
 GUEST_MATCHES = 8
@@ -48,7 +49,9 @@ def _tab(request: MemberRequest) -> str:
     return tab if tab in services.TABS else "all"
 
 
-def _list_context(request: MemberRequest, open_id: str = "") -> dict[str, Any]:
+def _list_context(
+    request: MemberRequest, open_id: str = "", *, version: str = ""
+) -> dict[str, Any]:
     """The list pane: one tab, searched, newest activity first, and each tab's count."""
     tab, query = _tab(request), search_text(request.GET)
     try:
@@ -68,7 +71,7 @@ def _list_context(request: MemberRequest, open_id: str = "") -> dict[str, Any]:
         "list_state": urlencode(state),
         "shown": shown,
         "open_id": open_id,
-        "list_version": services.list_version(request.tenant),
+        "list_version": version or services.list_version(request.tenant),
     }
 
 
@@ -104,10 +107,16 @@ def inbox(request: MemberRequest) -> HttpResponse:
 @require_GET
 def inbox_rows(request: MemberRequest) -> HttpResponse:
     """The list pane's poll: 204 while nothing of the hotel's conversations changed."""
-    if request.GET.get("v") == services.list_version(request.tenant):
+    version = services.list_version(request.tenant)
+    if request.GET.get("v") == version:
         return HttpResponse(status=204)
     open_id = request.GET.get("open", "")[:36]
-    return render(request, "conversations/partials/rows.html", _list_context(request, open_id))
+    # The rows, and the tabs' counts out of band.
+    return render(
+        request,
+        "conversations/partials/rows_poll.html",
+        _list_context(request, open_id, version=version),
+    )
 
 
 # --- one conversation ---------------------------------------------------------------------------
@@ -269,10 +278,12 @@ def preview(request: MemberRequest, public_id: Any) -> HttpResponse:
     text = request.POST.get("text", "")
     if request.POST.get("mode") == "note" or not (trigger or text.strip()):
         return HttpResponse("")  # nothing to show: the preview area folds away
-    if (trigger and trigger not in Trigger.values) or "\x00" in text:
-        return render(
-            request, "messaging/partials/preview.html", {"error": _("Choose one of the templates.")}
-        )
+    if trigger and trigger not in Trigger.values:
+        problem = _("Choose one of the templates.")
+        return render(request, "messaging/partials/preview.html", {"error": problem})
+    if "\x00" in text:
+        problem = _("The text contains a character that cannot be sent.")
+        return render(request, "messaging/partials/preview.html", {"error": problem})
     try:
         composed = messaging.compose(
             request.tenant,
@@ -294,7 +305,10 @@ def preview(request: MemberRequest, public_id: Any) -> HttpResponse:
     )
 
 
-def _action(change: Any, notice: Any) -> Any:
+Change = Callable[[Tenant, Conversation, Any], Conversation]
+
+
+def _action(change: Change, notice: Callable[[], str]) -> Callable[..., HttpResponse]:
     """A button on the thread: take over, hand back, close, reopen."""
 
     @member_required
@@ -303,7 +317,7 @@ def _action(change: Any, notice: Any) -> Any:
         conversation = _conversation(request, public_id)
         with transaction.atomic():
             change(request.tenant, conversation, request.user)
-        return _done(request, conversation, str(notice()))
+        return _done(request, conversation, notice())
 
     return view
 

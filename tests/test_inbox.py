@@ -101,8 +101,10 @@ def test_a_known_guests_message_appears_unread_in_their_thread(hotel) -> None:
     assert guest_writes(Client(), chat_of(hotel.guest), "Jam berapa sarapan?").status_code == 200
 
     # Within one poll: the list's fragment answers with the new row (204 while nothing changed).
-    fragment = staff.get("/inbox/rows/", {"v": before})
-    row = rows(html_of(fragment))[0]
+    fragment = html_of(staff.get("/inbox/rows/", {"v": before}))
+    row = rows(fragment)[0]
+    assert re.search(r'id="inbox-tabs"[^>]*hx-swap-oob="true"', fragment)  # the counts too
+    assert re.search(r'data-tab="unread"[^>]*>Unread <span class="tab-count">1<', fragment)
     assert hotel.guest.full_name in row and "Jam berapa sarapan?" in row
     assert "is-unread" in row and '<span class="unread-count">1' in row
     current = services.list_version(hotel.tenant)
