@@ -8,10 +8,11 @@ never found (a 404 in the views).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -27,7 +28,7 @@ from innbox.logs import get_logger
 from innbox.phones import chat_id_for, e164_from_chat_id
 from messaging import services as messaging
 from messaging.models import Direction, MessageLog
-from tenancy.models import Tenant
+from tenancy.models import Membership, Tenant
 
 log = get_logger(__name__)
 PREVIEW_LENGTH = 160
@@ -98,12 +99,34 @@ def of_guest(tenant: Tenant, guest: Guest, *, create: bool = False) -> Conversat
     chat_id = chat_of_guest(tenant, guest)
     if not chat_id:
         return None
-    return for_chat(
+    conversation = for_chat(
         tenant,
         chat_id,
         phone=guest.phone_e164 or e164_from_chat_id(chat_id),
         guest=guest,
         reservation=current_stay(tenant, guest),
+    )
+    if conversation.last_message_at is None:
+        _catch_up(conversation)
+    return conversation
+
+
+def _catch_up(conversation: Conversation) -> None:
+    """A conversation opened from a guest's page may already have messages (automated ones,
+    sends from the reservation page): the inbox list shows the newest, not "no messages"."""
+    newest = messages_of(conversation).order_by("-created_at", "-pk").first()
+    if newest is None:
+        return
+    conversation.last_message_at = newest.created_at
+    conversation.last_message_preview = _preview(newest.body)
+    conversation.last_message_inbound = newest.direction == Direction.INBOUND
+    conversation.save(
+        update_fields=[
+            "last_message_at",
+            "last_message_preview",
+            "last_message_inbound",
+            "updated_at",
+        ]
     )
 
 
@@ -220,6 +243,7 @@ def mark_read(conversation: Conversation) -> None:
     if conversation.unread_count:
         Conversation.objects.filter(pk=conversation.pk).update(unread_count=0, updated_at=now)
         conversation.unread_count = 0
+        conversation.updated_at = now  # the inbox's live version follows the row
     messages_of(conversation).filter(
         direction=Direction.INBOUND, staff_read_at__isnull=True
     ).update(staff_read_at=now)
@@ -371,8 +395,11 @@ def reply(
     free_text: str = "",
     trigger: str = "",
 ) -> MessageLog:
-    """Staff answer from the inbox: queued like any manual send, to the conversation's chat
-    (`staff_sent` then makes it read and theirs)."""
+    """Staff answer from the inbox: queued like any manual send, to the conversation's chat.
+    Answering is holding: the concierge stays silent from now on, and the thread is read."""
+    # Held first, so the thread reads "took over", then the reply (a refused send rolls both
+    # back: the caller's transaction). `staff_sent` then finds it held and read already.
+    take_over(tenant, conversation, user)
     return messaging.send_manual(
         tenant,
         reservation=conversation.reservation,
@@ -445,8 +472,12 @@ def create_guest(
 
 
 def display_name(user: Any) -> str:
-    full = f"{user.first_name} {user.last_name}".strip() if user else ""
-    return full or (user.email if user else "")
+    """How staff are named in the inbox: their name where the user model has one, else their
+    email (Innbox's users are an email and a password)."""
+    if user is None:
+        return ""
+    first, last = getattr(user, "first_name", ""), getattr(user, "last_name", "")
+    return f"{first} {last}".strip() or user.email
 
 
 # --- lists and counts ------------------------------------------------------------------------
@@ -527,4 +558,89 @@ def needs_reply(tenant: Tenant, limit: int = 5) -> list[Conversation]:
         .filter(Q(unread_count__gt=0) | Q(escalated_at__isnull=False))
         .select_related("guest")
         .order_by("-last_message_at")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What every page's sidebar badge shows, and what browser notifications compare with:
+    the unread messages, the escalated conversations, and the newest of each (one query)."""
+
+    unread: int
+    escalated: int
+    latest_message: dt.datetime | None
+    latest_escalation: dt.datetime | None
+
+
+def activity(tenant: Tenant) -> Activity:
+    open_ = Q(status=ConversationStatus.OPEN)
+    row = Conversation.objects.filter(tenant=tenant).aggregate(
+        unread=Sum("unread_count", filter=open_ & Q(unread_count__gt=0)),
+        escalated=Count("pk", filter=open_ & Q(escalated_at__isnull=False)),
+        latest_message=Max("last_message_at", filter=Q(last_message_inbound=True)),
+        latest_escalation=Max("escalated_at", filter=open_),
+    )
+    return Activity(
+        unread=int(row["unread"] or 0),
+        escalated=int(row["escalated"] or 0),
+        latest_message=row["latest_message"],
+        latest_escalation=row["latest_escalation"],
+    )
+
+
+def newest_from_guest(tenant: Tenant) -> Conversation | None:
+    """The conversation a guest wrote in last (what a browser notification names)."""
+    return (
+        Conversation.objects.filter(
+            tenant=tenant, status=ConversationStatus.OPEN, last_message_inbound=True
+        )
+        .select_related("guest")
+        .order_by(F("last_message_at").desc(nulls_last=True))
+        .first()
+    )
+
+
+def newest_escalation(tenant: Tenant) -> Conversation | None:
+    return (
+        Conversation.objects.filter(
+            tenant=tenant, status=ConversationStatus.OPEN, escalated_at__isnull=False
+        )
+        .select_related("guest")
+        .order_by("-escalated_at")
+        .first()
+    )
+
+
+# --- what the inbox polls ----------------------------------------------------------------------
+# A page asks every few seconds whether anything changed, with the version it shows; the answer
+# is "no" (one small aggregate) far more often than a new page of rows.
+
+
+def _stamp(*parts: object) -> str:
+    return hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()[:16]
+
+
+def list_version(tenant: Tenant) -> str:
+    """Changes whenever any conversation of the hotel does (a message, a tick of read, a
+    takeover, an assignment): every write to a conversation stamps its updated_at."""
+    row = Conversation.objects.filter(tenant=tenant).aggregate(
+        newest=Max("updated_at"), count=Count("pk")
+    )
+    return _stamp(row["newest"], row["count"])
+
+
+def thread_version(conversation: Conversation) -> str:
+    """Changes with the conversation's state, any message of its thread (a new one, a delivery
+    tick, a failure) and any note."""
+    messages = messages_of(conversation).aggregate(newest=Max("updated_at"), count=Count("pk"))
+    notes = ConversationNote.objects.filter(conversation=conversation).aggregate(newest=Max("pk"))
+    return _stamp(conversation.updated_at, messages["newest"], messages["count"], notes["newest"])
+
+
+def members(tenant: Tenant) -> list[Membership]:
+    """Who a conversation can be assigned to: the hotel's people, owners and staff."""
+    return list(
+        Membership.objects.filter(tenant=tenant, user__is_active=True)
+        .select_related("user")
+        .order_by("user__email")
     )

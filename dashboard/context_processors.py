@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -8,14 +9,19 @@ from django.utils.functional import SimpleLazyObject
 
 from agent import boards
 from automation.models import AutomationJob, JobStatus
+from conversations import services as conversations
 from tenancy.models import UILanguage
 from tenancy.permissions import allowed_keys
 
 
 def innbox(request: HttpRequest) -> dict[str, Any]:
     return {
-        # The sidebar's count of jobs that need a person; one indexed count per page.
-        "dead_jobs": dead_job_count(request),
+        # Callables, so the template asks only when it shows them: a whole page does (one small
+        # query each, once per request), the inbox's polled fragments do not.
+        # The sidebar's count of jobs that need a person.
+        "dead_jobs": partial(dead_job_count, request),
+        # The sidebar's and the page title's unread guest messages.
+        "inbox_unread": partial(inbox_unread, request),
         # Open orders and requests beside their menu entries: one indexed query, made only by a
         # template that shows them (the sidebar), not by every fragment.
         "open_counts": SimpleLazyObject(lambda: open_counts(request)),
@@ -36,6 +42,17 @@ def dead_job_count(request: HttpRequest) -> int:
     if cached is None:
         cached = AutomationJob.objects.filter(tenant=tenant, status=JobStatus.DEAD).count()
         request._innbox_dead_jobs = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def inbox_unread(request: HttpRequest) -> int:
+    tenant = getattr(request, "tenant", None)
+    if tenant is None:
+        return 0
+    cached: int | None = getattr(request, "_innbox_inbox_unread", None)
+    if cached is None:
+        cached = conversations.unread_messages(tenant)
+        request._innbox_inbox_unread = cached  # type: ignore[attr-defined]
     return cached
 
 

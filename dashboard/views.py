@@ -15,11 +15,12 @@ from automation.models import AutomationJob
 from compliance.forms import ConsentEntryForm
 from compliance.models import DataRequest
 from conversations import ingest
+from conversations import services as conversations
 from dashboard import alerts, charts, stats
-from dashboard.context_processors import dead_job_count
+from dashboard.context_processors import dead_job_count, inbox_unread
 from hotel.models import Guest, Reservation, ReservationStatus
 from messaging import triggers
-from messaging.models import Direction, MessageLog, MessageStatus, Trigger
+from messaging.models import MessageLog, MessageStatus, Trigger
 from pms import services as pms_services
 from pms.models import PMSConfiguration
 from pms.views import sync_status_context
@@ -28,7 +29,7 @@ from tenancy.permissions import SEE_HOTEL, requires
 from whatsapp import click_to_chat, sessions
 from whatsapp.models import SessionStatus, WahaConfiguration
 
-UNREAD_SHOWN = 5
+NEEDS_REPLY_SHOWN = 5
 TIMELINE_LENGTH = 100
 RECENT_RESERVATIONS = 8
 # A regular can have stayed a hundred times; the page shows the latest, the rest stay in the PMS.
@@ -40,9 +41,6 @@ DATA_REQUESTS_SHOWN = 10
 
 @requires(SEE_HOTEL)
 def home(request: MemberRequest) -> HttpResponse:
-    unread = tenant_queryset(request, MessageLog).filter(
-        direction=Direction.INBOUND, staff_read_at__isnull=True
-    )
     whatsapp = sessions.configuration_for(request.tenant)
     pms = pms_services.configuration_for(request.tenant)
     worker_last_seen = heartbeat.last_seen()
@@ -62,8 +60,9 @@ def home(request: MemberRequest) -> HttpResponse:
         "setup": _setup_steps(whatsapp, pms),
         "message_chart": _message_chart(request),
         "movement_chart": _movement_chart(request),
-        "unread_count": unread.count(),
-        "unread_messages": unread.select_related("guest").order_by("-created_at")[:UNREAD_SHOWN],
+        # Guests waiting for an answer: their conversation's last word is theirs.
+        "needs_reply": conversations.needs_reply(request.tenant, limit=NEEDS_REPLY_SHOWN),
+        "unread_count": inbox_unread(request),
         # What the front desk works with: stays in the house and the next arrivals.
         "recent_reservations": tenant_queryset(request, Reservation)
         .filter(check_out__gte=stats.hotel_today(request), status__in=["pre-arrival", "on-stay"])

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("feedback.urls")),
     path("", include("agent.board_urls")),
     path("", include("compliance.urls")),
+    path("", include("conversations.urls")),
     path("", include("dashboard.urls")),
     path("", include("agent.urls")),
 ]

@@ -184,12 +184,18 @@ def fill_every_table(hotel: Hotel) -> None:
             request_type=HousekeepingType.TOWELS,
         )
         conversation = Conversation.objects.create(
-            tenant=tenant, chat_id=f"62812{n:07d}@c.us", guest=hotel.guest
+            tenant=tenant,
+            chat_id=f"{hotel.guest.phone_e164.lstrip('+')}@c.us",
+            phone_e164=hotel.guest.phone_e164,
+            guest=hotel.guest,
+            reservation=hotel.reservation,
         )
         ConversationNote.objects.create(
             tenant=tenant, conversation=conversation, author=hotel.staff, body="Prefers email"
         )
-        SavedReply.objects.create(tenant=tenant, name="Wi-Fi", body="The password is on the card")
+        SavedReply.objects.create(
+            tenant=tenant, name=f"Wi-Fi {n}", body="The password is on the card"
+        )
         RefusedNumber.objects.create(tenant=tenant, phone_e164=f"+62813{n:07d}", reason="STOP")
         BoardSettings.objects.create(tenant=tenant)
         ConsentEvent.objects.create(

@@ -158,6 +158,39 @@ def guest_writes(
     )
 
 
+def whatsapp_acks(client: Client, message_id: str, ack: int) -> Any:
+    """WAHA tells the hotel's webhook how far a message we sent got (1 sent, 2 delivered, 3 read,
+    -1 error), signed as guest_writes is."""
+    names = {-1: "ERROR", 1: "SERVER", 2: "DEVICE", 3: "READ", 4: "PLAYED"}
+    chat = message_id.split("_")[1] if "_" in message_id else ""
+    raw = json.dumps(
+        {
+            "id": f"evt_{uuid.uuid4().hex}",
+            "timestamp": int(time.time() * 1000),
+            "event": "message.ack",
+            "session": "default",
+            "payload": {
+                "id": message_id,
+                "from": "6281100001111@c.us",
+                "to": chat,
+                "fromMe": True,
+                "ack": ack,
+                "ackName": names[ack],
+            },
+            "engine": "NOWEB",
+        }
+    ).encode()
+    key = django_settings.WAHA_WEBHOOK_HMAC_KEY.encode()
+    return client.post(
+        "/api/webhooks/waha/",
+        raw,
+        content_type="application/json",
+        HTTP_X_WEBHOOK_HMAC=hmac.new(key, raw, hashlib.sha512).hexdigest(),
+        HTTP_X_WEBHOOK_HMAC_ALGORITHM="sha512",
+        HTTP_X_WEBHOOK_TIMESTAMP=str(int(time.time() * 1000)),
+    )
+
+
 def session_cookie(base_url: str, user) -> list[dict]:
     from django.test import Client
 

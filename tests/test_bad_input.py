@@ -15,7 +15,7 @@ from hotel.models import Guest
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-SEARCH_PAGES = ["/guests/", "/reservations/", "/messages/"]
+SEARCH_PAGES = ["/guests/", "/reservations/", "/messages/", "/inbox/"]
 
 
 def member(user) -> Client:

@@ -14,6 +14,8 @@ from agent.board_demo import seed_boards
 from agent.demo import seed_menu_and_knowledge
 from automation import queue
 from automation.models import AutomationJob, JobKind, JobStatus
+from conversations import services as conversations
+from conversations.models import Conversation
 from feedback import services as feedback_services
 from hotel.models import Reservation
 from messaging import services as messaging_services
@@ -29,6 +31,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
 EVERYONE = [
     ("dashboard", "/"),
+    ("inbox", "/inbox/"),
+    ("conversation", "/inbox/{conversation}/"),
+    ("saved replies", "/inbox/saved-replies/"),
     ("guests", "/guests/"),
     ("guest", "/guests/{guest}/"),
     ("reservations", "/reservations/"),
@@ -56,7 +61,7 @@ OWNER_MENU = [path for _name, path in OWNERS_ONLY if "{guest}" not in path]
 
 
 @pytest.fixture
-def demo_hotel(settings: Any) -> tuple[factories.Hotel, Reservation]:
+def demo_hotel(settings: Any) -> tuple[factories.Hotel, Reservation, Conversation]:
     """A hotel as the demo shows it: a few hundred stays, messages, a feedback answer, a job."""
     settings.WAHA_BASE_URL = None
     settings.APP_URL = "http://127.0.0.1:9"
@@ -91,7 +96,9 @@ def demo_hotel(settings: Any) -> tuple[factories.Hotel, Reservation]:
         run_at=timezone.now(),
         last_error="WAHA failed on POST /api/sendText (500)",
     )
-    return hotel, stay
+    conversation = conversations.of_guest(hotel.tenant, stay.guest, create=True)
+    assert conversation is not None
+    return hotel, stay, conversation
 
 
 def fits_the_screen(page: Any) -> bool:
@@ -105,7 +112,7 @@ def fits_the_screen(page: Any) -> bool:
 def test_every_page_loads_fits_the_screen_and_shows_only_what_the_role_may_use(
     live_server, browser, demo_hotel, role: str, size: str, request
 ) -> None:
-    hotel, stay = demo_hotel
+    hotel, stay, conversation = demo_hotel
     width, height = SIZES[size]
     context = browser.new_context(viewport={"width": width, "height": height})
     context.add_cookies(session_cookie(live_server.url, getattr(hotel, role)))
@@ -115,7 +122,9 @@ def test_every_page_loads_fits_the_screen_and_shows_only_what_the_role_may_use(
     try:
         for name, path in pages:
             url = live_server.url + path.format(
-                guest=stay.guest.public_id, reservation=stay.public_id
+                guest=stay.guest.public_id,
+                reservation=stay.public_id,
+                conversation=conversation.public_id,
             )
             response = page.goto(url)
             assert response is not None and response.status == 200, (name, response)

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 
 OWNER_ONLY_LINKS = ["/settings/templates/", "/settings/hotel/", "/settings/waha/", "/settings/pms/",
                     "/settings/team/", "/settings/audit/"]  # fmt: skip
-EVERYONE_LINKS = ["/", "/guests/", "/reservations/", "/messages/", "/orders/", "/requests/",
-                  "/feedback/", "/automation/", "/settings/menu/", "/settings/knowledge/"]  # fmt: skip
+EVERYONE_LINKS = ["/", "/inbox/", "/guests/", "/reservations/", "/messages/", "/orders/",
+                  "/requests/", "/feedback/", "/automation/", "/settings/menu/",
+                  "/settings/knowledge/", "/inbox/saved-replies/"]  # fmt: skip
 
 
 def sidebar_links(page: str) -> list[str]:
@@ -33,9 +34,10 @@ def logged_in(client: Client, user: User) -> Client:
 
 def test_it_shows_the_owner_every_menu_entry(client: Client, owner_a: User) -> None:
     links = sidebar_links(logged_in(client, owner_a).get("/").content.decode())
-    # Settings: templates, then the concierge's pages (which staff read too), then the rest.
-    everyday = EVERYONE_LINKS[:-2]
-    assert links == everyday + OWNER_ONLY_LINKS[:1] + EVERYONE_LINKS[-2:] + OWNER_ONLY_LINKS[1:]
+    # Settings: templates, then the pages staff use too (the concierge's, saved replies), then
+    # the rest.
+    everyday = EVERYONE_LINKS[:-3]
+    assert links == everyday + OWNER_ONLY_LINKS[:1] + EVERYONE_LINKS[-3:] + OWNER_ONLY_LINKS[1:]
 
 
 def test_it_hides_owner_entries_from_staff(client: Client, staff_a: User) -> None:

@@ -179,15 +179,19 @@ def test_the_connection_status_partial_is_served_to_htmx(owner: Client, fake_wah
 def test_the_dashboard_shows_unread_guest_messages_until_marked_read(
     owner: Client, hotel_a
 ) -> None:
+    from conversations import services
     from messaging.models import Direction, MessageLog, MessageStatus
 
-    MessageLog.objects.create(
+    conversation = services.of_guest(hotel_a.tenant, hotel_a.guest, create=True)
+    message = MessageLog.objects.create(
         tenant=hotel_a.tenant,
         direction=Direction.INBOUND,
         guest=hotel_a.guest,
+        chat_id=conversation.chat_id,
         body="Bisa minta handuk tambahan?",
         status=MessageStatus.RECEIVED,
     )
+    services.record_guest_message(hotel_a.tenant, conversation, message)
     page = owner.get("/").content.decode()
     assert "Bisa minta handuk tambahan?" in page
 

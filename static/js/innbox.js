@@ -102,7 +102,10 @@ document.addEventListener("DOMContentLoaded", () => {
 
 // HTMX loading state for assistive technology: the element that started a request is busy until
 // it ends (Pico also draws its spinner on aria-busy elements).
+// Polls and live previews ([data-poll], [data-no-busy]) run every few seconds or keystrokes: no
+// spinner for those.
 document.addEventListener("htmx:beforeRequest", (event) => {
+  if (event.detail.elt.closest("[data-poll], [data-no-busy]")) return;
   event.detail.elt.setAttribute("aria-busy", "true");
 });
 document.addEventListener("htmx:afterRequest", (event) => {
