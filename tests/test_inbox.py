@@ -741,7 +741,7 @@ def test_the_inbox_speaks_indonesian(hotel) -> None:
     assert "<title>(1) Kotak masuk · Innbox</title>" in listing
     assert "Nomor tidak dikenal" in listing and "Belum dibaca" in listing
     thread = html_of(staff.get(f"/inbox/{conversation.public_id}/"))
-    assert "Ambil alih percakapan." in thread_items(thread)
+    assert "Mengambil alih percakapan." in thread_items(thread)
     assert "Kembalikan ke concierge" in thread and "Catatan internal" in thread
     assert "Siapa ini?" in thread
     saved = html_of(staff.get("/inbox/saved-replies/"))
