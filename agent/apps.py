@@ -5,7 +5,7 @@ class AgentConfig(AppConfig):
     name = "agent"
 
     def ready(self) -> None:
-        from agent.models import HousekeepingRequest, RoomServiceOrder
+        from agent.models import HousekeepingRequest, PendingOrder, RoomServiceOrder
         from hotel.personal_data import Holding, register
 
         register(
@@ -33,6 +33,17 @@ class AgentConfig(AppConfig):
                     "created_at",
                 ],
                 erase={"details": ""},
+            )
+        )
+        register(
+            Holding(
+                model=PendingOrder,
+                name="draft_orders",
+                guest="guest",
+                export=["reservation", "items", "total", "currency", "expires_at", "created_at"],
+                # A draft the guest has not confirmed counts for nothing: its lines (with the
+                # guest's own notes) go whole. Its key is the conversation's public id.
+                erase={"items": []},
             )
         )
 

@@ -20,6 +20,12 @@ SECTIONS: dict[str, Promise] = {
     "automation_jobs": _("Automated messages planned"),
     "webhook_events": _("Raw events received from the PMS and WhatsApp"),
     "data_requests": _("Exports and erasures"),
+    "conversations": _("Conversations"),
+    "conversation_notes": _("Staff notes and the concierge's actions in conversations"),
+    "conversation_events": _("What happened in conversations"),
+    "draft_orders": _("Orders awaiting the guest's confirmation"),
+    "refused_numbers": _("Numbers that asked for no more messages"),
+    "audit_log": _("The hotel's audit log about this guest"),
 }
 
 FIELDS: dict[str, Promise] = {
@@ -81,6 +87,20 @@ FIELDS: dict[str, Promise] = {
     "event_type": _("Event"),
     "received_at": _("Received"),
     "payload": _("Content"),
+    "chat_id": _("WhatsApp chat"),
+    "contact_name": _("WhatsApp name"),
+    "last_message_at": _("Last message"),
+    "last_message_preview": _("Last message's text"),
+    "escalated_at": _("Passed to staff"),
+    "escalation_reason": _("Why it was passed to staff"),
+    "conversation": _("Conversation"),
+    "params": _("Values"),
+    "total": _("Total"),
+    "expires_at": _("Expires"),
+    "reason": _("Reason"),
+    "event": _("Event"),
+    "timestamp": _("When"),
+    "additional_data": _("Details"),
 }
 
 

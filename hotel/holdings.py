@@ -1,5 +1,6 @@
-"""The personal data of hotel's own tables and of the engine's (automation sits below hotel and
-knows no guest, so hotel declares its tables for it). Registered in HotelConfig.ready."""
+"""The personal data of hotel's own tables and of those of the apps below it (automation, whatsapp
+and tenancy know no guest, so hotel declares their tables for them). Registered in
+HotelConfig.ready."""
 
 from __future__ import annotations
 
@@ -7,13 +8,32 @@ import hashlib
 import json
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from automation.models import AutomationJob, InboundEvent
 from hotel.models import ConsentEvent, Guest, Reservation, StatusTransition
 from hotel.personal_data import Holding, register
-from innbox.phones import chat_id_for
+from innbox.phones import chat_id_for, e164_from_chat_id
+from tenancy.models import AuditEntry
+from whatsapp.models import RefusedNumber
+
+
+def guest_chats(guest: Guest) -> set[str]:
+    """The WhatsApp chats the guest writes from: the one on their row, and their number's."""
+    chats = {guest.whatsapp_chat_id}
+    if guest.phone_e164:
+        chats.add(chat_id_for(guest.phone_e164))
+    chats.discard("")
+    return chats
+
+
+def guest_numbers(guest: Guest) -> set[str]:
+    """The guest's numbers in E.164: their own, and their chat's (when it is a number)."""
+    numbers = {guest.phone_e164, *(e164_from_chat_id(chat) or "" for chat in guest_chats(guest))}
+    numbers.discard("")
+    return numbers
 
 
 def guest_identifiers(guest: Guest) -> list[str]:
@@ -38,6 +58,19 @@ def _events_naming(rows: QuerySet[Any], guest: Guest) -> QuerySet[Any]:
     for chat in chats:
         found |= Q(event_id__contains=chat)
     return rows.annotate(payload_text=Cast("payload", TextField())).filter(found)
+
+
+def _refusals_of(rows: QuerySet[Any], guest: Guest) -> QuerySet[Any]:
+    numbers = guest_numbers(guest)
+    return rows.filter(phone_e164__in=numbers) if numbers else rows.none()
+
+
+def _audit_entries_about(rows: QuerySet[Any], guest: Guest) -> QuerySet[Any]:
+    """The audit log's lines about the guest (an export, an erasure, a consent entered by hand):
+    they name the guest's row, and describe it by its public id only."""
+    return rows.filter(
+        content_type=ContentType.objects.get_for_model(Guest), object_pk=str(guest.pk)
+    )
 
 
 def erased_event_id(event: InboundEvent) -> str:
@@ -152,5 +185,39 @@ def register_holdings() -> None:
             erase={"last_error": "", "error_history": []},
             keep={"payload": "ids, trigger names and results: nothing about the person"},
             unlinked_age="created_at",
+        )
+    )
+    register(
+        Holding(
+            model=RefusedNumber,
+            name="refused_numbers",
+            guest=None,
+            export=["phone_e164", "reason", "created_at"],
+            # Nothing here is erased: see docs/compliance.md ("Numbers that said STOP").
+            keep={
+                "phone_e164": "a number that said STOP: the suppression list that keeps the "
+                "hotel from writing to it again, erasure and retention included; it goes when "
+                "the number asks for messages again (START)",
+            },
+            mentions=_refusals_of,
+        )
+    )
+    register(
+        Holding(
+            model=AuditEntry,
+            name="audit_log",
+            guest=None,
+            export=["event", "timestamp", "additional_data"],
+            # Nothing here is erased: the audit log is the hotel's record of what its people did
+            # (an erasure itself among them); row-level security lets no one change a line.
+            keep={
+                "object_repr": "the guest's public id, never their name (compliance.permissions)",
+                "additional_data": "the form of an export or the kind of a consent change",
+                "serialized_data": "unused for guests: their rows are not tracked (tenancy.audit)",
+                "changes_text": "unused for guests: their rows are not tracked (tenancy.audit)",
+                "changes": "unused for guests: their rows are not tracked (tenancy.audit)",
+                "actor_email": "the hotel's staff member who acted, not the guest",
+            },
+            mentions=_audit_entries_about,
         )
     )

@@ -462,9 +462,12 @@ def furnish_guest(
 ) -> Person:
     """Through the PMS push (guest, stay, the raw event), then as the other apps would write:
     messages both ways (one from their number before Innbox knew it), a room-service order with
-    a note, a housekeeping request, feedback, consent history, a job whose error quotes them."""
-    from agent.models import HousekeepingRequest, HousekeepingType, RoomServiceOrder
+    a note, a housekeeping request, feedback, consent history, a job whose error quotes them,
+    their conversation (with a staff note, a concierge's line, an escalation quoting them) and a
+    draft order the concierge wrote for them."""
+    from agent.models import HousekeepingRequest, HousekeepingType, PendingOrder, RoomServiceOrder
     from automation.models import JobKind, JobStatus
+    from conversations.models import Conversation, ConversationNote, NoteKind
     from hotel.consent import record_consent_change
     from hotel.models import ConsentChange, ConsentSource
 
@@ -578,6 +581,47 @@ def furnish_guest(
             payload={"reservation": reservation.pk, "trigger": "on-stay"},
             last_error=f"invalid chatId {chat}",
             error_history=[{"attempt": 1, "error": f"invalid chatId {chat}"}],
+        )
+        conversation = Conversation.objects.create(
+            tenant=tenant,
+            chat_id=chat,
+            phone_e164=phone,
+            contact_name=f"{first} {last}",
+            guest=guest,
+            reservation=reservation,
+            last_message_at=timezone.now(),
+            last_message_preview=said,
+            escalated_at=timezone.now(),
+            escalation_reason=f"{first} wants to speak to the manager",
+        )
+        ConversationNote.objects.create(
+            tenant=tenant,
+            conversation=conversation,
+            author=hotel.owner,
+            body=f"{last} is a regular, write to {email}",
+        )
+        ConversationNote.objects.create(
+            tenant=tenant,
+            conversation=conversation,
+            kind=NoteKind.SYSTEM,
+            body=f"request_housekeeping: towels for {first}",
+        )
+        ConversationNote.objects.create(
+            tenant=tenant,
+            conversation=conversation,
+            kind=NoteKind.EVENT,
+            body="Asked for a person: %(reason)s",
+            params={"reason": f"{first} wants to speak to the manager"},
+        )
+        PendingOrder.objects.create(
+            tenant=tenant,
+            conversation_key=str(conversation.public_id),
+            reservation=reservation,
+            guest=guest,
+            items=[{"name": "Es teh", "quantity": 1, "notes": f"{first}: less sugar"}],
+            total="15000.00",
+            currency="IDR",
+            expires_at=timezone.now() + dt.timedelta(minutes=30),
         )
     return Person(
         guest=guest,

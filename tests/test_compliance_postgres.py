@@ -25,6 +25,7 @@ from pms.models import PMSConfiguration
 from tenancy.db import acting_for_tenant
 from tests import factories
 from tests.helpers import Person, django_connected_as, furnish_guest, where_named
+from whatsapp import sender
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -108,8 +109,11 @@ def test_an_owner_exports_and_erases_and_staff_record_consent_as_the_app_role(
     staff.force_login(a.staff)
     stranger.force_login(b.owner)
     base = f"/guests/{zuleika.guest.public_id}"
+    with acting_for_tenant(a.tenant.id):
+        sender.refuse(a.tenant, "+6289911112222", "the guest wrote STOP")
 
     with django_connected_as(settings.DB_APP_ROLE):
+        owner.get(f"{base}/data/")  # a line in the audit log, which the next export shows
         exported = owner.get(f"{base}/data.json")
         assert stranger.get(f"{base}/data.json").status_code == 404
         assert staff.get(f"{base}/data.json").status_code == 403
@@ -122,11 +126,16 @@ def test_an_owner_exports_and_erases_and_staff_record_consent_as_the_app_role(
     data = json.loads(exported.content)
     assert data["guest"]["last_name"] == "Featherstonehaugh" and len(data["messages"]) == 3
     assert "Bartholomew" not in exported.content.decode()
+    assert data["conversations"][0]["contact_name"] == "Zuleika Featherstonehaugh"
+    assert [r["phone_e164"] for r in data["refused_numbers"]] == ["+6289911112222"]
+    assert [e["event"] for e in data["audit_log"]] == ["compliance.guest_exported"]
     assert entered.status_code == 302 and erased.status_code == 302
-    assert where_named(zuleika.names) == []
+    # Everything named the guest is anonymised but the number that said STOP: still refused.
+    assert where_named(zuleika.names) == [("refused_numbers", "phone_e164")]
+    assert sender.refuses(a.tenant, "+6289911112222")
     assert len(where_named(bartholomew.names)) >= 6
     with acting_for_tenant(a.tenant.id):
         assert Guest.objects.get(pk=bartholomew.guest.pk).opted_out_at is not None
         assert ConsentEvent.objects.filter(guest=bartholomew.guest, source="staff").exists()
         kinds = sorted(DataRequest.objects.values_list("kind", flat=True))
-    assert kinds == [RequestKind.ERASURE, RequestKind.EXPORT]
+    assert kinds == [RequestKind.ERASURE, RequestKind.EXPORT, RequestKind.EXPORT]

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from automation.models import AutomationJob, JobStatus
 from compliance.models import DataRequest, RequestKind
+from conversations import services as conversations
+from conversations.models import Conversation, NoteKind
 from hotel.models import ConsentEvent, Guest, Reservation
 from messaging.models import MessageLog
 from pms import webhook as pms_webhook
@@ -22,6 +24,7 @@ from pms.models import PMSConfiguration
 from tenancy.db import acting_for_tenant
 from tests import factories
 from tests.helpers import Person, furnish_guest, texts_of_every_table, where_named
+from whatsapp import sender
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +99,15 @@ def test_the_json_export_holds_everything_about_the_guest_and_nothing_of_another
     assert data["feedback"][0]["feedback_rating"] == 4
     assert [e["change"] for e in data["consent_history"]] == ["opted-out", "opted-in"]
     assert any("+6289911112222" in json.dumps(e["payload"]) for e in data["webhook_events"])
+    [conversation] = data["conversations"]
+    assert conversation["contact_name"] == "Zuleika Featherstonehaugh"
+    assert conversation["escalation_reason"] == "Zuleika wants to speak to the manager"
+    assert sorted(n["kind"] for n in data["conversation_notes"]) == ["note", "system"]
+    assert data["conversation_events"][0]["params"] == {
+        "reason": "Zuleika wants to speak to the manager"
+    }
+    assert data["draft_orders"][0]["items"][0]["notes"] == "Zuleika: less sugar"
+    assert data["refused_numbers"] == [] and data["audit_log"] == []
     everything = response.content.decode()
     for other in ("Bartholomew", "Quixley", "6289933334444", "bart@example.org", "R-902"):
         assert other not in everything
@@ -173,6 +185,73 @@ def test_erasure_removes_the_guest_from_every_table_and_keeps_the_counts(
     assert (request.guest_id, request.requested_by_id) == (guest.pk, hotel_a.owner.pk)
     assert request.details["tables"]["messages"] == 3
     assert "Zuleika" not in json.dumps(request.details)
+
+
+def thread_text(conversation: Conversation) -> str:
+    """What staff read of a conversation: its row, and every line of its thread as shown."""
+    shown = [
+        conversation.chat_id,
+        conversation.phone_e164,
+        conversation.contact_name,
+        conversation.last_message_preview,
+        conversation.escalation_reason,
+    ]
+    for item in conversations.thread(conversation):
+        if item.message is not None:
+            shown.append(item.message.body)
+        elif item.note is not None and item.note.kind == NoteKind.EVENT:
+            shown.append(item.note.body % item.note.params)
+        elif item.note is not None:
+            shown.append(item.note.body)
+    return "\n".join(shown)
+
+
+def test_the_erased_guests_conversation_no_longer_names_them_nor_finds_them(
+    hotel_a: factories.Hotel, two_guests: tuple[Person, Person]
+) -> None:
+    zuleika, bartholomew = two_guests
+    with acting_for_tenant(hotel_a.tenant.id):
+        conversation = Conversation.objects.get(guest=zuleika.guest)
+        before = thread_text(conversation)
+        lines = len(conversations.thread(conversation))
+    assert "Zuleika" in before and "6289911112222" in before
+
+    owner(hotel_a).post(urls(zuleika.guest)["erase"], {"confirm": "on"})
+
+    with acting_for_tenant(hotel_a.tenant.id):
+        conversation = Conversation.objects.get(pk=conversation.pk)
+        after = thread_text(conversation)
+        # The lines stay, emptied; the message from their number that was never matched to
+        # them (tied to the thread by its chat alone) leaves it with the chat.
+        assert len(conversations.thread(conversation)) == lines - 1
+        found = {
+            query: list(conversations.inbox(hotel_a.tenant, hotel_a.owner, "all", query))
+            for query in ("Zuleika", "89911112222", "Bartholomew")
+        }
+    for name in zuleika.names:
+        assert name.lower() not in after.lower()
+    assert "Asked for a person" in after
+    assert found["Zuleika"] == [] and found["89911112222"] == []
+    assert [c.guest_id for c in found["Bartholomew"]] == [bartholomew.guest.pk]
+
+
+def test_a_number_that_said_stop_is_in_the_export_and_stays_refused_after_the_erasure(
+    hotel_a: factories.Hotel, two_guests: tuple[Person, Person]
+) -> None:
+    zuleika, _ = two_guests
+    with acting_for_tenant(hotel_a.tenant.id):
+        sender.refuse(hotel_a.tenant, "+6289911112222", "the guest wrote STOP")
+    client = owner(hotel_a)
+    client.get(urls(zuleika.guest)["page"])
+    data = json.loads(client.get(urls(zuleika.guest)["json"]).content)
+    assert [r["phone_e164"] for r in data["refused_numbers"]] == ["+6289911112222"]
+    assert [e["event"] for e in data["audit_log"]] == ["compliance.guest_exported"]
+
+    client.post(urls(zuleika.guest)["erase"], {"confirm": "on"})
+
+    # Erasure does not put the number back on the hotel's list of numbers it may write to.
+    assert sender.refuses(hotel_a.tenant, "+6289911112222")
+    assert where_named(zuleika.names) == [("refused_numbers", "phone_e164")]
 
 
 def test_an_erased_guests_page_says_so_and_their_feedback_link_no_longer_opens(

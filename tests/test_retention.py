@@ -21,6 +21,7 @@ from automation.models import AutomationJob, InboundEvent
 from compliance import retention
 from compliance.models import DataRequest, RequestKind
 from compliance.retention import months_before
+from conversations.models import Conversation, ConversationNote
 from hotel.models import Guest, Reservation
 from messaging.models import MessageLog
 from pms import webhook as pms_webhook
@@ -71,6 +72,20 @@ def guests(hotel_a: factories.Hotel) -> dict[str, Person]:
             status="received",
         )
         MessageLog.objects.filter(pk=stranger.pk).update(
+            created_at=timezone.now() - dt.timedelta(days=770)
+        )
+        chat = Conversation.objects.create(
+            tenant=hotel_a.tenant,
+            chat_id="6287799990000@c.us",
+            phone_e164="+6287799990000",
+            contact_name="Mortimer Pennywhistle",
+            last_message_at=timezone.now() - dt.timedelta(days=770),
+            last_message_preview="Do you have rooms? Mortimer Pennywhistle",
+        )
+        note = ConversationNote.objects.create(
+            tenant=hotel_a.tenant, conversation=chat, body="Mortimer asked about rooms"
+        )
+        ConversationNote.objects.filter(pk=note.pk).update(
             created_at=timezone.now() - dt.timedelta(days=770)
         )
     return {"old": old, "recent": recent}
