@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("automation.urls")),
     path("", include("feedback.urls")),
     path("", include("dashboard.urls")),
+    path("", include("agent.llm_urls")),
 ]

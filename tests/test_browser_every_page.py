@@ -40,9 +40,16 @@ OWNERS_ONLY = [
     ("hotel", "/settings/hotel/"),
     ("whatsapp", "/settings/waha/"),
     ("pms", "/settings/pms/"),
+    ("concierge", "/settings/agent/"),
     ("team", "/settings/team/"),
 ]
-OWNER_MENU = ["/settings/hotel/", "/settings/waha/", "/settings/pms/", "/settings/team/"]
+OWNER_MENU = [
+    "/settings/hotel/",
+    "/settings/waha/",
+    "/settings/pms/",
+    "/settings/agent/",
+    "/settings/team/",
+]
 
 
 @pytest.fixture
