@@ -35,6 +35,7 @@ from typing import Annotated, Any, Literal, Protocol
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openai import AsyncOpenAI
 from pydantic import BaseModel, ConfigDict, Field
@@ -437,6 +438,13 @@ def answer_with_llm(turn: GuestTurn, toolbox: ToolBox, *, model: Model | None = 
 
     Raises IntegrationError when the model cannot be used and no tool has acted yet:
     retryable for timeouts, connection errors, 5xx and 429, permanent otherwise."""
+    # Staff lines are stored as text: in the site's language, whatever the worker's thread
+    # was last left speaking.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _answer(turn, toolbox, model)
+
+
+def _answer(turn: GuestTurn, toolbox: ToolBox, model: Model | None) -> LLMAnswer:
     language = toolbox.language
     confirmed = toolbox.confirmation(turn.text)
     if confirmed is not None:

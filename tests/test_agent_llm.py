@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.utils import translation
 from pydantic_ai.messages import (
     ModelMessage,
     ModelRequest,
@@ -242,6 +243,15 @@ def test_arguments_that_stay_malformed_end_in_a_polite_hand_over() -> None:
     assert result.text == HOLDING
     assert result.escalate
     assert toolbox.called("escalate_to_human")  # code asked for staff, not the model
+
+
+def test_staff_lines_are_in_the_sites_language_whatever_the_thread_last_spoke() -> None:
+    toolbox = FakeToolBox()
+    with translation.override("id"):
+        result = answer(
+            "towels", toolbox, call("request_housekeeping", {"type": "towels"}), say("OK")
+        )
+    assert result.staff_lines[0].startswith("The concierge called request_housekeeping(")
 
 
 def test_a_tool_that_raises_is_answered_politely_and_staff_told() -> None:

@@ -152,7 +152,7 @@ def test_the_model_hands_the_guest_to_staff(
         model=model(call("escalate_to_human", {"reason": "asks for the manager"}), say("ok")),
     )
     assert result.escalate == "asks for the manager"
-    assert result.text.startswith("Of course.")
+    assert result.text.startswith("Thank you for your message. I have passed it to our team")
 
 
 def test_the_toolbox_of_a_turn_is_its_conversations_guest_and_stay(
