@@ -3,20 +3,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agent import llm, llm_check
-from agent.llm_check import ProbeResult, Verdict
+from agent import llm_config
 from tenancy.access import MemberRequest, owner_required
+
+if TYPE_CHECKING:
+    from agent.llm_check import ProbeResult
 
 
 @owner_required
 def agent_settings(request: MemberRequest) -> HttpResponse:
-    config = llm.llm_config()
+    config = llm_config.llm_config()
     # What the page may show: never the key itself, not even to the template.
     shown = config and {
         "base_url": config.base_url,
@@ -25,14 +29,19 @@ def agent_settings(request: MemberRequest) -> HttpResponse:
         "has_key": bool(config.api_key),
         "key_ending": config.key_ending,
     }
-    return render(request, "agent/llm_settings.html", {"config": shown, "brain": llm.brain()})
+    return render(
+        request, "agent/llm_settings.html", {"config": shown, "brain": llm_config.brain()}
+    )
 
 
 @owner_required
 @require_POST
 def test_model(request: MemberRequest) -> HttpResponse:
     """One tool-calling request to the configured model; the verdict comes back as a message."""
-    result = llm_check.check_model()
+    # Here, not at the top: the model client's libraries load only when a model is tested.
+    from agent.llm_check import Verdict, check_model
+
+    result = check_model()
     level = messages.SUCCESS if result.works else messages.ERROR
     if result.verdict is Verdict.NOT_CONFIGURED:
         level = messages.INFO
@@ -41,6 +50,8 @@ def test_model(request: MemberRequest) -> HttpResponse:
 
 
 def verdict_text(result: ProbeResult) -> str:
+    from agent.llm_check import Verdict
+
     values = {"detail": result.detail or "—", "status": result.status or "—"}
     texts = {
         Verdict.TOOL_CALLS: _(
