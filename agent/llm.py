@@ -22,18 +22,22 @@ request): the guest gets the tools' own words instead, and staff a line saying w
 
 Tool calls run on the caller's thread (Django's connection, its transaction and the tenant's
 row-level-security context live there); the model calls run on an event loop in a helper
-thread (asgiref's async_to_sync and thread-sensitive sync_to_async).
+thread, which sends each tool call back to the caller's thread (`in_loop_thread`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
+import queue
 import re
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
-from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -198,6 +202,68 @@ class LLMAnswer:
     escalate: str = ""
 
 
+# --- the model's event loop, the caller's thread -------------------------------------------------
+
+T = TypeVar("T")
+
+
+class CallerThread:
+    """Work the model's event loop sends back to the thread that called it: Django's
+    connection, its transaction and the tenant's RLS context belong to that thread."""
+
+    def __init__(self) -> None:
+        self._work: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]] | None] = (
+            queue.SimpleQueue()
+        )
+
+    async def run(self, work: Callable[[], T]) -> T:
+        """Called on the event loop: `work` runs on the caller's thread, the loop waits."""
+        future: Future[T] = Future()
+        self._work.put((work, future))
+        return await asyncio.wrap_future(future)
+
+    def serve(self) -> None:
+        """On the caller's thread: run what the loop sends until it is done."""
+        while (item := self._work.get()) is not None:
+            work, future = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(work())
+                except BaseException as error:
+                    future.set_exception(error)
+
+    def done(self) -> None:
+        self._work.put(None)
+
+
+def in_loop_thread(start: Callable[[], Awaitable[T]], caller: CallerThread | None = None) -> T:
+    """Run a coroutine on a new event loop in a helper thread while this thread serves the
+    calls it sends back through `caller`. asgiref's async_to_sync does the same but refuses a
+    thread that has an event loop of its own (Playwright's, in browser tests); the context (log
+    fields, the active language) goes along either way."""
+    caller = caller or CallerThread()
+    outcome: Future[T] = Future()
+
+    def loop() -> None:
+        try:
+            outcome.set_result(asyncio.run(_awaited(start())))
+        except BaseException as error:
+            outcome.set_exception(error)
+        finally:
+            caller.done()
+
+    context = contextvars.copy_context()
+    thread = threading.Thread(target=context.run, args=(loop,), name="innbox-llm", daemon=True)
+    thread.start()
+    caller.serve()
+    thread.join()
+    return outcome.result()
+
+
+async def _awaited(awaitable: Awaitable[T]) -> T:
+    return await awaitable
+
+
 # --- the tools the model is offered ---------------------------------------------------------------
 
 
@@ -206,6 +272,7 @@ class _Run:
     """One turn's run: the bound toolbox, and what the tools did, in order."""
 
     toolbox: ToolBox
+    caller: CallerThread
     outcomes: list[ToolOutcome] = field(default_factory=list)
     staff_lines: list[str] = field(default_factory=list)
 
@@ -230,7 +297,7 @@ async def _use(
     """Run one tool on the caller's thread, record it for staff, and tell the model the result."""
     run = ctx.deps
     try:
-        outcome = await sync_to_async(act, thread_sensitive=True)()
+        outcome = await run.caller.run(act)
     except Exception as error:
         log.warning("agent_tool_failed", tool=tool, error=error.__class__.__name__)
         run.staff_lines.append(
@@ -425,12 +492,12 @@ def _answer(turn: GuestTurn, toolbox: ToolBox, model: Model | None) -> LLMAnswer
             staff_lines=[confirmed.staff_line],
             escalate=confirmed.escalate,
         )
-    run = _Run(toolbox)
     config = llm_config()
     if model is None and config is None:
         raise IntegrationError("No LLM is configured (LLM_BASE_URL)", retryable=False)
+    run = _Run(toolbox, CallerThread())
     try:
-        text, messages = async_to_sync(_run_model)(turn, run, model, config)
+        text, messages = in_loop_thread(lambda: _run_model(turn, run, model, config), run.caller)
     except _ToolCrashed as crashed:
         return _hand_over(run, language, f"a tool failed: {crashed}")
     except IntegrationError as failure:

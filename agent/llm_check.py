@@ -13,7 +13,6 @@ import json
 from dataclasses import dataclass
 from enum import StrEnum
 
-from asgiref.sync import async_to_sync
 from pydantic_ai.direct import model_request
 from pydantic_ai.exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior
 from pydantic_ai.messages import ModelRequest, ModelResponse, TextPart, ToolCallPart
@@ -75,7 +74,7 @@ def check_model() -> ProbeResult:
     if config is None:
         return ProbeResult(Verdict.NOT_CONFIGURED)
     try:
-        response = async_to_sync(_ask)(config)
+        response = llm.in_loop_thread(lambda: _ask(config))
     except ModelHTTPError as error:
         status = error.status_code
         if status in (401, 403):

@@ -9,6 +9,7 @@ make the tools do, what the guest is sent, what staff see, and how failures surf
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Callable, Sequence
@@ -401,6 +402,20 @@ def test_tools_run_on_the_callers_thread_where_its_database_connection_lives() -
         say("Towels are coming; the pool is open 7:00 to 21:00."),
     )
     assert [thread for _name, _args, thread in toolbox.calls] == [threading.get_ident()] * 2
+
+
+def test_it_answers_from_a_thread_with_an_event_loop_of_its_own() -> None:
+    # As a browser test's thread has (Playwright's loop): the model still gets its own loop,
+    # and the tools still run here.
+    toolbox = FakeToolBox()
+
+    async def inside_a_loop() -> LLMAnswer:
+        return answer(
+            "towels", toolbox, call("request_housekeeping", {"type": "towels"}), say("Coming!")
+        )
+
+    assert asyncio.run(inside_a_loop()).text == "Coming!"
+    assert [thread for _name, _args, thread in toolbox.calls] == [threading.get_ident()]
 
 
 def test_no_real_model_is_called_in_tests_without_the_fake_server(settings: Any) -> None:

@@ -14,7 +14,8 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-OWNER_ONLY_LINKS = ["/settings/hotel/", "/settings/waha/", "/settings/pms/", "/settings/team/"]
+OWNER_ONLY_LINKS = ["/settings/hotel/", "/settings/waha/", "/settings/pms/", "/settings/agent/",
+                    "/settings/team/"]  # fmt: skip
 EVERYONE_LINKS = ["/", "/guests/", "/reservations/", "/messages/", "/feedback/", "/automation/",
                   "/settings/templates/"]  # fmt: skip
 
