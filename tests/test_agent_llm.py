@@ -406,16 +406,21 @@ def test_tools_run_on_the_callers_thread_where_its_database_connection_lives() -
 
 def test_it_answers_from_a_thread_with_an_event_loop_of_its_own() -> None:
     # As a browser test's thread has (Playwright's loop): the model still gets its own loop,
-    # and the tools still run here.
+    # and the tools still run on the calling thread.
     toolbox = FakeToolBox()
+    seen: dict[str, Any] = {}
 
-    async def inside_a_loop() -> LLMAnswer:
-        return answer(
+    async def inside_a_loop() -> None:
+        seen["thread"] = threading.get_ident()
+        seen["answer"] = answer(
             "towels", toolbox, call("request_housekeeping", {"type": "towels"}), say("Coming!")
         )
 
-    assert asyncio.run(inside_a_loop()).text == "Coming!"
-    assert [thread for _name, _args, thread in toolbox.calls] == [threading.get_ident()]
+    worker = threading.Thread(target=lambda: asyncio.run(inside_a_loop()))
+    worker.start()
+    worker.join()
+    assert seen["answer"].text == "Coming!"
+    assert [thread for _name, _args, thread in toolbox.calls] == [seen["thread"]]
 
 
 def test_no_real_model_is_called_in_tests_without_the_fake_server(settings: Any) -> None:
