@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils import translation
 
-from agent import engine, replies
+from agent import engine, llm_config, replies
 from agent.engine import language as languages
 from agent.tools import AgentContext, ToolResult
 from innbox.logs import get_logger
@@ -33,10 +33,13 @@ class ConciergeAnswer:
 
 
 def answer_turn(turn: Any) -> ConciergeAnswer:
-    """One guest turn: the engine's reply, its tool calls as staff lines, and any escalation."""
+    """One guest turn: the LLM's answer when one is configured (agent.llm), else the embedded
+    engine's; either way the tools' calls as staff lines, and any escalation."""
     tenant = turn.tenant
     if turn.guest is None:
         return _unknown_sender(turn)
+    if llm_config.brain() == "llm":
+        return _with_llm(turn)
     context = AgentContext(
         tenant=tenant,
         guest=turn.guest,
@@ -56,6 +59,26 @@ def answer_turn(turn: Any) -> ConciergeAnswer:
     )
     return ConciergeAnswer(
         text=result.reply, language=result.language, staff_lines=lines, escalate=escalate
+    )
+
+
+def _with_llm(turn: Any) -> ConciergeAnswer:
+    """The tool loop over the configured model, with the same tools bound to the same stay. A
+    model that cannot be reached raises a retryable IntegrationError: the turn is retried,
+    then handed to staff (conversations.turns)."""
+    from agent.llm import answer_with_llm  # the model client loads only in LLM mode
+    from agent.toolbox import EngineToolBox
+
+    toolbox = EngineToolBox.for_turn(turn)
+    if toolbox is None:
+        return _unknown_sender(turn)
+    answer = answer_with_llm(turn, toolbox)
+    log.info("concierge_answered", brain="llm", escalated=bool(answer.escalate))
+    return ConciergeAnswer(
+        text=answer.text,
+        language=answer.language,
+        staff_lines=list(answer.staff_lines),
+        escalate=answer.escalate,
     )
 
 

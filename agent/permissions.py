@@ -24,3 +24,8 @@ SET_GUEST_UPDATES = Action(
     _("Switch the guests' WhatsApp updates from the boards on or off"),
     owners_only=True,
 )
+CONFIGURE_CONCIERGE = Action(
+    "configure_concierge",
+    _("See which brain answers guests (an LLM or the embedded engine) and test the model"),
+    owners_only=True,
+)

@@ -148,10 +148,13 @@ class Settings(BaseModel):
     # addresses and networks (comma-separated): the operator's choice, never a hotel owner's.
     PMS_ALLOWED_PRIVATE_HOSTS: PrivateHostAllowlist = ""
 
-    # LLM (any OpenAI-compatible chat-completions endpoint); unset means the agent is off
+    # LLM (any OpenAI-compatible chat-completions endpoint); unset means the concierge runs its
+    # embedded engine. One model call waits at most LLM_TIMEOUT_SECONDS (the queue retries a
+    # failed turn, the SDK does not); a turn must end well inside its 2-minute lease.
     LLM_BASE_URL: AnyHttpUrl | None = None
     LLM_API_KEY: str | None = None
     LLM_MODEL: str | None = Field(default=None, validate_default=True)
+    LLM_TIMEOUT_SECONDS: float = Field(default=20.0, gt=0, le=60)
 
     # Email: console in development unless EMAIL_HOST is set
     EMAIL_HOST: str | None = None

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("conversations.urls")),
     path("", include("dashboard.urls")),
     path("", include("agent.urls")),
+    path("", include("agent.llm_urls")),
 ]

@@ -19,8 +19,10 @@ from typing import Any
 
 import psycopg
 import pytest
+from pydantic_ai import models as llm_models
 
 from tests import conftest, factories
+from tests.fake_openai import FakeOpenAI
 from tests.fake_waha import FakeWaha
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -231,6 +233,32 @@ def fake_waha(settings: Any) -> Iterator[Any]:
     settings.WAHA_MAX_GAP_SECONDS = 0.4
     settings.WAHA_TYPING_CHARS_PER_SECOND = 400.0
     settings.WAHA_MAX_TYPING_SECONDS = 0.05
+    yield fake
+    fake.stop()
+
+
+# --- the concierge's LLM: pydantic-ai may call no real model, only the fake server ---------------
+
+
+@pytest.fixture(autouse=True)
+def no_real_model_requests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """pydantic-ai's switch forbids real model requests in every test but those that talk to the
+    fake OpenAI-compatible server (scripted models, FunctionModel, need no request)."""
+    if "fake_openai" in request.fixturenames:
+        yield
+        return
+    with llm_models.override_allow_model_requests(False):
+        yield
+
+
+@pytest.fixture
+def fake_openai(settings: Any) -> Iterator[FakeOpenAI]:
+    """A running fake OpenAI-compatible server, with Innbox's LLM mode pointed at it."""
+    fake = FakeOpenAI().start()
+    settings.LLM_BASE_URL = fake.url
+    settings.LLM_API_KEY = fake.api_key
+    settings.LLM_MODEL = "fake-model"
+    settings.LLM_TIMEOUT_SECONDS = 5.0
     yield fake
     fake.stop()
 

@@ -51,6 +51,7 @@ OWNERS_ONLY = [
     ("hotel", "/settings/hotel/"),
     ("whatsapp", "/settings/waha/"),
     ("pms", "/settings/pms/"),
+    ("concierge", "/settings/agent/"),
     ("team", "/settings/team/"),
     ("audit", "/settings/audit/"),
     ("guest data", "/guests/{guest}/data/"),

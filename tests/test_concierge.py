@@ -23,6 +23,7 @@ from messaging.models import Direction, MessageLog, MessageOrigin
 from tenancy.db import acting_for_tenant
 from tests import factories
 from tests.conftest import WAHA_TEST_HMAC
+from tests.fake_openai import FakeOpenAI, error, text, tool_call
 from tests.helpers import guest_writes
 from whatsapp.models import SessionStatus, WahaConfiguration
 
@@ -108,3 +109,38 @@ def test_an_unknown_number_gets_a_holding_reply_and_goes_to_staff(hotel) -> None
     answer = turn("447911123401@c.us", "Hello, is breakfast included?")
     assert answer
     assert Conversation.objects.get(chat_id="447911123401@c.us").escalated_at is not None
+
+
+def test_with_an_llm_configured_the_model_answers_through_the_same_tools(
+    hotel, fake_openai: FakeOpenAI
+) -> None:
+    """LLM mode, end to end: the guest's words reach the model (a fake OpenAI-compatible
+    server on 127.0.0.1), its tool call writes a request for the guest's own stay."""
+    fake_openai.script(
+        tool_call("request_housekeeping", {"type": "towels", "details": "two extra towels"}),
+        text("Two towels are on their way to your room."),
+    )
+    answer = turn(chat(hotel), "can you bring two more towels")
+
+    assert answer == "Two towels are on their way to your room."
+    [request] = HousekeepingRequest.objects.all()
+    assert (request.reservation, request.request_type) == (hotel.reservation, "towels")
+    assert "can you bring two more towels" in fake_openai.requests[0].body["messages"][1]["content"]
+    lines = ConversationNote.objects.filter(kind=NoteKind.SYSTEM).values_list("body", flat=True)
+    assert any("towels" in line for line in lines)
+
+
+def test_with_the_model_down_the_turn_is_retried_then_staff_are_asked(
+    hotel, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.script(*[error(503)] * 10)
+    assert guest_writes(Client(), chat(hotel), "hello?").status_code == 200
+    for hours in (1, 2, 3):
+        with time_machine.travel(timezone.now() + dt.timedelta(hours=hours)):
+            while queue.run_once():
+                pass
+
+    conversation = Conversation.objects.get(chat_id=chat(hotel))
+    assert conversation.escalated_at is not None
+    assert "could not answer" in conversation.escalation_reason
+    assert not MessageLog.objects.filter(origin=MessageOrigin.AGENT).exists()

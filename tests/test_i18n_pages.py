@@ -224,6 +224,12 @@ def test_it_refuses_a_message_in_the_users_language_but_answers_the_api_in_engli
             ("Undang staf", "Anggota aktif", "Kirim undangan", ">Menunggu<", ">Pemilik<"),
             ("Invite staff", "Active members", "Send invitation", ">Pending<", ">Owner<"),
         ),
+        (
+            "/settings/agent/",
+            "Concierge",
+            ("Siapa yang menjawab tamu", "Mesin bawaan", "Belum dikonfigurasi."),
+            ("Who answers guests", "Embedded engine", "Not configured."),
+        ),
     ],
 )
 def test_it_shows_the_owners_settings_in_indonesian(

@@ -239,6 +239,7 @@ OWNERS_ONLY = {
     "read_audit_log",
     "edit_concierge",
     "set_guest_updates",
+    "configure_concierge",
     "manage_personal_data",
 }
 

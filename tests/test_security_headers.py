@@ -28,6 +28,7 @@ PAGES = [
     "/settings/hotel/",
     "/settings/waha/",
     "/settings/pms/",
+    "/settings/agent/",
     "/settings/team/",
 ]
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
