@@ -190,14 +190,9 @@ BOARDS = {board.kind: board for board in (ORDERS, REQUESTS)}
 
 
 def conversation_url_for(guest: Guest, reservation: Reservation | None = None) -> str:
-    """Where staff read and answer this guest's WhatsApp messages.
-
-    Until the inbox exists (the conversations issue) that is the stay's page, whose timeline and
-    Send message dialog are the conversation, or the guest's page without a stay. When the inbox
-    lands, this one function changes to the guest's conversation there."""
-    if reservation is not None:
-        return reverse("dashboard:reservation", args=[reservation.public_id])
-    return reverse("dashboard:guest", args=[guest.public_id])
+    """Where staff read and answer this guest's WhatsApp messages: their conversation in the
+    inbox (opened, or made on first use, by the inbox's guest link)."""
+    return reverse("guest_conversation", args=[guest.public_id])
 
 
 # --- sidebar counts --------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def test_an_order_shows_its_room_guest_items_total_age_and_conversation(hotel) -
     new = re.search(r'<section class="board-column board-column-received".*?</section>',
                     response.content.decode(), re.S)  # fmt: skip
     assert new and "New" in new.group(0) and "Nasi goreng" in new.group(0)
-    assert f'href="/reservations/{hotel.reservation.public_id}/"' in new.group(0)
+    assert f'href="/inbox/guest/{hotel.guest.public_id}/"' in new.group(0)  # its conversation
 
 
 def test_a_request_shows_its_type_and_details_in_its_column(hotel) -> None:
