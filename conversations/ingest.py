@@ -43,12 +43,16 @@ def store_guest_message(tenant: Tenant, incoming: inbound.GuestMessage) -> str:
     message = _store(tenant, incoming)
     if message is None:
         return "ignored"
+    # A stay's link forwarded to someone else reaches staff on that stay, but does not make
+    # the stranger's chat the guest's: the concierge must not act (order, request) for a room
+    # on a forwarded link's word.
+    trusted = _chat_is_the_guests(message.guest, incoming)
     conversation = services.for_chat(
         tenant,
         incoming.chat_id,
         phone=incoming.phone,
-        guest=message.guest,
-        reservation=message.reservation,
+        guest=message.guest if trusted else None,
+        reservation=message.reservation if trusted else None,
     )
     services.record_guest_message(
         tenant, conversation, message, unread=not incoming.before_connection
@@ -181,6 +185,12 @@ def _current_reservation(tenant: Tenant, guest: Guest) -> Reservation | None:
         )
         .first()
     )
+
+
+def _chat_is_the_guests(guest: Guest | None, incoming: inbound.GuestMessage) -> bool:
+    if guest is None or not guest.whatsapp_chat_id:
+        return True
+    return guest.whatsapp_chat_id == incoming.chat_id or guest.phone_e164 == incoming.phone
 
 
 def _link_chat(guest: Guest, chat_id: str, phone: str | None, session: str) -> bool:

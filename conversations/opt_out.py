@@ -18,6 +18,7 @@ from django.utils.translation import gettext, gettext_noop
 from hotel.consent import record_consent_change
 from hotel.models import ConsentChange, ConsentSource, Guest
 from innbox.logs import get_logger
+from innbox.phones import e164_from_chat_id
 from messaging import services
 from messaging.models import MessageLog
 from tenancy.models import Tenant
@@ -98,13 +99,28 @@ def command_in(text: str) -> tuple[Command, set[str]] | None:
     return None
 
 
+def _number_without_guest(tenant: Tenant, message: MessageLog, command: Command) -> None:
+    """A number that matches no guest says STOP (or START): the transport remembers it, so a
+    guest record made for it later (the PMS, or staff in the inbox) gets nothing it refused."""
+    number = e164_from_chat_id(message.chat_id)
+    if not number:
+        return
+    if command is Command.OPT_OUT:
+        sender.refuse(tenant, number, "an unknown number wrote STOP")
+    else:
+        sender.accept(tenant, number)
+
+
 def apply(tenant: Tenant, message: MessageLog) -> Command | None:
     """Act on a new guest message that is an opt-out or opt-in command: record the change on the
     guest at once and queue its confirmation. Only a change is confirmed: a second STOP from a
     guest already opted out sends nothing more."""
     found = command_in(message.body)
     guest = message.guest
-    if found is None or guest is None:
+    if found is None:
+        return None
+    if guest is None:
+        _number_without_guest(tenant, message, found[0])
         return None
     command, languages = found
     now = timezone.now()

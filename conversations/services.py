@@ -286,6 +286,10 @@ def _lock(conversation: Conversation) -> Conversation:
     return Conversation.objects.select_for_update().get(pk=conversation.pk)
 
 
+TOOK_OVER = gettext_noop("Took over the conversation.")
+HANDED_BACK = gettext_noop("Handed back to the concierge.")
+
+
 def take_over(tenant: Tenant, conversation: Conversation, user: Any) -> Conversation:
     """People answer from now on; the concierge stays silent, also for a turn already running
     (its answer is held back at send time)."""
@@ -294,7 +298,7 @@ def take_over(tenant: Tenant, conversation: Conversation, user: Any) -> Conversa
         return current
     current.holder, current.held_by, current.held_since = Holder.STAFF, user, timezone.now()
     current.save(update_fields=["holder", "held_by", "held_since", "updated_at"])
-    _event(tenant, current, user, gettext_noop("Took over the conversation."))
+    _event(tenant, current, user, TOOK_OVER)
     return current
 
 
@@ -318,7 +322,7 @@ def hand_back(tenant: Tenant, conversation: Conversation, user: Any) -> Conversa
             "updated_at",
         ]
     )
-    _event(tenant, current, user, gettext_noop("Handed back to the concierge."))
+    _event(tenant, current, user, HANDED_BACK)
     return current
 
 
@@ -426,6 +430,14 @@ def staff_sent(tenant: Tenant, message: MessageLog, user: Any) -> None:
     current = take_over(tenant, conversation, user)
     record_outbound(tenant, current, message)
     mark_read(current)
+    # The guest may talk to the hotel from another chat too (a link opened on another phone):
+    # a person answering them holds every conversation of theirs.
+    if message.guest_id is not None:
+        others = Conversation.objects.filter(tenant=tenant, guest_id=message.guest_id).exclude(
+            pk=current.pk
+        )
+        for other in others:
+            take_over(tenant, other, user)
 
 
 def link_guest(tenant: Tenant, conversation: Conversation, guest: Guest, user: Any) -> None:

@@ -31,8 +31,14 @@ from django.utils.translation import gettext_noop
 
 from automation import queue
 from automation.models import AutomationJob, JobKind
-from conversations import services
-from conversations.models import Conversation, ConversationStatus, Holder
+from conversations import opt_out, services
+from conversations.models import (
+    Conversation,
+    ConversationNote,
+    ConversationStatus,
+    Holder,
+    NoteKind,
+)
 from hotel.models import Guest, Reservation
 from innbox.integrations import IntegrationError
 from innbox.logs import get_logger
@@ -148,14 +154,25 @@ def run_turn(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
         if problem.retryable and job.attempts + 1 < job.max_attempts:
             raise  # the queue tries the turn again shortly
         # The last attempt: the guest is not left without anyone answering.
-        with acting_for_tenant(tenant.id):
-            services.escalate(tenant, conversation, COULD_NOT_ANSWER % {"error": problem.message})
+        _ask_staff(tenant, conversation, problem.message)
+        raise
+    except (queue.Defer, queue.LeaseLost):
+        raise
+    except Exception:
+        # A bug is not retried (automation.queue): staff answer instead, and see why.
+        log.exception("conversation_turn_failed")
+        _ask_staff(tenant, conversation, "an unexpected error")
         raise
     finally:
         with acting_for_tenant(tenant.id):
             Conversation.objects.filter(pk=conversation.pk, turn_owner=owner).update(
                 turn_owner="", turn_lease_until=None
             )
+
+
+def _ask_staff(tenant: Tenant, conversation: Conversation, error: str) -> None:
+    with acting_for_tenant(tenant.id):
+        services.escalate(tenant, conversation, COULD_NOT_ANSWER % {"error": error})
 
 
 def _conversation_of_message(tenant: Tenant, message_id: int) -> int | None:
@@ -172,11 +189,14 @@ def _conversation_of_message(tenant: Tenant, message_id: int) -> int | None:
 
 
 def _guest_wrote_after(conversation: Conversation, message_id: int) -> bool:
-    return (
+    """Whether a newer guest message has a turn of its own to answer this one with: a STOP or
+    START has none (conversations.opt_out answers it), so it does not swallow a question."""
+    newer = (
         services.messages_of(conversation)
         .filter(direction=Direction.INBOUND, pk__gt=message_id)
-        .exists()
+        .values_list("body", flat=True)
     )
+    return any(opt_out.command_in(body) is None for body in newer)
 
 
 def _take_lease(conversation: Conversation, owner: str) -> bool:
@@ -240,6 +260,10 @@ def _answer(tenant: Tenant, conversation: Conversation, through: int, owner: str
         if current.turn_owner != owner:
             # Our lease ran out while the responder thought, and another turn took over.
             raise queue.LeaseLost(f"conversation {current.pk}'s turn was taken over")
+        if current.answered_through >= through:
+            # Staff took over and handed back while the responder thought: what the guest
+            # wrote meanwhile was theirs to answer, and they did.
+            return {"answered": "by staff meanwhile"}
         outcome = _apply(tenant, current, turn, reply)
         _answered(current, through)
     log.info("conversation_turn", messages=len(pending), **outcome)
@@ -288,6 +312,17 @@ def held_back(tenant: Tenant, message: MessageLog) -> str | None:
         conversation = Conversation.objects.filter(tenant=tenant, chat_id=message.chat_id).first()
     if conversation is None:
         return None
-    if conversation.holder != Holder.AGENT or conversation.escalated_at is not None:
+    if (
+        conversation.holder != Holder.AGENT
+        or conversation.escalated_at is not None
+        or conversation.status == ConversationStatus.CLOSED
+    ):
         return STAFF_HOLD
-    return None
+    # Taken over and handed back since this answer was written: staff answered that turn.
+    handed = ConversationNote.objects.filter(
+        conversation=conversation,
+        kind=NoteKind.EVENT,
+        body__in=[services.TOOK_OVER, services.HANDED_BACK],
+        created_at__gt=message.created_at,
+    )
+    return STAFF_HOLD if handed.exists() else None

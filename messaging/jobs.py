@@ -106,7 +106,10 @@ def _send_manual(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
     if stop is not None:
         raise stop
     assert ready is not None
-    return _deliver(job, tenant, message, phone, message.reservation, ready, service=service)
+    try:
+        return _deliver(job, tenant, message, phone, message.reservation, ready, service=service)
+    except _HeldBack as held:
+        return _skip(tenant, message, held.reason)
 
 
 def _number_of(message: MessageLog) -> str:
@@ -328,9 +331,14 @@ def _begin(
     works, the number is not booked far ahead, a token of the hotel's rate limit, the paced
     slot: a token is taken only by a message that can go now). The message row is written
     either way: with its attempt begun, or still queued (Defer), or failed with the reason."""
-    if not phone:
-        raise IntegrationError("The guest has no phone number", retryable=False)
     fields = ["status", "failure_reason", "updated_at"]
+    if not phone:
+        # Written on the message in this same transaction: raising here would roll it back
+        # and leave the message "queued" for ever on the staff's pages.
+        problem = IntegrationError("The guest has no phone number", retryable=False)
+        message.status, message.failure_reason = MessageStatus.FAILED, problem.message
+        _save(message, fields)
+        return None, problem
     try:
         reserved = pacing.reserve(tenant, now, number=phone, service=service)
     except queue.Defer as wait:
@@ -398,6 +406,12 @@ def _compose(
     return message
 
 
+class _HeldBack(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def _deliver(
     job: AutomationJob,
     tenant: Tenant,
@@ -411,12 +425,22 @@ def _deliver(
     """The send, outside any transaction: the lease fence just before the call (keep_lease, one
     statement), then what happened written with the job's outcome (queue.with_outcome): the
     message sent or failed and the session's health, in the transaction after the send."""
+
+    def hold(seconds: float) -> None:
+        queue.keep_lease(job, seconds)
+        # Asked again at the last moment (hold(0): the message leaves next), after any pacing
+        # wait: a person who took the conversation over meanwhile stops the concierge's answer.
+        if seconds == 0 and message.origin == MessageOrigin.AGENT:
+            reason = services.why_held_back(tenant, message)
+            if reason is not None:
+                raise _HeldBack(reason)
+
     services.deliver(
         tenant,
         message,
         phone,
         reservation=reservation,
-        hold=lambda seconds: queue.keep_lease(job, seconds),
+        hold=hold,
         service=service,
         reserved=ready.reserved,
         record=queue.with_outcome,

@@ -17,7 +17,7 @@ from hotel.models import Guest, Reservation
 from innbox.i18n import TranslatedError
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
-from innbox.phones import chat_id_for, to_e164
+from innbox.phones import chat_id_for, e164_from_chat_id, to_e164
 from messaging import renderer
 from messaging.models import (
     Direction,
@@ -273,7 +273,8 @@ def send_manual(
     lose it. The log row and its job are written together. `chat_id` without a guest: the
     inbox answering a number that matches no guest."""
     guest = guest or (reservation.guest if reservation else None)
-    if guest is None and not chat_id:
+    if guest is None and not e164_from_chat_id(chat_id):
+        # No guest, and a chat whose number WhatsApp hides (@lid): nothing to send it to.
         raise NothingToSend(gettext_noop("This guest has no phone number."))
     if guest is not None and not guest.phone_e164 and not chat_id:
         raise NothingToSend(gettext_noop("This guest has no phone number."))

@@ -49,8 +49,8 @@ def test_staff_and_strangers_cannot_see_or_use_it(
     client: Client, hotel_a: factories.Hotel, fake_openai: FakeOpenAI
 ) -> None:
     client.force_login(hotel_a.staff)
-    assert client.get("/settings/agent/").status_code == 404
-    assert client.post("/settings/agent/test/").status_code == 404
+    assert client.get("/settings/agent/").status_code == 403  # the "Owners only" page
+    assert client.post("/settings/agent/test/").status_code == 403
     client.logout()
     assert client.get("/settings/agent/").status_code == 302
     assert client.post("/settings/agent/test/").status_code == 302

@@ -100,7 +100,7 @@ def test_only_the_owner_switches_guest_updates_and_then_none_is_queued_as_the_ap
             f"/orders/{placed.public_id}/move/", {"from": "received", "to": "confirmed"}, **HTMX
         )
 
-    assert (refused.status_code, switched.status_code, moved.status_code) == (404, 302, 200)
+    assert (refused.status_code, switched.status_code, moved.status_code) == (403, 302, 200)
     assert BoardSettings.objects.get(tenant=hotel.tenant).notify_guests is False
     assert not MessageLog.objects.exists()
 

@@ -27,6 +27,7 @@ from conversations import services, turns
 from conversations.models import Conversation, ConversationStatus, Holder
 from innbox.integrations import IntegrationError
 from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus
+from messaging.services import NothingToSend
 from tenancy.db import acting_for_tenant
 from tests import factories
 from tests.conftest import WAHA_TEST_HMAC
@@ -384,3 +385,56 @@ def test_a_concierge_that_cannot_answer_is_retried_then_staff_are_asked(hotel) -
         "the concierge could not answer (the model endpoint did not answer)"
     )
     assert agent_replies() == []
+
+
+def test_a_question_followed_by_start_in_the_same_burst_is_still_answered(hotel, heard) -> None:
+    """START (or STOP) is answered by the opt-out code and has no turn of its own: it must not
+    swallow the question before it."""
+    writes(chat(hotel), "What time is breakfast?")
+    writes(chat(hotel), "START")
+    run_jobs()
+    assert heard == ["What time is breakfast?"]
+
+
+def test_handing_back_while_the_concierge_thinks_leaves_that_turn_to_staff(hotel) -> None:
+    """Staff take over, answer and hand back while the turn is inside the concierge: the guest
+    does not get the concierge's answer on top of theirs."""
+
+    def slow_concierge(turn: turns.Turn) -> turns.Reply:
+        with acting_for_tenant(hotel.tenant.id, role="staff"):
+            services.take_over(hotel.tenant, turn.conversation, hotel.staff)
+            services.hand_back(hotel.tenant, turn.conversation, hotel.staff)
+        return turns.Reply(text="An automatic answer", language="en")
+
+    saved = list(turns.RESPONDERS)
+    turns.register_responder(slow_concierge)
+    try:
+        writes(chat(hotel), "Is the spa open?")
+        run_jobs()
+    finally:
+        turns.RESPONDERS[:] = saved
+    assert agent_replies() == []
+
+
+def test_a_concierge_that_crashes_hands_the_conversation_to_staff(hotel) -> None:
+    def broken(turn: turns.Turn) -> turns.Reply:
+        raise ZeroDivisionError("a bug")
+
+    saved = list(turns.RESPONDERS)
+    turns.register_responder(broken)
+    try:
+        writes(chat(hotel), "Hello")
+        run_jobs()
+    finally:
+        turns.RESPONDERS[:] = saved
+    conversation = the_conversation(chat(hotel))
+    assert conversation.escalated_at is not None
+    assert conversation.escalation_reason == "the concierge could not answer (an unexpected error)"
+
+
+def test_staff_cannot_queue_a_reply_to_a_chat_whose_number_whatsapp_hides(hotel, heard) -> None:
+    writes("123456789012345@lid", "Hello?")
+    conversation = the_conversation("123456789012345@lid")
+    with pytest.raises(NothingToSend), acting_for_tenant(hotel.tenant.id, role="staff"):
+        services.reply(hotel.tenant, conversation, hotel.staff, free_text="Hi!")
+    assert not MessageLog.objects.filter(direction=Direction.OUTBOUND, author=hotel.staff)

@@ -734,4 +734,4 @@ def test_a_message_id_as_long_as_its_column_is_stored_on_postgres(hotel_on_postg
         response = post(Client(), event)
     assert response.status_code == 200 and response.json()["status"] == "stored"
     assert MessageLog.objects.get().waha_message_id == "m" * 255
-    assert AutomationJob.objects.filter(kind="guest_message").count() == 1
+    assert AutomationJob.objects.filter(kind="conversation_turn").count() == 1

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Value
 from django.utils import timezone
 
 from automation.queue import Defer
@@ -82,9 +83,23 @@ def reserve(
     checks as busy_until, take and wait_for_gap, in two statements instead of six transactions.
     First, as the transport's own last word on opt-out: a `number` that refused messages gets
     none unless the send is a `service` (whatsapp.sender.refuses)."""
-    if number and not service and _refuses(tenant, number):
+    checked = bool(number) and not service
+    # The refusal is asked in the same statement as the row lock: no statement more per send.
+    config = (
+        WahaConfiguration.objects.select_for_update(of=("self",))
+        .filter(tenant=tenant)
+        .annotate(
+            refused=Exists(
+                RefusedNumber.objects.filter(tenant_id=OuterRef("tenant_id"), phone_e164=number)
+            )
+            if checked
+            else Value(False)
+        )
+        .first()
+    )
+    refused = config.refused if config is not None else checked and _refuses(tenant, number)
+    if refused:
         raise IntegrationError(REFUSED, retryable=False, code="number_refuses")
-    config = WahaConfiguration.objects.select_for_update().filter(tenant=tenant).first()
     if settings.WAHA_BASE_URL and (config is None or config.status != SessionStatus.WORKING):
         raise IntegrationError(
             "WhatsApp is not connected: connect it on the WhatsApp settings page",
