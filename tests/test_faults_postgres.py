@@ -25,6 +25,7 @@ import datetime as dt
 import email.utils
 import hashlib
 import hmac
+import html
 import json
 import os
 import signal
@@ -50,8 +51,9 @@ from hotel.models import Reservation
 from messaging.defaults import seed_default_templates
 from messaging.models import Direction, MessageLog, MessageStatus
 from pms import webhook as pms_webhook
-from pms.models import PMSConfiguration
-from tests import conftest, factories
+from pms.adapters import qloapps
+from pms.models import PMSConfiguration, SyncRun, SyncStatus
+from tests import conftest, factories, qloapps_server
 from tests.fake_waha import FakeWaha, Received, Session
 from tests.helpers import (
     CHECKED_IN,
@@ -643,3 +645,164 @@ def test_a_guest_message_whose_database_connection_drops_is_stored_once_on_redel
     assert [m.body for m in inbound] == ["Can I check out late?"]
     assert InboundEvent.objects.filter(tenant=hotel.tenant).count() == 1
     assert web.http.get("/healthz").status_code == 200
+
+
+# --- the PMS answering slowly and with garbage (QloApps over HTTP, the worker in this process) --
+
+
+def rows_with(**changes: Any) -> bytes:
+    """The shop's first page of room bookings, every row changed so."""
+    rows = json.loads((qloapps_server.FIXTURES / "room_bookings.json").read_text())["bookings"]
+    return json.dumps({"bookings": [{**row, **changes} for row in rows]}).encode()
+
+
+def customers_with(**changes: Any) -> bytes:
+    data = json.loads((qloapps_server.FIXTURES / "customers.json").read_text())
+    return json.dumps({"customers": [{**row, **changes} for row in data["customers"]]}).encode()
+
+
+def rows_without(field: str) -> bytes:
+    rows = json.loads((qloapps_server.FIXTURES / "room_bookings.json").read_text())["bookings"]
+    return json.dumps(
+        {"bookings": [{k: v for k, v in r.items() if k != field} for r in rows]}
+    ).encode()
+
+
+@dataclass(frozen=True)
+class Garbage:
+    name: str
+    resource: str
+    answer: tuple[int, bytes]
+    reason: str  # what the failed sync says (its run's error)
+
+
+GARBAGE = [
+    Garbage("an HTML page", "room_bookings", (200, b"<html>Maintenance</html>"), "not JSON"),
+    Garbage("cut-off JSON", "room_bookings", (200, b'{"bookings": [{"id": 11, "da'), "not JSON"),
+    Garbage("bytes that are not text", "room_bookings", (200, b"\xff\xfe\x00\x81"), "not JSON"),
+    Garbage("the wrong shape", "room_bookings", (200, b'{"bookings": {"id": 11}}'), "shape"),
+    Garbage("rows without ids", "room_bookings", (200, rows_without("id")), "without an id"),
+    Garbage(
+        "no calendar's dates", "room_bookings", (200, rows_with(date_from="2026-13-45")), "date"
+    ),
+    Garbage("JSON null", "orders", (200, b"null"), "shape"),
+    Garbage("a 502 from its proxy", "customers", (502, b"Bad gateway"), "502"),
+    # Values PostgreSQL or the columns refuse: named, not "Unexpected error" (they were).
+    Garbage("a NUL in a name", "customers", (200, customers_with(firstname="Ana\x00")), "NUL"),
+    Garbage("half a character", "customers", (200, customers_with(lastname="\ud800")), "surrogate"),
+    Garbage("a million adults", "room_bookings", (200, rows_with(adults="9" * 20)), "adults"),
+    Garbage("a 300-character id", "room_bookings", (200, rows_with(id="x" * 300)), "longer"),
+]
+
+# Garbage a sync takes as it can: the values are dropped or cut to their columns.
+TOLERATED = {
+    "a change time before year 1": ("room_bookings", rows_with(date_upd="0001-01-01 00:00:00")),
+    "a price of 1e400": ("room_bookings", rows_with(total_price_tax_incl="1e400")),
+    "a price of NaN": ("room_bookings", rows_with(total_price_tax_incl="NaN")),
+    "a room number of nested lists": ("room_bookings", rows_with(room_num=[{"value": [[1]]}])),
+    "a 5000-character email": ("customers", customers_with(email="a" * 5000 + "@example.com")),
+}
+
+
+@pytest.fixture
+def pms_hotel(settings: Any) -> Iterator[tuple[factories.Hotel, qloapps_server.Interference]]:
+    """A hotel connected to its QloApps shop (beside Innbox: the operator allowed its address)."""
+    settings.PMS_ALLOWED_PRIVATE_HOSTS = ("127.0.0.1",)
+    hotel = factories.make_hotel("Hotel Lambat")
+    interference = qloapps_server.Interference()
+    with qloapps_server.serving(interference) as (shop, _paths):
+        config = PMSConfiguration(tenant=hotel.tenant, provider="qloapps", base_url=shop)
+        config.set_credentials({"api_key": qloapps_server.KEY})
+        config.save()
+        yield hotel, interference
+
+
+def sync_now(hotel: factories.Hotel, settings: Any) -> AutomationJob:
+    """Staff press "Sync now" (innbox_app); the worker (innbox_worker) runs the sync."""
+    staff = Client()
+    with django_connected_as(settings.DB_APP_ROLE):
+        staff.force_login(hotel.staff)
+        assert staff.post("/api/pms/sync/").status_code == 302
+    job = AutomationJob.objects.filter(tenant=hotel.tenant, kind=JobKind.PMS_SYNC).latest("pk")
+    assert worker_runs(settings) == 1
+    job.refresh_from_db()
+    return job
+
+
+def pulled(hotel: factories.Hotel) -> dict[str, tuple[Any, ...]]:
+    return {
+        r.pms_reservation_id: (r.check_in, r.check_out, r.room_number, r.guest.first_name)
+        for r in Reservation.objects.filter(tenant=hotel.tenant)
+        .exclude(pk=hotel.reservation.pk)
+        .select_related("guest")
+    }
+
+
+def the_owner_sees_why(hotel: factories.Hotel, run: SyncRun, settings: Any) -> None:
+    """The PMS page, served by the app role, says the last sync failed and why."""
+    owner = Client()
+    with django_connected_as(settings.DB_APP_ROLE):
+        owner.force_login(hotel.owner)
+        page = owner.get("/settings/pms/")
+    assert page.status_code == 200
+    assert f"Last sync failed: {html.escape(run.error)}" in page.content.decode()
+
+
+@pytest.mark.parametrize("garbage", GARBAGE, ids=[garbage.name for garbage in GARBAGE])
+def test_a_pms_answering_garbage_fails_the_sync_cleanly_and_the_next_one_works(
+    garbage: Garbage, pms_hotel: tuple[factories.Hotel, Any], settings: Any
+) -> None:
+    hotel, shop = pms_hotel
+    shop.answer = lambda resource, params: garbage.answer if resource == garbage.resource else None
+
+    job = sync_now(hotel, settings)
+
+    run = SyncRun.objects.get(tenant=hotel.tenant)
+    assert job.status == JobStatus.FAILED and job.locked_by == ""  # settled, not crashed
+    assert run.status == SyncStatus.FAILED and "Unexpected" not in run.error
+    assert garbage.reason in run.error
+    assert pulled(hotel) == {}  # nothing of the page was kept
+    the_owner_sees_why(hotel, run, settings)
+
+    shop.answer = None  # the shop is mended: the next sync takes everything, once
+    assert sync_now(hotel, settings).status == JobStatus.SUCCEEDED
+    assert len(pulled(hotel)) == 5
+    assert sync_now(hotel, settings).status == JobStatus.SUCCEEDED
+    assert len(pulled(hotel)) == 5
+
+
+@pytest.mark.parametrize("name", list(TOLERATED))
+def test_garbage_a_sync_can_take_leaves_every_page_readable(
+    name: str, pms_hotel: tuple[factories.Hotel, Any], settings: Any
+) -> None:
+    hotel, shop = pms_hotel
+    resource, body = TOLERATED[name]
+    shop.answer = lambda asked, params: (200, body) if asked == resource else None
+
+    assert sync_now(hotel, settings).status == JobStatus.SUCCEEDED
+
+    assert len(pulled(hotel)) == 5  # every row reads back
+    staff = Client()
+    with django_connected_as(settings.DB_APP_ROLE):
+        staff.force_login(hotel.staff)
+        assert staff.get("/reservations/").status_code == 200
+        for reservation in Reservation.objects.filter(tenant=hotel.tenant):
+            assert staff.get(f"/reservations/{reservation.public_id}/").status_code == 200
+
+
+def test_a_slow_pms_is_waited_for_and_a_hanging_one_times_out(
+    pms_hotel: tuple[factories.Hotel, Any], settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hotel, shop = pms_hotel
+    monkeypatch.setattr(qloapps, "REQUEST_TIMEOUT_SECONDS", 2.0)
+
+    shop.delay = 1.0  # slow, within the timeout: every request waits, the sync completes
+    assert sync_now(hotel, settings).status == JobStatus.SUCCEEDED
+    assert len(pulled(hotel)) == 5
+
+    shop.delay = 5.0  # hangs past it: the sync fails saying so, and keeps what it had
+    job = sync_now(hotel, settings)
+    run = SyncRun.objects.filter(tenant=hotel.tenant).latest("started_at")
+    assert job.status == JobStatus.FAILED and run.status == SyncStatus.FAILED
+    assert "did not answer" in run.error and len(pulled(hotel)) == 5
+    the_owner_sees_why(hotel, run, settings)

@@ -354,9 +354,15 @@ def push_events(draw: st.DrawFn) -> dict[str, Any]:
         "adults": st.integers(0, 50),
         "amount": st.decimals(-(10**9), 10**9, places=2, allow_nan=False).map(str),
         "currency": st.text(max_size=3),
-        "updated_at": st.datetimes(
-            dt.datetime(2020, 1, 1), dt.datetime(2025, 1, 1), timezones=st.just(dt.UTC)
-        ).map(lambda moment: moment.isoformat()),
+        # Any moment in any offset, year 1 included: "0001-01-01T00:00:00+07:00" is before it.
+        "updated_at": st.builds(
+            lambda moment, minutes: moment.replace(
+                tzinfo=dt.timezone(dt.timedelta(minutes=minutes))
+            ).isoformat(),
+            st.sampled_from([dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31, 23, 59)])
+            | st.datetimes(dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31)),
+            st.integers(-23 * 60, 23 * 60),
+        ),
     }
     for name, strategy in optional.items():
         if draw(st.booleans()):
@@ -402,6 +408,9 @@ def test_a_push_event_round_trips_and_maps(event: dict[str, Any]) -> None:
     assert again == parsed
     mapped = to_pms_reservation(parsed)
     assert mapped.pms_id == parsed.reservation.id and mapped.check_in <= mapped.check_out
+    if mapped.changed_at is not None:
+        # Stored as UTC and read back: a moment before year 1 there could not be.
+        assert 2000 <= mapped.changed_at.astimezone(dt.UTC).year < 2100
 
 
 # --- the WAHA envelope parser -----------------------------------------------------------------

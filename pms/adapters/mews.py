@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from hotel.models import ReservationStatus
 from innbox.http import make_client, send
 from innbox.integrations import IntegrationError, retry_after_seconds
-from pms.adapters.base import Page, PMSAdapter, PMSGuest, PMSReservation
+from pms.adapters.base import Page, PMSAdapter, PMSGuest, PMSReservation, plausible_change_time
 
 API = "/api/connector/v1"
 PAGE_SIZE = 500
@@ -242,7 +242,7 @@ class MewsAdapter(PMSAdapter):
     def _changed_at(self, value: str | None) -> dt.datetime | None:
         """Only a hint for ordering changes: unreadable, it is left out, not an error."""
         try:
-            return self._instant(value) if value else None
+            return plausible_change_time(self._instant(value)) if value else None
         except IntegrationError:
             return None
 
