@@ -4,6 +4,7 @@ from innbox import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("api/openapi.json", views.openapi_document, name="openapi"),
     path("", include("operations.urls")),
     path("", include("tenancy.urls")),
     path("", include("whatsapp.urls")),

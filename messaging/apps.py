@@ -24,3 +24,7 @@ class MessagingConfig(AppConfig):
         inbound.on_ack(delivery.apply_ack)
         # A hotel created on the onboarding page starts with the default templates.
         register_new_hotel_setup(seed_default_templates)
+        # The send API in /api/openapi.json.
+        from messaging import openapi
+
+        openapi.register()

@@ -213,7 +213,6 @@ def preview_message(request: MemberRequest) -> HttpResponse:
             guest=guest,
             trigger=asked.trigger,
             free_text=asked.text,
-            author=request.user if request.user.is_authenticated else None,
         )
     except (services.NothingToSend, renderer.TemplateError) as problem:
         return render(request, "messaging/partials/preview.html", {"error": str(problem)})

@@ -124,7 +124,10 @@ def api_qr(request: MemberRequest) -> HttpResponse:
 def api_logout(request: MemberRequest) -> HttpResponse:
     try:
         sessions.disconnect(request.tenant)
-    except (IntegrationError, sessions.Sandbox) as exc:
+    except sessions.Sandbox as sandbox:
+        # Nothing to reach, as for Connect: not a failing gateway.
+        return _status_response(request, _status_context(request, problem=str(sandbox)), status=409)
+    except IntegrationError as exc:
         return _status_response(request, _status_context(request, problem=str(exc)), status=502)
     return _status_response(request, _status_context(request))
 
