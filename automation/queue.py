@@ -23,7 +23,7 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import Case, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -216,6 +216,18 @@ def _run_handler(job: AutomationJob, tenant: Tenant) -> AutomationJob:
         return _defer(job, wait)
     except IntegrationError as exc:
         return _failed(job, exc)
+    except (OperationalError, InterfaceError) as lost:
+        # The database went away mid-job (a failover, a restart, a dropped connection): neither
+        # the job's fault nor final. It is tried again like any retryable failure, its outcome
+        # written on a new connection.
+        log.warning(
+            "job_database_lost",
+            kind=job.kind,
+            error=str(lost).strip()[:200],
+            error_category=ErrorCategory.RETRYABLE,
+        )
+        _drop_broken_connection()
+        return _failed(job, DATABASE_LOST)
     except Exception as exc:
         log.exception("job_crashed", kind=job.kind, error_category=ErrorCategory.FATAL)
         return _finish(job, JobStatus.FAILED, error=f"Unexpected error: {exc.__class__.__name__}")
@@ -236,6 +248,22 @@ def _write_aftermath() -> None:
         with acting_for_tenant(tenant_id):
             write()
     pending.clear()
+
+
+DATABASE_LOST = IntegrationError(
+    "The database connection was lost during the job; it is tried again.",
+    retryable=True,
+    code="database_lost",
+)
+
+
+def _drop_broken_connection() -> None:
+    """Close a connection the database dropped, so the next query opens a new one (Django does
+    not reconnect by itself outside a transaction); a healthy one is kept."""
+    if connection.in_atomic_block:
+        return
+    if connection.connection is not None and not connection.is_usable():
+        connection.close()
 
 
 def _write_if_still_ours(job: AutomationJob, values: dict[str, Any]) -> bool:
@@ -362,6 +390,5 @@ def run_once(limit: int = 10, *, should_stop: Callable[[], bool] = lambda: False
         except Exception:
             # Typically the database went away mid-job: the lease brings the job back later.
             log.exception("job_runner_failed", job_pk=job_id, error_category=ErrorCategory.FATAL)
-            if connection.connection is not None and not connection.is_usable():
-                connection.close()
+            _drop_broken_connection()
     return len(claimed)

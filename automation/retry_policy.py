@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 
-from innbox.integrations import IntegrationError
+from innbox.integrations import MAX_RETRY_AFTER_SECONDS, IntegrationError
 
 
 def next_attempt_at(
@@ -36,5 +36,6 @@ def next_attempt_at(
     ceiling = min(cap, base * 2 ** (attempt - 1))
     delay = uniform(0, ceiling)
     if error.retry_after:
-        delay = max(delay, error.retry_after)
+        # Bounded: a vendor asking for years must not overflow the date (nor park the job).
+        delay = max(delay, min(error.retry_after, MAX_RETRY_AFTER_SECONDS))
     return now + dt.timedelta(seconds=delay)

@@ -30,6 +30,7 @@ def chat_id_for(e164: str) -> str:
 def e164_from_chat_id(chat_id: str) -> str | None:
     """'6281234567890@c.us' -> '+6281234567890'; None for groups, @lid and other ids."""
     user, _, server = chat_id.partition("@")
-    if server not in ("c.us", "s.whatsapp.net") or not user.isdigit():
+    # ASCII digits only: str.isdigit() also takes "٦٢٨" or "²", which no E.164 number holds.
+    if server not in ("c.us", "s.whatsapp.net") or not (user.isascii() and user.isdigit()):
         return None
     return f"+{user}"

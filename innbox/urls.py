@@ -5,6 +5,7 @@ from tenancy.permissions import public
 
 urlpatterns = [
     path("healthz", public(views.healthz), name="healthz"),
+    path("api/openapi.json", public(views.openapi_document), name="openapi"),
     path("", include("operations.urls")),
     path("", include("tenancy.urls")),
     path("", include("whatsapp.urls")),

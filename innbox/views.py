@@ -6,6 +6,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from innbox import openapi
 from innbox.logs import ErrorCategory, get_logger
 
 log = get_logger(__name__)
@@ -27,3 +28,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         )
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+def openapi_document(request: HttpRequest) -> JsonResponse:
+    """The API's OpenAPI 3.1 document (innbox/openapi.py, docs/api.md): public, like the code
+    it describes; it names no hotel and no secret."""
+    return JsonResponse(openapi.document())

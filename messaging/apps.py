@@ -28,3 +28,7 @@ class MessagingConfig(AppConfig):
         audit.track()
         # Messages to and from guests are personal data (hotel.personal_data).
         personal_data.register(holdings.messages())
+        # The send API in /api/openapi.json.
+        from messaging import openapi
+
+        openapi.register()

@@ -32,9 +32,6 @@ TRIGGER_ONLY_VARIABLES = {"feedbackLink": {"post-stay"}}
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _ANY_BRACES = re.compile(r"\{\{|\}\}")
-# One pass over the template: a variable, or a stray brace pair to drop. Inserted values are
-# never scanned, so a guest called "{{x" stays exactly that.
-_TOKEN = re.compile(_PLACEHOLDER.pattern + r"|\{\{|\}\}")
 
 
 class TemplateError(TranslatedError, ValueError):
@@ -119,15 +116,19 @@ def _date(value: dt.date | None, language: str) -> str:
 
 
 def render(content: str, values: Values) -> str:
-    """Substitute in one pass: inserted values are never scanned again."""
+    """Substitute in one pass: inserted values are never scanned again.
+
+    The variables are exactly those validate() finds (in "{{{guestName}}" the variable starts
+    at the second brace, and the first one stays); a stray "{{" or "}}" in the text between
+    them is dropped: validated templates have none, but this is the last guard for anything
+    older or hand-made."""
     text = values.as_text()
-
-    def substitute(match: re.Match[str]) -> str:
+    parts: list[str] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(content):
+        parts.append(_ANY_BRACES.sub("", content[position : match.start()]))
         name = match.group(1)
-        if name is None:
-            # A stray "{{" or "}}" in the template itself: validated templates have none, but
-            # this is the last guard for anything older or hand-made.
-            return ""
-        return text.get(name) or VARIABLES.get(name, "")
-
-    return _TOKEN.sub(substitute, content)
+        parts.append(text.get(name) or VARIABLES.get(name, ""))
+        position = match.end()
+    parts.append(_ANY_BRACES.sub("", content[position:]))
+    return "".join(parts)

@@ -7,3 +7,8 @@ class OperationsConfig(AppConfig):
     The top layer, beside the dashboard: it reads every app and no app imports it."""
 
     name = "operations"
+
+    def ready(self) -> None:
+        from operations import openapi
+
+        openapi.register()  # /readyz in /api/openapi.json

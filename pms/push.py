@@ -16,7 +16,7 @@ from django.utils import timezone
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from hotel.models import ReservationStatus
-from pms.adapters.base import Page, PMSGuest, PMSReservation
+from pms.adapters.base import Page, PMSGuest, PMSReservation, plausible_change_time
 from pms.sync import AMOUNT_LIMIT, CENT, Counts, apply_locked, apply_page, lock_keys
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
@@ -73,6 +73,14 @@ class PushReservation(BaseModel):
     def _dates_in_order(self) -> PushReservation:
         if self.check_out < self.check_in:
             raise ValueError("check_out is before check_in")
+        return self
+
+    @model_validator(mode="after")
+    def _a_plausible_change_time(self) -> PushReservation:
+        # "0001-01-01T00:00:00+07:00" is a moment before year 1: PostgreSQL would store it and
+        # no page could read the reservation back.
+        if self.updated_at is not None and plausible_change_time(self.updated_at) is None:
+            raise ValueError("updated_at is not a plausible time for a change (2000 to 2099)")
         return self
 
     @model_validator(mode="after")

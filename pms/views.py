@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from pydantic import ValidationError
 
 from automation import events, queue
@@ -119,13 +119,18 @@ def sync_now(request: MemberRequest) -> HttpResponse:
             queue.enqueue(request.tenant, JobKind.PMS_SYNC, {"trigger": "manual"})
         messages.info(request, _("Sync started. Its progress shows below."))
     if request.htmx:  # type: ignore[attr-defined]
-        return sync_status(request)
+        return _sync_status_widget(request)
     return back_to(request, "next", "dashboard:home")
 
 
 @never_cache
 @requires(SYNC_PMS)
+@require_GET
 def sync_status(request: MemberRequest) -> HttpResponse:
+    return _sync_status_widget(request)
+
+
+def _sync_status_widget(request: MemberRequest) -> HttpResponse:
     return render(request, "pms/partials/sync_status.html", sync_status_context(request))
 
 

@@ -23,8 +23,11 @@ import hmac
 import json
 import re
 import secrets
+import socket
+import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -57,6 +60,21 @@ class Failure:
     # The request is carried out first and only its answer fails: WhatsApp has the message,
     # the caller never hears so (a lost response, a gateway timeout).
     after_delivery: bool = False
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. Retry-After on a 429
+    # The connection is reset (TCP RST) instead of answered.
+    reset: bool = False
+
+
+@dataclass
+class Hook:
+    """Called once, in the server's thread, when a request to METHOD path arrives (`stage`
+    "received": before anything is done) or is about to be answered ("answering": after it took
+    effect). The request waits for it: a test kills or blocks the caller there."""
+
+    method: str
+    path: str
+    stage: str
+    callback: Callable[[Received], None]
 
 
 @dataclass
@@ -94,6 +112,7 @@ class FakeWaha:
         # Seconds WhatsApp takes to accept each message (a slow WAHA under load).
         self.send_latency = 0.0
         self._failures: list[Failure] = []
+        self._hooks: list[Hook] = []
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", port), _handler_for(self))
         self._thread: threading.Thread | None = None
@@ -126,9 +145,12 @@ class FakeWaha:
         times: int = 1,
         delay: float = 0.0,
         after_delivery: bool = False,
+        headers: dict[str, str] | None = None,
+        reset: bool = False,
     ) -> None:
-        """The next `times` calls to METHOD path answer `status` (None: hang for `delay` s);
-        with `after_delivery` the call takes effect before its answer fails."""
+        """The next `times` calls to METHOD path answer `status` (None: hang for `delay` s)
+        with `headers`, or (`reset`) have their connection reset; with `after_delivery` the
+        call takes effect before its answer fails."""
         default = {"statusCode": status, "message": "Fake failure"} if status else None
         with self._lock:
             self._failures.append(
@@ -140,8 +162,19 @@ class FakeWaha:
                     times,
                     delay,
                     after_delivery,
+                    dict(headers or {}),
+                    reset,
                 )
             )
+
+    def on(
+        self, method: str, path: str, callback: Callable[[Received], None], *, stage: str
+    ) -> None:
+        """Call `callback` once when a request to METHOD path is `stage` ("received" or
+        "answering"); see Hook."""
+        assert stage in ("received", "answering")
+        with self._lock:
+            self._hooks.append(Hook(method, path, stage, callback))
 
     def pair(
         self, session: str = "default", *, phone: str = "+6281100001111", push_name: str = "Hotel"
@@ -278,6 +311,21 @@ class FakeWaha:
         if session and session.status == "STARTING":
             self._set_status(name, "SCAN_QR_CODE")
 
+    def _run_hook(self, received: Received, stage: str) -> None:
+        with self._lock:
+            hook = next(
+                (
+                    h
+                    for h in self._hooks
+                    if (h.method, h.path, h.stage) == (received.method, received.path, stage)
+                ),
+                None,
+            )
+            if hook is not None:
+                self._hooks.remove(hook)
+        if hook is not None:
+            hook.callback(received)
+
     def _take_failure(self, method: str, path: str) -> Failure | None:
         with self._lock:
             for failure in self._failures:
@@ -324,11 +372,13 @@ def _handler_for(fake: FakeWaha) -> type[BaseHTTPRequestHandler]:
                 body = json.loads(raw) if raw else None
             except ValueError:
                 return self._json(400, {"statusCode": 400, "message": "Invalid JSON"})
-            fake.received.append(
-                Received(method, path, query, dict(self.headers.items()), body, time.monotonic())
+            received = Received(
+                method, path, query, dict(self.headers.items()), body, time.monotonic()
             )
+            fake.received.append(received)
             if self.headers.get("X-Api-Key") != fake.api_key:
                 return self._json(401, {"message": "Unauthorized", "statusCode": 401})
+            fake._run_hook(received, "received")
             if (method, path) == ("POST", "/api/sendText"):
                 time.sleep(fake.send_latency)
             failure = fake._take_failure(method, path)
@@ -336,25 +386,43 @@ def _handler_for(fake: FakeWaha) -> type[BaseHTTPRequestHandler]:
                 with contextlib.suppress(KeyError):
                     _route(fake, method, path, query, body or {})
             if failure is not None:
+                fake._run_hook(received, "answering")
+                if failure.reset:
+                    return self._reset()
                 if failure.status is None:
                     time.sleep(failure.delay)
                     return self._json(504, {"message": "too late"})
-                return self._json(failure.status, failure.body)
+                return self._json(failure.status, failure.body, failure.headers)
             try:
                 status, payload = _route(fake, method, path, query, body or {})
             except KeyError:
                 return self._json(
                     404, {"statusCode": 404, "message": "Session not found", "error": "Not Found"}
                 )
+            fake._run_hook(received, "answering")
             if isinstance(payload, bytes):
                 return self._send(status, payload, "image/png")
             return self._json(status, payload)
 
-        def _json(self, status: int, payload: Any) -> None:
-            self._send(status, json.dumps(payload).encode(), "application/json")
+        def _reset(self) -> None:
+            # SO_LINGER with a zero timeout: close() sends RST, not FIN (a crashed proxy).
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
 
-        def _send(self, status: int, content: bytes, content_type: str) -> None:
+        def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+            self._send(status, json.dumps(payload).encode(), "application/json", headers)
+
+        def _send(
+            self,
+            status: int,
+            content: bytes,
+            content_type: str,
+            headers: dict[str, str] | None = None,
+        ) -> None:
             self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(content)))
             self.end_headers()

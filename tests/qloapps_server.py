@@ -1,12 +1,17 @@
-"""A QloApps webservice on a local port, answering from tests/fixtures/qloapps over real HTTP."""
+"""A QloApps webservice on a local port, answering from tests/fixtures/qloapps over real HTTP.
+
+`Interference` makes it a bad one: slow (a pause before every answer) or answering garbage
+(`answer(resource, params)` returns the status and raw bytes to send instead, or None)."""
 
 from __future__ import annotations
 
 import base64
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -20,8 +25,15 @@ def _load(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
 
 
+@dataclass
+class Interference:
+    delay: float = 0.0  # seconds before every answer
+    answer: Callable[[str, dict[str, str]], tuple[int, bytes] | None] | None = None
+
+
 class _Webservice(BaseHTTPRequestHandler):
     paths: list[str]
+    interference: Interference
 
     def do_GET(self) -> None:
         self.paths.append(self.path)
@@ -31,6 +43,10 @@ class _Webservice(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         resource = url.path.removeprefix("/api/")
         params = dict(parse_qsl(url.query))
+        time.sleep(self.interference.delay)
+        garbage = self.interference.answer and self.interference.answer(resource, params)
+        if garbage:
+            return self._send(*garbage)
         if resource == "room_bookings":
             rows = _load("room_bookings.json")["bookings"]
             offset, _, count = params.get("limit", "0,1000").rpartition(",")
@@ -41,7 +57,9 @@ class _Webservice(BaseHTTPRequestHandler):
         return self._answer(404, None)
 
     def _answer(self, status: int, body: Any) -> None:
-        content = b"" if body is None else json.dumps(body).encode()
+        self._send(status, b"" if body is None else json.dumps(body).encode())
+
+    def _send(self, status: int, content: bytes) -> None:
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(content)))
@@ -53,10 +71,15 @@ class _Webservice(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serving() -> Iterator[tuple[str, list[str]]]:
-    """Yields the shop's address (no /api: what an owner types) and the paths asked for."""
+def serving(interference: Interference | None = None) -> Iterator[tuple[str, list[str]]]:
+    """Yields the shop's address (no /api: what an owner types) and the paths asked for.
+    `interference` may be changed while it serves (the shop recovers)."""
     paths: list[str] = []
-    handler = type("Webservice", (_Webservice,), {"paths": paths})
+    handler = type(
+        "Webservice",
+        (_Webservice,),
+        {"paths": paths, "interference": interference or Interference()},
+    )
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

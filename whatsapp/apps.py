@@ -8,3 +8,7 @@ class WhatsappConfig(AppConfig):
         from whatsapp import audit
 
         audit.track()
+
+        from whatsapp import openapi
+
+        openapi.register()  # its endpoints in /api/openapi.json

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import httpx
 
 from innbox.http import send, shared_client
-from innbox.integrations import IntegrationError
+from innbox.integrations import IntegrationError, retry_after_seconds
 
 # Events Innbox subscribes to: guest messages, delivery acks, session state.
 # `message.any` adds what the hotel's staff type on the phone itself (fromMe, source "app").
@@ -236,12 +236,12 @@ def _error_for(response: httpx.Response, method: str, path: str) -> WahaError:
             f"WAHA refused {where} (422): {detail}", retryable=False, status=status, code=code
         )
     if status == 429:
-        retry_after = response.headers.get("Retry-After")
         return WahaError(
             "WAHA asked us to slow down (429)",
             retryable=True,
             status=status,
-            retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
+            # Either form: seconds, or the date a proxy in front of WAHA may send instead.
+            retry_after=retry_after_seconds(response.headers.get("Retry-After")),
             code="rate_limited",
         )
     if status >= 500:

@@ -16,6 +16,26 @@ from typing import Any, ClassVar
 
 from hotel.models import ReservationStatus
 
+# A change time outside these bounds is garbage, not a hint: "0001-01-01 00:00" in a zone east
+# of UTC is a moment before year 1, which PostgreSQL stores and Python cannot read back (every
+# page showing the reservation would fail).
+EARLIEST_CHANGE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST_CHANGE = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+# reservations.pms_reservation_id and guests.pms_guest_id
+MAX_PMS_ID_LENGTH = 64
+# reservations.adults and .children (PositiveSmallIntegerField)
+MAX_PERSONS = 32767
+
+
+def plausible_change_time(moment: dt.datetime | None) -> dt.datetime | None:
+    """`moment` when it can be when a PMS changed a reservation, else None (no hint)."""
+    if moment is None or moment.tzinfo is None:
+        return None
+    try:
+        return moment if EARLIEST_CHANGE <= moment < LATEST_CHANGE else None
+    except OverflowError:  # its offset takes it out of the calendar
+        return None
+
 
 @dataclass(frozen=True)
 class PMSGuest:

@@ -20,13 +20,16 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hotel.models import ReservationStatus
 from innbox.http import make_client, send
-from innbox.integrations import IntegrationError
-from pms.adapters.base import Page, PMSAdapter, PMSGuest, PMSReservation
+from innbox.integrations import IntegrationError, retry_after_seconds
+from pms.adapters.base import Page, PMSAdapter, PMSGuest, PMSReservation, plausible_change_time
 
 API = "/api/connector/v1"
 PAGE_SIZE = 500
 MAX_INTERVAL = dt.timedelta(days=90)
 RATE_LIMIT_RETRIES = 3
+# Mews' window is 30 s; a wait much longer than that is waited out in the queue, not in a worker
+# holding a lease (automation.queue.LEASE_SECONDS).
+LONGEST_WAIT_IN_A_SYNC = 60.0
 CLIENT_NAME = "Innbox 0.1"
 
 
@@ -239,7 +242,7 @@ class MewsAdapter(PMSAdapter):
     def _changed_at(self, value: str | None) -> dt.datetime | None:
         """Only a hint for ordering changes: unreadable, it is left out, not an error."""
         try:
-            return self._instant(value) if value else None
+            return plausible_change_time(self._instant(value)) if value else None
         except IntegrationError:
             return None
 
@@ -276,15 +279,26 @@ class MewsAdapter(PMSAdapter):
             ) as http:
                 response = send(http, "Mews", "POST", f"{API}/{operation}", json=payload)
             if response.status_code == 429 and attempt < RATE_LIMIT_RETRIES:
-                self._sleep(_retry_after(response))
+                wait = _retry_after(response)
+                if wait > LONGEST_WAIT_IN_A_SYNC:
+                    # Asleep that long the sync would outlive its job's lease: the sync fails
+                    # as retryable, saying when, and the next one pulls the same range.
+                    raise IntegrationError(
+                        f"Mews asked us to wait {wait:.0f} s before the next request",
+                        retryable=True,
+                        retry_after=wait,
+                        status=429,
+                        code="rate_limited",
+                    )
+                self._sleep(wait)
                 continue
             return _checked(response)
         raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def _retry_after(response: httpx.Response) -> float:
-    value = response.headers.get("Retry-After", "")
-    return float(value) if value.replace(".", "", 1).isdigit() else 5.0
+    wait = retry_after_seconds(response.headers.get("Retry-After"))
+    return 5.0 if wait is None else wait
 
 
 def _checked(response: httpx.Response) -> dict[str, Any]:

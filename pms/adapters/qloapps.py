@@ -18,11 +18,22 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from hotel.models import ReservationStatus
+from innbox import json_input
 from innbox.http import make_client, send
 from innbox.integrations import IntegrationError
-from pms.adapters.base import Page, PMSAdapter, PMSGuest, PMSReservation
+from pms.adapters.base import (
+    MAX_PERSONS,
+    MAX_PMS_ID_LENGTH,
+    Page,
+    PMSAdapter,
+    PMSGuest,
+    PMSReservation,
+    plausible_change_time,
+)
 
 PAGE_SIZE = 100
+# Seconds a QloApps shop has to answer one request (tests shorten it to see a hang end).
+REQUEST_TIMEOUT_SECONDS = 30.0
 # Order states of a fresh install (api-facts.md §2.8): 4 Canceled, 5 Refunded. An installation
 # whose ids differ sets "cancelled_order_states" in its credentials.
 DEFAULT_CANCELLED_ORDER_STATES = (4, 5)
@@ -54,6 +65,17 @@ def _date(value: Any) -> dt.date:
         raise IntegrationError(
             f"QloApps sent a date we cannot read: {value!r}", retryable=False, code="malformed"
         ) from None
+
+
+def _persons(value: Any, default: int, what: str) -> int:
+    count = _int(value, default)
+    if not 0 <= count <= MAX_PERSONS:
+        raise IntegrationError(
+            f"QloApps sent a room booking for {str(value)[:30]} {what}",
+            retryable=False,
+            code="malformed",
+        )
+    return count
 
 
 def _text(value: Any) -> str:
@@ -149,6 +171,12 @@ class QloAppsAdapter(PMSAdapter):
                 raise IntegrationError(
                     "QloApps sent a room booking without an id", retryable=False, code="malformed"
                 )
+            if len(str(row["id"])) > MAX_PMS_ID_LENGTH:
+                raise IntegrationError(
+                    f"QloApps sent a room booking id longer than {MAX_PMS_ID_LENGTH} characters",
+                    retryable=False,
+                    code="malformed",
+                )
             order = orders.get(_int(row.get("id_order")), {})
             order_cancelled = _int(order.get("current_state")) in cancelled_states
             raw = {
@@ -173,8 +201,8 @@ class QloAppsAdapter(PMSAdapter):
                     booking_code=str(order.get("reference") or row.get("id_order") or ""),
                     room_number=_text(row.get("room_num")),
                     room_type=_text(row.get("room_type_name")),
-                    adults=_int(row.get("adults"), 1) or 1,
-                    children=_int(row.get("children")),
+                    adults=_persons(row.get("adults"), 1, "adults") or 1,
+                    children=_persons(row.get("children"), 0, "children"),
                     amount=_decimal(row.get("total_price_tax_incl")),
                     currency=currencies.get(_int(order.get("id_currency")), ""),
                     source=str(order.get("source") or ""),
@@ -186,7 +214,11 @@ class QloAppsAdapter(PMSAdapter):
     def _changed_at(self, *stamps: Any) -> dt.datetime | None:
         """The latest of the room booking's and its order's `date_upd` (shop time): a check-in
         changes the booking, a cancellation only the order."""
-        moments = [moment for stamp in stamps if (moment := _shop_time(stamp, self.time_zone))]
+        moments = [
+            moment
+            for stamp in stamps
+            if (moment := plausible_change_time(_shop_time(stamp, self.time_zone)))
+        ]
         return max(moments, default=None)
 
     @staticmethod
@@ -272,7 +304,7 @@ class QloAppsAdapter(PMSAdapter):
         key = str(self.credentials.get("api_key", ""))
         with make_client(
             self.base_url,
-            timeout=30.0,
+            timeout=REQUEST_TIMEOUT_SECONDS,
             transport=self._transport,
             guard_addresses=True,
             auth=(key, ""),
@@ -342,8 +374,19 @@ def _checked(response: httpx.Response) -> Any:
             code="bad_request",
         )
     try:
-        return response.json()
+        data = response.json()
     except ValueError:
         raise IntegrationError(
             "QloApps answered with something that is not JSON", retryable=False, code="malformed"
         ) from None
+    try:
+        # A NUL or a lone surrogate in a name would fail the page in the database, with no
+        # reason the owner could read: refused here, saying where.
+        json_input.check(data)
+    except json_input.MalformedJson as problem:
+        raise IntegrationError(
+            f"QloApps sent text no database can store: {problem}",
+            retryable=False,
+            code="malformed",
+        ) from None
+    return data
