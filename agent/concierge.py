@@ -35,11 +35,18 @@ class ConciergeAnswer:
 def answer_turn(turn: Any) -> ConciergeAnswer:
     """One guest turn: the LLM's answer when one is configured (agent.llm), else the embedded
     engine's; either way the tools' calls as staff lines, and any escalation."""
-    tenant = turn.tenant
     if turn.guest is None:
         return _unknown_sender(turn)
     if llm_config.brain() == "llm":
         return _with_llm(turn)
+    return answer_with_engine(turn)
+
+
+def answer_with_engine(turn: Any) -> ConciergeAnswer:
+    """The embedded engine's answer (no LLM): what `make run`'s demo shows."""
+    tenant = turn.tenant
+    if turn.guest is None:
+        return _unknown_sender(turn)
     context = AgentContext(
         tenant=tenant,
         guest=turn.guest,

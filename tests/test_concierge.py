@@ -144,3 +144,21 @@ def test_with_the_model_down_the_turn_is_retried_then_staff_are_asked(
     assert conversation.escalated_at is not None
     assert "could not answer" in conversation.escalation_reason
     assert not MessageLog.objects.filter(origin=MessageOrigin.AGENT).exists()
+
+
+def test_a_redelivered_order_is_answered_and_drafted_once(hotel) -> None:
+    message_id = "false_redelivered_order_1"
+    for _ in range(3):
+        response = guest_writes(
+            Client(), chat(hotel), "2 nasi goreng please", message_id=message_id
+        )
+        assert response.status_code == 200
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=30)):
+        while queue.run_once():
+            pass
+    turn(chat(hotel), "yes")
+
+    assert RoomServiceOrder.objects.count() == 1
+    assert RoomServiceOrder.objects.get().items[0]["quantity"] == 2
+    # One answer to the order (asking to confirm) and one to the yes.
+    assert MessageLog.objects.filter(origin=MessageOrigin.AGENT).count() == 2

@@ -9,7 +9,9 @@ from django.core.management import call_command
 from django.test import Client
 
 from agent.demo import MENU
-from agent.models import KnowledgeEntry, MenuItem
+from agent.models import HousekeepingRequest, KnowledgeEntry, MenuItem, RoomServiceOrder
+from conversations.models import Conversation, ConversationNote
+from messaging.models import MessageLog
 from tenancy.models import Tenant, User
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +66,25 @@ def test_the_demo_accounts_need_no_email_confirmation(settings) -> None:
     )
     assert response["Location"] == "/"
     assert client.get("/").status_code == 200
+
+
+def test_the_demo_inbox_shows_a_guest_the_concierge_served(settings) -> None:
+    """make run's inbox is not empty: an in-house guest ordered dinner and asked for towels on
+    WhatsApp, and the concierge's tools wrote the order and the request for their room."""
+    settings.WAHA_BASE_URL = None
+    call_command("seed_demo")
+    call_command("seed_demo")  # once
+
+    [conversation] = Conversation.objects.all()
+    guest, stay = conversation.guest, conversation.reservation
+    assert stay.status == "on-stay" and stay.guest == guest
+    ordered = RoomServiceOrder.objects.filter(reservation=stay)
+    assert ordered.exists() and ordered.first().room_number == stay.room_number
+    assert HousekeepingRequest.objects.filter(reservation=stay, request_type="towels").exists()
+    answers = MessageLog.objects.filter(origin="agent", chat_id=conversation.chat_id)
+    assert answers.count() >= 3
+    assert ConversationNote.objects.filter(conversation=conversation, kind="system").exists()
+    owner = Client()
+    owner.force_login(User.objects.get(email="owner@demo.innbox.test"))
+    page = owner.get(f"/inbox/{conversation.public_id}/").content.decode()
+    assert "nasi goreng" in page.lower()

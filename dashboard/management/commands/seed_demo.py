@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from agent.board_demo import seed_boards
 from agent.demo import seed_menu_and_knowledge
+from dashboard.demo_conversation import seed_conversation
 from hotel.models import Reservation
 from messaging.defaults import seed_default_templates
 from pms.adapters.demo import ROOM_COUNT, DemoAdapter
@@ -60,8 +61,10 @@ class Command(BaseCommand):
                 config.save(update_fields=["credentials_encrypted"])
         if created:
             sync_now(tenant, trigger="seed")
-        # An order and a request on the boards, from guests in the house (once).
+        # An order and a request on the boards, from guests in the house (once), and a guest's
+        # conversation with the concierge (which ordered and asked through it, for real).
         seed_boards(tenant)
+        seed_conversation(tenant)
         reservations = Reservation.objects.filter(tenant=tenant).count()
         self.stdout.write(
             self.style.SUCCESS(f"Demo hotel: {tenant.name} ({reservations} reservations)\n")
