@@ -57,7 +57,7 @@ def store_guest_message(tenant: Tenant, incoming: inbound.GuestMessage) -> str:
     services.record_guest_message(
         tenant, conversation, message, unread=not incoming.before_connection
     )
-    if opt_out.command_in(message.body) is not None:
+    if opt_out.command_for(tenant, message.body) is not None:
         opt_out.apply(tenant, message)
     elif not incoming.before_connection:
         turns.queue_turn(tenant, conversation, message, incoming.message_id)

@@ -88,6 +88,17 @@ def normalise(text: str) -> str:
     return " ".join(_NOT_A_LETTER_OR_DIGIT.sub(" ", bare.casefold()).split())
 
 
+def command_for(tenant: Tenant, text: str) -> tuple[Command, set[str]] | None:
+    """command_in, with the hotel's own opt-out words too (Tenant.opt_out_words)."""
+    found = command_in(text)
+    if found is not None:
+        return found
+    extra = {normalise(word) for word in tenant.opt_out_words.splitlines() if word.strip()}
+    if normalise(text) in extra:
+        return Command.OPT_OUT, {tenant.default_language or "en"}
+    return None
+
+
 def command_in(text: str) -> tuple[Command, set[str]] | None:
     """The command a whole message gives, with the languages it is a phrase of; None when the
     message is anything else (a word inside a sentence is not a command)."""
@@ -115,7 +126,7 @@ def apply(tenant: Tenant, message: MessageLog) -> Command | None:
     """Act on a new guest message that is an opt-out or opt-in command: record the change on the
     guest at once and queue its confirmation. Only a change is confirmed: a second STOP from a
     guest already opted out sends nothing more."""
-    found = command_in(message.body)
+    found = command_for(tenant, message.body)
     guest = message.guest
     if found is None:
         return None

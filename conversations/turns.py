@@ -196,7 +196,8 @@ def _guest_wrote_after(conversation: Conversation, message_id: int) -> bool:
         .filter(direction=Direction.INBOUND, pk__gt=message_id)
         .values_list("body", flat=True)
     )
-    return any(opt_out.command_in(body) is None for body in newer)
+    tenant = conversation.tenant
+    return any(opt_out.command_for(tenant, body) is None for body in newer)
 
 
 def _take_lease(conversation: Conversation, owner: str) -> bool:

@@ -155,6 +155,22 @@ class PersonalDataForm(forms.Form):
         label=_("End automated messages with “Reply STOP to opt out” in the guest's language"),
         required=False,
     )
+    opt_out_words = forms.CharField(
+        label=_("More words that opt a guest out, one per line"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "UNSUB\nAFMELDEN"}),
+        help_text=_(
+            "On top of STOP, UNSUBSCRIBE, BERHENTI and the like. Only a message that is exactly "
+            "one of these opts out; a sentence that contains it does not."
+        ),
+    )
+
+    def clean_opt_out_words(self) -> str:
+        lines = [" ".join(line.split()) for line in self.cleaned_data["opt_out_words"].splitlines()]
+        if any(len(line) > 60 for line in lines):
+            raise forms.ValidationError(_("Each line is one short word or phrase."))
+        return "\n".join(line for line in lines if line)
 
 
 class InviteForm(forms.Form):

@@ -130,6 +130,9 @@ class Tenant(PublicIdMixin, TimestampedModel):
     )
     # Automated messages end with "Reply STOP to opt out" in the guest's language.
     opt_out_line = models.BooleanField(default=True)
+    # The hotel's own opt-out words, one per line, on top of Innbox's (conversations.opt_out):
+    # what its guests write ("UNSUB", "AFMELDEN"...).
+    opt_out_words = models.TextField(blank=True, max_length=2000)
 
     class Meta:
         db_table = "tenants"

@@ -320,3 +320,24 @@ def test_the_transport_refuses_a_number_that_said_stop_whatever_the_guest_record
     assert job.status == JobStatus.FAILED, job.payload
     assert "asked not to receive messages" in job.last_error
     assert sent_to_guest() == [OPTED_OUT_ID]
+
+
+@pytest.mark.django_db
+def test_a_hotels_own_opt_out_word_opts_out_too(hotel: factories.Hotel) -> None:
+    owner = Client()
+    owner.force_login(hotel.owner)
+    saved = owner.post(
+        "/settings/hotel/",
+        {
+            "section": "personal-data",
+            "retention_months": "24",
+            "opt_out_line": "on",
+            "opt_out_words": "  Afmelden \n\nno more whatsapp",
+        },
+    )
+    assert saved.status_code == 302
+    writes(hotel, "AFMELDEN!")
+    assert opted_out(hotel)
+    Guest.objects.filter(pk=hotel.guest.pk).update(opted_out_at=None)
+    writes(hotel, "Please afmelden my booking for Friday")  # a sentence, not the word
+    assert not opted_out(hotel)

@@ -14,7 +14,7 @@ from tenancy.models import Tenant
 from tenancy.permissions import EDIT_HOTEL, requires
 
 EDITABLE_FIELDS = ["name", "time_zone", "default_language", "room_count"]
-PERSONAL_DATA_FIELDS = ["retention_months", "opt_out_line"]
+PERSONAL_DATA_FIELDS = ["retention_months", "opt_out_line", "opt_out_words"]
 SECTIONS = {"hotel", "personal-data"}
 
 
