@@ -470,5 +470,6 @@ def test_the_demo_hotel_has_an_order_and_a_request_from_guests_in_the_house(sett
     assert placed.reservation.status == asked.reservation.status == "on-stay"
     assert placed.total == Decimal("170000") and placed.currency == "IDR"
     staff = as_user(User.objects.get(email="frontdesk@demo.innbox.test"))
-    assert "Nasi goreng spesial" in text(staff.get("/orders/"))
-    assert "Two extra bath towels" in text(staff.get("/requests/"))
+    # Taken by the concierge in the demo guest's conversation (dashboard/demo_conversation.py).
+    assert "2 × Nasi Goreng" in text(staff.get("/orders/"))
+    assert "Boleh minta 2 handuk tambahan?" in text(staff.get("/requests/"))

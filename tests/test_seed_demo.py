@@ -88,3 +88,5 @@ def test_the_demo_inbox_shows_a_guest_the_concierge_served(settings) -> None:
     owner.force_login(User.objects.get(email="owner@demo.innbox.test"))
     page = owner.get(f"/inbox/{conversation.public_id}/").content.decode()
     assert "nasi goreng" in page.lower()
+    side_panel = page.split('id="conversation-details"', 1)[1]
+    assert "2 × Nasi Goreng" in side_panel and "Towels" in side_panel

@@ -61,10 +61,10 @@ class Command(BaseCommand):
                 config.save(update_fields=["credentials_encrypted"])
         if created:
             sync_now(tenant, trigger="seed")
-        # An order and a request on the boards, from guests in the house (once), and a guest's
-        # conversation with the concierge (which ordered and asked through it, for real).
-        seed_boards(tenant)
+        # A guest's conversation with the concierge, who took their order and request for real
+        # (once); the boards' own demo order and request only if that found nobody in house.
         seed_conversation(tenant)
+        seed_boards(tenant)  # nothing more once the conversation ordered and asked
         reservations = Reservation.objects.filter(tenant=tenant).count()
         self.stdout.write(
             self.style.SUCCESS(f"Demo hotel: {tenant.name} ({reservations} reservations)\n")
