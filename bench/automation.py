@@ -9,6 +9,11 @@
 2. Dispatch: N worker threads in this process, then N `run_worker` processes, sending queued
    messages through the fake WAHA, which answers each call after a fixed latency; the baseline is
    the ideal rate N / (calls per send * latency).
+
+On PostgreSQL the webhooks are posted as the web app's role (`innbox_app`) and the workers run as
+the worker's role (`innbox_worker`), under row-level security as in production; the set-up (hotels,
+queued jobs) is written as the owner. The raw-insert baseline runs as `innbox_app` too, in one
+transaction acting for the hotel.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from django.utils import timezone  # noqa: E402
 
 from automation import queue  # noqa: E402
 from automation.models import AutomationJob, JobKind  # noqa: E402
-from bench.common import prepare_database  # noqa: E402
+from bench.common import connected_as, prepare_database  # noqa: E402
 from hotel.models import Guest, Reservation  # noqa: E402
 from messaging.defaults import seed_default_templates  # noqa: E402
 from pms import webhook as pms_webhook  # noqa: E402
@@ -71,6 +76,11 @@ def hotel():
 
 def bench_ingest() -> None:
     tenant, secret = hotel()
+    with connected_as(settings.DB_APP_ROLE) as role:
+        ingest(tenant, secret, role)
+
+
+def ingest(tenant, secret: str, role: str) -> None:
     client = Client()
     url = f"/api/webhooks/pms/{tenant.public_id}/"
     started = time.perf_counter()
@@ -98,7 +108,7 @@ def bench_ingest() -> None:
         )
         assert response.status_code == 200, response.content
     seconds = time.perf_counter() - started
-    with connection.cursor() as cursor:
+    with acting_for_tenant(tenant.id), connection.cursor() as cursor:
         started = time.perf_counter()
         for n in range(WEBHOOKS):
             cursor.execute(
@@ -109,7 +119,7 @@ def bench_ingest() -> None:
         baseline = time.perf_counter() - started
     rate, base_rate = WEBHOOKS / seconds, WEBHOOKS / baseline
     print(
-        f"webhook ingest   {WEBHOOKS} signed webhooks: {rate:8.0f}/s, {seconds / WEBHOOKS * 1000:6.2f} ms each | "
+        f"webhook ingest   {WEBHOOKS} signed webhooks as {role}: {rate:8.0f}/s, {seconds / WEBHOOKS * 1000:6.2f} ms each | "
         f"baseline raw insert {base_rate:8.0f}/s | ratio {rate / base_rate:.3f}"
     )
 
@@ -143,13 +153,14 @@ def bench_dispatch() -> None:
         finally:
             connections.close_all()
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    report("threads  ", len(fake.sent_texts), time.perf_counter() - started)
+    with connected_as(settings.DB_WORKER_ROLE):
+        started = time.perf_counter()
+        threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        report("threads  ", len(fake.sent_texts), time.perf_counter() - started)
 
     # The production shape: `run_worker --concurrency N` processes, each with its own database
     # connection and interpreter. Their start-up (a second or so each) is inside the time.
@@ -158,7 +169,7 @@ def bench_dispatch() -> None:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.worker_settings",
-        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "DATABASE_URL": worker_url(),
         "WAHA_BASE_URL": fake.url,
         "WAHA_API_KEY": "bench-key",
         "WAHA_PACING_ENABLED": "false",
@@ -175,6 +186,15 @@ def bench_dispatch() -> None:
     )
     report("processes", len(fake.sent_texts) - before, time.perf_counter() - started)
     fake.stop()
+
+
+def worker_url() -> str:
+    """The benchmark's database, connected as the worker's role (PostgreSQL)."""
+    url = os.environ["DATABASE_URL"]
+    if connection.vendor != "postgresql":
+        return url
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{settings.DB_WORKER_ROLE}@{rest.split('@', 1)[-1]}"
 
 
 def queue_messages(tenant, label: str) -> None:
@@ -216,6 +236,11 @@ def report(how: str, sent: int, seconds: float) -> None:
 
 if __name__ == "__main__":
     prepare_database(fresh=True)
-    print(f"database: {connection.vendor}")
+    roles = (
+        f" (webhooks as {settings.DB_APP_ROLE}, workers as {settings.DB_WORKER_ROLE})"
+        if connection.vendor == "postgresql"
+        else ""
+    )
+    print(f"database: {connection.vendor}{roles}")
     bench_ingest()
     bench_dispatch()

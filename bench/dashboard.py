@@ -8,7 +8,11 @@
 One hotel is filled with bulk inserts (60% as many guests as reservations, stays over three years
 around today, a few messages), the tables are ANALYZEd, then each page is requested through
 Django's test Client as the logged-in owner. Printed per page: the server time (p50 and p95 over
-BENCH_REPEAT requests, after one warm-up) and the number of SQL queries.
+BENCH_REPEAT requests, after one warm-up), the number of SQL queries, and p95 as a ratio of the
+same-run baseline: /healthz, a view doing one `SELECT 1` through the same middleware (the
+framework's floor). On PostgreSQL the pages are measured as the web app's role (`innbox_app`),
+under row-level security as production serves them: the superuser bypasses RLS and its plans
+differ (issue 19). `make bench` runs it with production settings (DEBUG off).
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.common import prepare_database  # noqa: E402
+from bench.common import as_app_role, prepare_database  # noqa: E402
 from hotel.models import Guest, Reservation, ReservationStatus  # noqa: E402
 from messaging.models import Direction, MessageLog, MessageStatus  # noqa: E402
 from tenancy.db import acting_for_tenant  # noqa: E402
@@ -134,7 +138,7 @@ def fill(tenant: Tenant) -> None:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
-def measure(client: Client, label: str, url: str) -> None:
+def measure(client: Client, url: str) -> tuple[float, float, int]:
     client.get(url)  # warm-up: templates compiled, pages cached by the database
     times, queries = [], 0
     for _ in range(REPEAT):
@@ -146,10 +150,7 @@ def measure(client: Client, label: str, url: str) -> None:
         queries = len(captured)
     times.sort()
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    print(
-        f"{label:<34} p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   "
-        f"{queries:3d} queries   {url}"
-    )
+    return statistics.median(times), p95, queries
 
 
 def filled_hotel() -> tuple[Tenant, User]:
@@ -170,8 +171,9 @@ def main() -> None:
     prepare_database(fresh=False)
     started = time.perf_counter()
     _tenant, owner = filled_hotel()
+    role = as_app_role()
     print(
-        f"database: {connection.vendor}; filled {RESERVATIONS:,} reservations, {GUESTS:,} guests,"
+        f"database: {connection.vendor} as {role}; filled {RESERVATIONS:,} reservations, {GUESTS:,} guests,"
         f" {MESSAGES:,} messages (or reused) in {time.perf_counter() - started:.1f} s;"
         f" {REPEAT} requests each"
     )
@@ -199,8 +201,17 @@ def main() -> None:
         ("reservations: tab checked-out p.100", "/reservations/?status=checked-out&page=100"),
         ("reservations: staying next week", _next_week()),
     ]
+    baseline = measure(client, "/healthz")
+    print(
+        f"{'baseline: /healthz (SELECT 1)':<36} p50 {baseline[0]:7.1f} ms   p95 {baseline[1]:7.1f} ms"
+        f"   {baseline[2]:3d} queries"
+    )
     for label, url in pages:
-        measure(client, label, url)
+        p50, p95, queries = measure(client, url)
+        print(
+            f"{label:<36} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   {queries:3d} queries   "
+            f"p95 ratio to baseline {p95 / baseline[1]:6.1f}   {url}"
+        )
 
 
 def _next_week() -> str:

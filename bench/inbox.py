@@ -36,13 +36,12 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.common import prepare_database  # noqa: E402
+from bench.common import as_app_role, prepare_database  # noqa: E402
 from conversations.models import Conversation  # noqa: E402
 from hotel.models import Guest, Reservation, ReservationStatus  # noqa: E402
 from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus  # noqa: E402
@@ -137,15 +136,6 @@ def filled_hotel() -> tuple[Tenant, User]:
     tenant = create_tenant_with_owner(owner, name="Inbox Benchmark Hotel")
     fill(tenant)
     return tenant, owner
-
-
-def as_app_role() -> str:
-    """From here on the web app's role, as production serves pages (PostgreSQL only)."""
-    if connection.vendor != "postgresql":
-        return "sqlite (no row-level security)"
-    connection.close()
-    connection.settings_dict["USER"] = settings.DB_APP_ROLE
-    return settings.DB_APP_ROLE
 
 
 def measure(client: Client, url: str) -> tuple[float, float, int]:
