@@ -231,7 +231,21 @@ def _run_handler(job: AutomationJob, tenant: Tenant) -> AutomationJob:
     except Exception as exc:
         log.exception("job_crashed", kind=job.kind, error_category=ErrorCategory.FATAL)
         return _finish(job, JobStatus.FAILED, error=f"Unexpected error: {exc.__class__.__name__}")
-    return _finish(job, JobStatus.SUCCEEDED, result=result)
+    try:
+        return _finish(job, JobStatus.SUCCEEDED, result=result)
+    except (OperationalError, InterfaceError) as lost:
+        # The database went away while the outcome (and what the job asked to write with it,
+        # with_outcome: a message marked sent) was being written: nothing of it is kept, so the
+        # job is tried again, and a send settles its earlier attempt first (reconciliation).
+        log.warning(
+            "job_database_lost",
+            kind=job.kind,
+            error=str(lost).strip()[:200],
+            error_category=ErrorCategory.RETRYABLE,
+        )
+        _drop_broken_connection()
+        (_OUTCOME_WRITES.get() or []).clear()
+        return _failed(job, DATABASE_LOST)
 
 
 def _lease_left(job: AutomationJob) -> float:
