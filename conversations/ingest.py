@@ -9,16 +9,14 @@ unknown number it links nothing. The message is stored either way, so staff see 
 from __future__ import annotations
 
 import re
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, Q, When
 from django.utils import timezone
 
 from conversations import opt_out, services, turns
 from conversations.models import Conversation
 from hotel.consent import record_consent_change
-from hotel.models import ConsentChange, ConsentSource, Guest, Reservation, ReservationStatus
+from hotel.models import ConsentChange, ConsentSource, Guest, Reservation
 from innbox.logs import ErrorCategory, get_logger
 from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus
 from tenancy.models import Tenant
@@ -46,7 +44,7 @@ def store_guest_message(tenant: Tenant, incoming: inbound.GuestMessage) -> str:
     # A stay's link forwarded to someone else reaches staff on that stay, but does not make
     # the stranger's chat the guest's: the concierge must not act (order, request) for a room
     # on a forwarded link's word.
-    trusted = _chat_is_the_guests(message.guest, incoming)
+    trusted = _chat_is_the_guests(message.guest, incoming.chat_id, incoming.phone)
     conversation = services.for_chat(
         tenant,
         incoming.chat_id,
@@ -99,7 +97,7 @@ def _store(tenant: Tenant, incoming: inbound.GuestMessage) -> MessageLog | None:
     if reservation is not None:
         consented = _link_chat(reservation.guest, chat_id, phone, session)
     elif guest is not None:
-        reservation = _reservation_by_booking_code(guest, body) or _current_reservation(
+        reservation = _reservation_by_booking_code(guest, body) or services.current_stay(
             tenant, guest
         )
     message, created = MessageLog.objects.get_or_create(
@@ -165,32 +163,12 @@ def _guest_by_phone(tenant: Tenant, phone: str | None) -> Guest | None:
     return Guest.objects.filter(tenant=tenant, phone_e164=phone).order_by("-updated_at").first()
 
 
-def _current_reservation(tenant: Tenant, guest: Guest) -> Reservation | None:
-    """The stay a message most likely concerns: the one in house, else the next arrival (from
-    the hotel's today: the webhook runs in no time zone of its own)."""
-    today = timezone.localdate(timezone=ZoneInfo(tenant.time_zone))
-    return (
-        Reservation.objects.filter(guest=guest)
-        .filter(
-            Q(status=ReservationStatus.ON_STAY)
-            | Q(status=ReservationStatus.PRE_ARRIVAL, check_in__gte=today)
-        )
-        .order_by(
-            Case(
-                When(status=ReservationStatus.ON_STAY, then=0),
-                default=1,
-                output_field=IntegerField(),
-            ),
-            "check_in",
-        )
-        .first()
-    )
-
-
-def _chat_is_the_guests(guest: Guest | None, incoming: inbound.GuestMessage) -> bool:
+def _chat_is_the_guests(guest: Guest | None, chat_id: str, phone: str | None) -> bool:
+    """Whether a chat may be this guest's: they have none yet, it is theirs, or it writes from
+    their number. A stay's link forwarded elsewhere is none of these."""
     if guest is None or not guest.whatsapp_chat_id:
         return True
-    return guest.whatsapp_chat_id == incoming.chat_id or guest.phone_e164 == incoming.phone
+    return guest.whatsapp_chat_id == chat_id or guest.phone_e164 == phone
 
 
 def _link_chat(guest: Guest, chat_id: str, phone: str | None, session: str) -> bool:
@@ -200,7 +178,7 @@ def _link_chat(guest: Guest, chat_id: str, phone: str | None, session: str) -> b
     Only a guest with no chat yet, or one writing from their own number, is linked: a link can
     be forwarded, and must not move an existing guest's chat elsewhere. The message itself still
     reaches staff on the reservation."""
-    if guest.whatsapp_chat_id and guest.whatsapp_chat_id != chat_id and guest.phone_e164 != phone:
+    if not _chat_is_the_guests(guest, chat_id, phone):
         log.warning(
             "chat_token_from_another_chat",
             reservation_guest=guest.pk,

@@ -11,8 +11,9 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -131,22 +132,23 @@ def _catch_up(conversation: Conversation) -> None:
 
 
 def current_stay(tenant: Tenant, guest: Guest) -> Reservation | None:
-    """The guest's stay in house, else their next arrival."""
-    in_house = (
-        Reservation.objects.filter(tenant=tenant, guest=guest, status=ReservationStatus.ON_STAY)
-        .order_by("-check_in")
-        .first()
-    )
-    if in_house is not None:
-        return in_house
+    """The stay a guest's conversation concerns: the one in house, else the next arrival (from
+    the hotel's today: the worker and the webhook run in no time zone of their own)."""
+    today = timezone.localdate(timezone=ZoneInfo(tenant.time_zone))
     return (
-        Reservation.objects.filter(
-            tenant=tenant,
-            guest=guest,
-            status=ReservationStatus.PRE_ARRIVAL,
-            check_in__gte=timezone.localdate(),
+        Reservation.objects.filter(tenant=tenant, guest=guest)
+        .filter(
+            Q(status=ReservationStatus.ON_STAY)
+            | Q(status=ReservationStatus.PRE_ARRIVAL, check_in__gte=today)
         )
-        .order_by("check_in")
+        .order_by(
+            Case(
+                When(status=ReservationStatus.ON_STAY, then=0),
+                default=1,
+                output_field=IntegerField(),
+            ),
+            "check_in",
+        )
         .first()
     )
 

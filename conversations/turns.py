@@ -141,7 +141,7 @@ def run_turn(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
             raise IntegrationError("The conversation no longer exists", retryable=False)
         if conversation.answered_through >= through:
             return {"answered": "already"}
-        if _guest_wrote_after(conversation, through):
+        if _guest_wrote_after(tenant, conversation, through):
             return {"merged": "into the turn of the guest's newer message"}
     owner = f"{queue.worker_id()}:{job.pk}"
     if not _take_lease(conversation, owner):
@@ -188,7 +188,7 @@ def _conversation_of_message(tenant: Tenant, message_id: int) -> int | None:
     )
 
 
-def _guest_wrote_after(conversation: Conversation, message_id: int) -> bool:
+def _guest_wrote_after(tenant: Tenant, conversation: Conversation, message_id: int) -> bool:
     """Whether a newer guest message has a turn of its own to answer this one with: a STOP or
     START has none (conversations.opt_out answers it), so it does not swallow a question."""
     newer = (
@@ -196,7 +196,6 @@ def _guest_wrote_after(conversation: Conversation, message_id: int) -> bool:
         .filter(direction=Direction.INBOUND, pk__gt=message_id)
         .values_list("body", flat=True)
     )
-    tenant = conversation.tenant
     return any(opt_out.command_for(tenant, body) is None for body in newer)
 
 

@@ -97,7 +97,7 @@ def reserve(
         )
         .first()
     )
-    refused = config.refused if config is not None else checked and _refuses(tenant, number)
+    refused = config.refused if config is not None else checked and refuses(tenant, number)
     if refused:
         raise IntegrationError(REFUSED, retryable=False, code="number_refuses")
     if settings.WAHA_BASE_URL and (config is None or config.status != SessionStatus.WORKING):
@@ -132,7 +132,8 @@ def reserve(
 REFUSED = "This number asked not to receive messages (STOP)"
 
 
-def _refuses(tenant: Tenant, number: str) -> bool:
+def refuses(tenant: Tenant, number: str) -> bool:
+    """In the caller's transaction: whether `number` asked not to receive messages."""
     return RefusedNumber.objects.filter(tenant=tenant, phone_e164=number).exists()
 
 

@@ -101,7 +101,7 @@ def send_text(
 
 def refuses(tenant: Tenant, e164: str) -> bool:
     with acting_for_tenant(tenant.id):
-        return RefusedNumber.objects.filter(tenant=tenant, phone_e164=e164).exists()
+        return pacing.refuses(tenant, e164)
 
 
 def refuse(tenant: Tenant, e164: str, reason: str) -> None:
