@@ -5,7 +5,6 @@ consent_entry."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -28,8 +27,6 @@ from hotel.models import ConsentChange, Guest, ReservationStatus
 from tenancy import audit
 from tenancy.access import MemberRequest, get_for_member
 from tenancy.permissions import requires
-
-View = Callable[..., HttpResponse]
 
 
 def _guest(request: MemberRequest, public_id: str) -> Guest:
