@@ -26,9 +26,15 @@ class FeedbackConfig(AppConfig):
                     "feedback_status",
                     "feedback_rating",
                     "feedback_comments",
+                    "feedback_topics",
+                    "feedback_source",
                     "feedback_submitted_at",
                 ],
                 erase={"feedback_comments": "", "feedback_token_hash": None},
+                keep={
+                    "feedback_topics": "ratings per topic (room, staff...) and nothing the "
+                    "guest wrote: kept, like the rating, for the hotel's scores",
+                },
                 where=~Q(feedback_status=FeedbackStatus.NONE),
             )
         )

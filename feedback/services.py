@@ -11,7 +11,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from hotel.models import FeedbackStatus, Reservation
+from hotel import feedback
+from hotel.models import FeedbackSource, FeedbackStatus, Reservation
 from tenancy import lookups
 from tenancy.db import acting_for_tenant
 
@@ -61,20 +62,7 @@ def state(reservation: Reservation, now: dt.datetime | None = None) -> FormState
     return FormState(True)
 
 
-def submit(reservation: Reservation, rating: int, comments: str) -> None:
-    first = reservation.feedback_submitted_at is None
-    reservation.feedback_rating = rating
-    reservation.feedback_comments = comments.strip()[:4000]
-    reservation.feedback_status = FeedbackStatus.COMPLETED
-    if first:
-        reservation.feedback_submitted_at = timezone.now()
-    with acting_for_tenant(reservation.tenant_id):
-        reservation.save(
-            update_fields=[
-                "feedback_rating",
-                "feedback_comments",
-                "feedback_status",
-                "feedback_submitted_at",
-                "updated_at",
-            ]
-        )
+def submit(
+    reservation: Reservation, rating: int, comments: str, topics: dict[str, int] | None = None
+) -> None:
+    feedback.record(reservation, rating, comments, source=FeedbackSource.FORM, topics=topics)

@@ -96,6 +96,13 @@ class FeedbackStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
 
 
+class FeedbackSource(models.TextChoices):
+    """Where a guest's feedback came from: the web form, or their words in the chat."""
+
+    FORM = "form", _("Feedback form")
+    CHAT = "chat", _("WhatsApp reply")
+
+
 def new_chat_token() -> str:
     """96 random bits in 16 URL-safe characters: short enough for a chat, too many to guess."""
     return secrets.token_urlsafe(12)
@@ -136,6 +143,9 @@ class Reservation(PublicIdMixin, TenantScopedModel, TimestampedModel):
     feedback_rating = models.PositiveSmallIntegerField(null=True, blank=True)
     feedback_comments = models.TextField(blank=True)
     feedback_submitted_at = models.DateTimeField(null=True, blank=True)
+    # Per-topic ratings the hotel asks for (topic key -> 1..5), beside the overall rating.
+    feedback_topics = models.JSONField(default=dict, blank=True)
+    feedback_source = models.CharField(max_length=8, choices=FeedbackSource.choices, blank=True)
     # SHA-256 of the token in the guest's feedback link; NULL until the post-stay message.
     feedback_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
@@ -157,6 +167,10 @@ class Reservation(PublicIdMixin, TenantScopedModel, TimestampedModel):
                 condition=models.Q(feedback_rating__isnull=True)
                 | models.Q(feedback_rating__gte=1, feedback_rating__lte=5),
                 name="reservations_feedback_rating_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(feedback_source__in=[*FeedbackSource.values, ""]),
+                name="reservations_feedback_source_valid",
             ),
             models.CheckConstraint(
                 condition=models.Q(check_out__gte=models.F("check_in")),

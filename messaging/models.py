@@ -13,8 +13,13 @@ from tenancy.models import TenantScopedModel
 
 
 class Trigger(models.TextChoices):
+    """The guest journey's touchpoints, in the order a guest meets them."""
+
+    BOOKED = "booked", _("Booking confirmation")
     PRE_ARRIVAL = "pre-arrival", _("Pre-arrival")
     ON_STAY = "on-stay", _("On stay")
+    MID_STAY = "mid-stay", _("Mid-stay check")
+    CHECKOUT = "checkout", _("Checkout reminder")
     POST_STAY = "post-stay", _("Post-stay")
 
 
@@ -77,8 +82,11 @@ class Direction(models.TextChoices):
 class MessageOrigin(models.TextChoices):
     """Why an outbound message was sent: a trigger, a person, or the agent."""
 
+    BOOKED = "booked", _("Booking confirmation")
     PRE_ARRIVAL = "pre-arrival", _("Pre-arrival")
     ON_STAY = "on-stay", _("On stay")
+    MID_STAY = "mid-stay", _("Mid-stay check")
+    CHECKOUT = "checkout", _("Checkout reminder")
     POST_STAY = "post-stay", _("Post-stay")
     MANUAL = "manual", _("Manual")
     AGENT = "agent", _("AI agent")
