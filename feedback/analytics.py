@@ -493,7 +493,7 @@ def readable_duration(seconds: float | None) -> str:
         return "–"
     whole = round(seconds)
     if whole < 60:
-        return _("%(seconds)d s") % {"seconds": whole}
+        return _("%(seconds)s s") % {"seconds": whole}
     minutes = whole // 60
     if minutes < 60:
         return _("%(minutes)d min") % {"minutes": minutes}
