@@ -193,11 +193,11 @@ def rating_trend(request: TenantRequest, period: Period) -> list[TrendPoint]:
         .order_by()
     )
     found = {row["bucket"]: (row["average"], row["count"]) for row in rows}
+    last_day = timezone.localdate(timezone=period.zone)
     return [
-        TrendPoint(start, *found.get(start, (None, 0)))
-        for start in _bucket_starts(
-            period.first_day, timezone.localdate(timezone=period.zone), kind
-        )
+        # The first bucket is labelled from the period's first day: nothing before it counts.
+        TrendPoint(max(start, period.first_day), *found.get(start, (None, 0)))
+        for start in _bucket_starts(period.first_day, last_day, kind)
     ]
 
 
