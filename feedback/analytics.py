@@ -225,9 +225,10 @@ def topic_scores(request: TenantRequest, period: Period) -> list[TopicScore]:
         numeric = "t.type IN ('integer', 'real')"
         value = "t.value"
     table = connection.ops.quote_name(Reservation._meta.db_table)
+    key = connection.ops.quote_name(str(Reservation._meta.pk.column))
     sql = (
         f"SELECT t.key, AVG({value}), COUNT(*) FROM {table} r, {each} "  # noqa: S608 (no input)
-        f"WHERE r.id IN ({ids_sql}) AND {numeric} GROUP BY t.key ORDER BY t.key"
+        f"WHERE r.{key} IN ({ids_sql}) AND {numeric} GROUP BY t.key ORDER BY t.key"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, ids_params)

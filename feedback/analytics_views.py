@@ -15,6 +15,7 @@ from tenancy.permissions import SEE_HOTEL, requires
 def feedback_analytics(request: MemberRequest) -> HttpResponse:
     days = analytics.chosen_days(request.GET.get("days"))
     period = analytics.period_for(request, days)
+    funnel = analytics.funnel(request, period)
     return render(
         request,
         "feedback/analytics.html",
@@ -26,7 +27,8 @@ def feedback_analytics(request: MemberRequest) -> HttpResponse:
             "topics": analytics.topic_scores(request, period),
             "comments": analytics.latest_comments(request, period),
             "response_rate": analytics.response_rate(request, period),
-            "funnel": analytics.funnel(request, period),
+            "funnel": funnel,
+            "funnel_total": sum(row.messages for row in funnel),
             "first_responses": analytics.first_responses(request, period),
             "reply_window_hours": int(analytics.REPLY_WINDOW.total_seconds() // 3600),
         },

@@ -375,3 +375,15 @@ def test_the_dashboard_card_sums_it_up_and_links_to_the_page(hotel_a: factories.
     assert "Response rate 67% (2 of 3)" in text
     assert "First response 4 min (median)" in text
     assert 'href="/feedback/"' in card
+
+
+def test_a_new_hotel_sees_what_will_appear_instead_of_tables_of_zeros(
+    hotel_a: factories.Hotel,
+) -> None:
+    html = page(hotel_a)
+
+    assert "No answers in this period." in html
+    assert html.count("No ratings in this period yet.") == 2
+    assert "No guest messages in this period." in html
+    assert "No journey messages in this period." in html
+    assert "data-touchpoint" not in html and "data-responder" not in html
