@@ -18,6 +18,7 @@ from conversations import ingest
 from conversations import services as conversations
 from dashboard import alerts, charts, stats
 from dashboard.context_processors import dead_job_count, inbox_unread
+from feedback import analytics as feedback_analytics
 from hotel.models import Guest, Reservation, ReservationStatus
 from messaging import triggers
 from messaging.models import MessageLog, MessageStatus, Trigger
@@ -47,6 +48,7 @@ def home(request: MemberRequest) -> HttpResponse:
     context = {
         **sync_status_context(request),
         "stats": stats.for_tenant(request),
+        "feedback": feedback_analytics.summary(request),
         "alerts": alerts.collect(
             alerts.AlertContext(
                 dead_jobs=dead_job_count(request),

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from feedback import views
+from feedback import analytics_views, views
 
 urlpatterns = [
-    path("feedback/", views.feedback_list, name="feedback_list"),
+    path("feedback/", analytics_views.feedback_analytics, name="feedback_list"),
     path("feedback/<str:token>/", views.feedback_form, name="feedback_form"),
 ]

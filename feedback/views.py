@@ -3,15 +3,12 @@ from __future__ import annotations
 from typing import TypedDict
 
 from django import forms
-from django.db.models import Avg, Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from feedback import services
-from hotel.models import FeedbackStatus, Reservation
 from messaging.services import primary_language
-from tenancy.access import MemberRequest, tenant_queryset
-from tenancy.permissions import SEE_HOTEL, public, requires
+from tenancy.permissions import public
 
 
 class FeedbackText(TypedDict):
@@ -103,20 +100,4 @@ def feedback_form(request: HttpRequest, token: str) -> HttpResponse:
             "stars": list(zip(range(1, 6), text["stars"], strict=True)),
         },
         status=status,
-    )
-
-
-@requires(SEE_HOTEL)
-def feedback_list(request: MemberRequest) -> HttpResponse:
-    answered = tenant_queryset(request, Reservation).filter(
-        feedback_status=FeedbackStatus.COMPLETED
-    )
-    summary = answered.aggregate(average=Avg("feedback_rating"), count=Count("pk"))
-    return render(
-        request,
-        "feedback/list.html",
-        {
-            "answers": answered.select_related("guest").order_by("-feedback_submitted_at")[:100],
-            "summary": summary,
-        },
     )
