@@ -90,7 +90,7 @@ def test_an_indonesian_guest_rates_by_touch_on_a_phone(
     assert phone.locator("html").get_attribute("lang") == "id"
     assert_no_staff_chrome(phone)
     caption = phone.locator("[data-star-caption]")
-    assert caption.inner_text() == "Ketuk bintang untuk menilai"
+    assert caption.inner_text() == "Pilih 1 sampai 5 bintang"
     screenshot("1-form-phone", of=phone)
 
     overall = phone.locator('[data-star-rating]:has(input[name="rating"])')
