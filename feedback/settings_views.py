@@ -56,7 +56,7 @@ class FeedbackSettingsForm(forms.ModelForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         for name in URL_FIELDS:
             url = (cleaned.get(name) or "").strip()
             if url and urlsplit(url).scheme != "https":

@@ -11,12 +11,13 @@ import pytest
 
 from feedback import services
 from feedback.models import FeedbackSettings
-from hotel.models import Reservation
+from hotel import feedback
+from hotel.models import FeedbackSource, Reservation
 from messaging.defaults import seed_default_templates
 from messaging.models import MessageTemplate, MessageTemplateVariant, Trigger
 from tenancy.db import acting_for_tenant
 from tests import factories
-from tests.helpers import PHONE
+from tests.helpers import PHONE, session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -205,3 +206,45 @@ def test_without_javascript_the_form_is_plain_radios_that_work(
         context.close()
     hotel.reservation.refresh_from_db()
     assert hotel.reservation.feedback_rating == 4
+
+
+def test_the_owner_sets_the_links_and_staff_see_a_low_rating(
+    live_server: Any,
+    page: Any,
+    browser: Any,
+    hotel: factories.Hotel,
+    settings: Any,
+    screenshot: Callable,
+) -> None:
+    page.context.add_cookies(session_cookie(live_server.url, hotel.owner))
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name="Feedback form").click()
+    page.get_by_role("heading", name="Review sites").wait_for()
+    page.get_by_label("Other site's name").fill("Agoda")
+    page.get_by_label("Other site's review link").fill("http://www.agoda.com/nusantara")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Use the site's https:// address.").wait_for()
+    screenshot("1-settings-refused")
+    page.get_by_label("Other site's review link").fill("https://www.agoda.com/nusantara")
+    page.get_by_label("Staff").check()
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Feedback settings saved.").wait_for()
+    screenshot("2-settings-saved")
+
+    with acting_for_tenant(hotel.tenant.id):
+        feedback.record(hotel.reservation, 2, "Kamar mandi kotor", source=FeedbackSource.FORM)
+    context = browser.new_context(viewport=PHONE)
+    staff = context.new_page()
+    try:
+        context.add_cookies(session_cookie(live_server.url, hotel.staff))
+        staff.goto(f"{live_server.url}/")
+        card = staff.locator('[data-card="low-ratings"]')
+        card.get_by_text("Kamar mandi kotor").wait_for()
+        card.scroll_into_view_if_needed()
+        shot = screenshot("3-dashboard-low-rating-phone", of=staff)
+        card.screenshot(path=str(shot.with_name(shot.stem + "-card.png")))
+        card.get_by_role("link", name="Open the conversation").click()
+        staff.locator(".escalation-reason", has_text="2/5").first.wait_for()
+        screenshot("4-inbox-escalated-phone", of=staff)
+    finally:
+        context.close()
