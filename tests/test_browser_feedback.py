@@ -58,11 +58,15 @@ def link_for(reservation: Reservation, base_url: str, settings: Any) -> str:
 
 @pytest.fixture
 def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, locale="id-ID")
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def fits_the_screen(page: Any) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
 def stars_on(page: Any, group: str) -> int:
@@ -90,6 +94,7 @@ def test_an_indonesian_guest_rates_by_touch_on_a_phone(
     phone.get_by_role("heading", name="Bagaimana masa menginap Anda?").wait_for()
     assert phone.locator("html").get_attribute("lang") == "id"
     assert_no_staff_chrome(phone)
+    assert fits_the_screen(phone)
     caption = phone.locator("[data-star-caption]")
     assert caption.inner_text() == "Pilih 1 sampai 5 bintang"
     screenshot("1-form-phone", of=phone)
@@ -122,6 +127,13 @@ def test_an_indonesian_guest_rates_by_touch_on_a_phone(
 
     hotel.reservation.refresh_from_db()
     assert hotel.reservation.feedback_rating == 5
+
+    # A link cut short in the chat: the guest's 404 page, in the phone's language.
+    response = phone.goto(f"{live_server.url}/feedback/abc123/")
+    assert response is not None and response.status == 404
+    phone.get_by_role("heading", name="Tautan tidak ditemukan").wait_for()
+    assert_no_staff_chrome(phone)
+    screenshot("4-not-found-phone", of=phone)
     assert hotel.reservation.feedback_topics == {"room": 4}
     assert hotel.reservation.feedback_comments == "Kolam renangnya bagus"
 
@@ -166,6 +178,7 @@ def test_a_japanese_guest_rates_by_keyboard_and_gets_the_review_links(
 
     phone.get_by_role("heading", name="Ana様、ありがとうございました！").wait_for()
     assert_review_links(phone)
+    assert fits_the_screen(phone)
     assert phone.get_by_role("link", name="Googleで口コミを書く").is_visible()
     screenshot("2-thanks-phone", of=phone)
     hotel.reservation.refresh_from_db()
