@@ -55,7 +55,7 @@ def topic_field(topic: Topic) -> str:
 
 
 @dataclass(frozen=True)
-class Guest:
+class GuestPage:
     """What every guest page of one stay needs, read in the hotel's context."""
 
     reservation: Reservation
@@ -81,10 +81,10 @@ class Guest:
         }
 
 
-def _guest(reservation: Reservation) -> Guest:
+def _guest_page(reservation: Reservation) -> GuestPage:
     with acting_for_tenant(reservation.tenant_id):
         language = language_for(reservation)
-        return Guest(
+        return GuestPage(
             reservation, language, TEXTS[language], services.settings_for(reservation.tenant)
         )
 
@@ -106,7 +106,7 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _gone(request: HttpRequest, guest: Guest, reason: str) -> HttpResponse:
+def _gone(request: HttpRequest, guest: GuestPage, reason: str) -> HttpResponse:
     """The link is no longer open: expired unanswered, or answered and past the edit window
     (then the guest still finds the review links: no gating, whenever they come back)."""
     text = guest.text
@@ -147,7 +147,7 @@ def _star_group(
 
 
 def _form_page(
-    request: HttpRequest, guest: Guest, form: GuestFeedbackForm, status: int = 200
+    request: HttpRequest, guest: GuestPage, form: GuestFeedbackForm, status: int = 200
 ) -> HttpResponse:
     text = guest.text
     reservation = guest.reservation
@@ -185,7 +185,7 @@ def feedback_form(request: HttpRequest, token: str) -> HttpResponse:
     reservation = services.find(token)
     if reservation is None:
         return _not_found(request)
-    guest = _guest(reservation)
+    guest = _guest_page(reservation)
     state = services.state(reservation)
     if not state.open:
         return _gone(request, guest, state.reason)
@@ -214,7 +214,7 @@ def feedback_thanks(request: HttpRequest, token: str) -> HttpResponse:
         return _not_found(request)
     if not services.answered(reservation):
         return redirect("feedback_form", token=token)
-    guest = _guest(reservation)
+    guest = _guest_page(reservation)
     text, rating = guest.text, reservation.feedback_rating or 0
     deadline = services.edit_until(reservation)
     can_change = services.state(reservation).open and deadline is not None
