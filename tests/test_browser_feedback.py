@@ -124,16 +124,25 @@ def test_an_indonesian_guest_rates_by_touch_on_a_phone(
     assert phone.get_by_role("link", name="Tulis ulasan di Google").is_visible()
     assert phone.get_by_role("link", name="Ubah jawaban").is_visible()
     screenshot("3-thanks-phone", of=phone)
+    thanks_url = phone.url
 
     hotel.reservation.refresh_from_db()
     assert hotel.reservation.feedback_rating == 5
+
+    # Changing the answer: the form comes back with it, stars drawn.
+    phone.goto(thanks_url)
+    phone.get_by_role("link", name="Ubah jawaban").tap()
+    phone.get_by_text("Anda sudah menjawab").wait_for()
+    assert stars_on(phone, "rating") == 5 and stars_on(phone, "topic_room") == 4
+    assert phone.get_by_role("button", name="Perbarui jawaban").is_visible()
+    screenshot("4-change-phone", of=phone)
 
     # A link cut short in the chat: the guest's 404 page, in the phone's language.
     response = phone.goto(f"{live_server.url}/feedback/abc123/")
     assert response is not None and response.status == 404
     phone.get_by_role("heading", name="Tautan tidak ditemukan").wait_for()
     assert_no_staff_chrome(phone)
-    screenshot("4-not-found-phone", of=phone)
+    screenshot("5-not-found-phone", of=phone)
     assert hotel.reservation.feedback_topics == {"room": 4}
     assert hotel.reservation.feedback_comments == "Kolam renangnya bagus"
 
