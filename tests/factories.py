@@ -22,6 +22,7 @@ from agent.models import (
 from automation.models import AutomationJob, EventSource, InboundEvent, JobKind
 from compliance.models import DataRequest, RequestKind
 from conversations.models import Conversation, ConversationNote, SavedReply
+from feedback.models import FeedbackSettings
 from hotel.models import (
     ConsentChange,
     ConsentEvent,
@@ -207,6 +208,9 @@ def fill_every_table(hotel: Hotel) -> None:
         )
         DataRequest.objects.create(
             tenant=tenant, kind=RequestKind.EXPORT, guest=hotel.guest, requested_by=hotel.owner
+        )
+        FeedbackSettings.objects.create(
+            tenant=tenant, google_url="https://g.page/r/example/review", ask_room=True
         )
 
 
