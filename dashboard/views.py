@@ -18,11 +18,8 @@ from conversations import ingest
 from conversations import services as conversations
 from dashboard import alerts, charts, stats
 from dashboard.context_processors import dead_job_count, inbox_unread
-<<<<<<< HEAD
 from feedback import analytics as feedback_analytics
-=======
 from feedback import services as feedback
->>>>>>> fbform
 from hotel.models import Guest, Reservation, ReservationStatus
 from messaging import triggers
 from messaging.models import MessageLog, MessageStatus, Trigger
