@@ -21,6 +21,7 @@ goes instead.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -108,6 +109,9 @@ def queue_follow_ups(tenant: Tenant, now: dt.datetime) -> int:
                         run_at=now,
                         reservation_id=reservation_id,
                         idempotency_key=job_key(reservation_id),
+                        # The clock caused it, no request did: an id of its own, carried to
+                        # the send job it queues (and its logs).
+                        request_id=f"follow-up-{uuid.uuid4().hex}",
                     )
             except IntegrityError:  # another scheduler queued it a moment ago
                 continue
