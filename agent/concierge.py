@@ -106,14 +106,18 @@ def _answer_follow_up(
     return answer.result
 
 
-# The mid-stay check's answer: the guest's reply within this long of it (a reply days later is
-# about something else).
+# The mid-stay check's answer: the guest's words within this long of it (later ones are about
+# something else).
 MID_STAY_ANSWER_WINDOW = dt.timedelta(hours=24)
+# The hotel's own words, not the journey's: the concierge's replies, staff's messages.
+NOT_AUTOMATED = [MessageOrigin.AGENT, MessageOrigin.MANUAL, MessageOrigin.HOTEL_PHONE, ""]
 
 
 def answers_mid_stay_check(turn: Any) -> bool:
-    """Whether the turn answers the mid-stay check: the hotel's last message in this chat
-    before the turn was the check ("How is everything?"), sent within the last day."""
+    """Whether the turn answers the mid-stay check: the journey's last message in this chat
+    before the turn was the check ("How is everything?"), sent within the last day. The
+    concierge's own replies in between do not end it: a problem mentioned later that day is
+    still one to fix before checkout."""
     if not turn.messages:
         return False
     with acting_for_tenant(turn.tenant.id):
@@ -125,6 +129,7 @@ def answers_mid_stay_check(turn: Any) -> bool:
                 pk__lt=turn.messages[0].pk,
             )
             .exclude(status=MessageStatus.FAILED)
+            .exclude(origin__in=NOT_AUTOMATED)
             .order_by("-pk")
             .first()
         )

@@ -266,10 +266,8 @@ class FollowUpOutcome(models.TextChoices):
     WAITING = "waiting", _("Waiting for the guest")
     # The guest's rating is stored (hotel.feedback.record, source chat).
     RECORDED = "recorded", _("Rating recorded")
-    # No clear rating after one question: staff take it from here.
+    # No clear rating after one question (or a matter only staff settle): staff take it on.
     STAFF = "staff", _("Left to staff")
-    # The form was answered meanwhile, or the guest can no longer be written to.
-    SETTLED = "settled", _("Settled otherwise")
 
 
 class FeedbackFollowUp(TenantScopedModel, TimestampedModel):

@@ -145,6 +145,21 @@ def test_praise_after_the_mid_stay_check_is_thanked_and_nobody_is_called(
     assert not HousekeepingRequest.objects.exists()
 
 
+def test_a_wish_after_the_mid_stay_check_is_a_request_and_nobody_is_called(checked) -> None:
+    answer = turn(chat(checked), "All good, could we get two more towels please?")
+    [request] = HousekeepingRequest.objects.all()
+    assert request.request_type == "towels" and "101" in answer
+    assert conversation(checked).escalated_at is None
+
+
+def test_a_problem_later_that_day_is_still_for_staff_before_checkout(checked) -> None:
+    assert "wonderful to hear" in turn(chat(checked), "Everything is great, thanks!")
+    turn(chat(checked), "Actually the shower is leaking now")
+    handed = conversation(checked)
+    assert handed.escalated_at is not None and "shower is leaking" in handed.escalation_reason
+    assert HousekeepingRequest.objects.get().request_type == "maintenance"
+
+
 def test_a_mid_stay_check_from_days_ago_is_not_what_the_guest_answers(hotel) -> None:
     hotel.reservation.status = ReservationStatus.ON_STAY
     hotel.reservation.save(update_fields=["status"])

@@ -52,10 +52,11 @@ MID_STAY_DETAIL = "Mid-stay check: %s"
 
 
 def answer_mid_stay_check(turn_text: str, context: AgentContext) -> AgentTurnResult | None:
-    """The guest answered "How is everything?": a problem becomes an escalation with its reason
-    (and the housekeeping or maintenance request the engine would make for it), so staff fix it
-    before checkout; praise gets a warm word and nothing else. None: neither (a question, an
-    order, a request for a person...), for the engine's ordinary rules."""
+    """The guest answered "How is everything?": a problem (complaint words, a fault) becomes an
+    escalation with its reason (and the maintenance or cleaning request the engine would make
+    for it), so staff fix it before checkout; praise gets a warm word and nothing else. None:
+    neither (a wish for towels, a question, an order, a request for a person...), for the
+    engine's ordinary rules."""
     with acting_for_tenant(context.tenant.id):
         turn, detected = read_turn(turn_text, context)
         if detected == languages.OTHER or not turn.raw.strip():
@@ -87,11 +88,11 @@ def _without_no_problem(turn: _Turn) -> _Turn:
 
 def _reports_a_problem(turn: _Turn) -> bool:
     said = _without_no_problem(turn)
+    # Something wrong, not a wish: "more towels, please" is a request the ordinary rules make.
     return (
         said.has(words.COMPLAINT)
         or said.has(words.MID_STAY_PROBLEMS)
-        or (said.has(words.FAULTS) and said.any_word(words.FIXTURES))
-        or _housekeeping_type(said) is not None
+        or _housekeeping_type(said) == HousekeepingType.MAINTENANCE
     )
 
 
