@@ -45,7 +45,7 @@ from hotel.models import FeedbackStatus, Reservation, ReservationStatus
 from innbox.integrations import IntegrationError
 from innbox.logs import get_logger
 from messaging import services as messaging
-from messaging import timing
+from messaging import timing, trigger_rules
 from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus
 from tenancy.db import acting_for_tenant
 from tenancy.models import Tenant
@@ -199,7 +199,7 @@ def why_not(tenant: Tenant, stay: Reservation | None) -> str | None:
         return "the feedback form is answered"
     guest = stay.guest
     if guest.opted_out_at is not None:
-        return "the guest opted out"
+        return trigger_rules.OPTED_OUT
     if guest.anonymised_at is not None or not guest.phone_e164:
         return "the guest has no number to write to"
     return _held(tenant, stay)

@@ -412,6 +412,48 @@ def test_in_llm_mode_the_feedback_tool_is_offered_only_while_a_follow_up_waits(
     assert "update_guest_feedback" not in offered and "escalate_to_human" in offered
 
 
+def test_in_llm_mode_a_second_answer_without_a_rating_goes_to_staff(
+    hotel, departed, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.script(
+        text("Halo Ana, bagaimana menginapnya? Nilai 1 sampai 5?"),  # the follow-up itself
+        text("Thank you! How would you rate it from 1 to 5?"),
+        text("I see, thank you!"),  # the model neither records nor hands over: code does
+    )
+    answered(hotel, departed)
+    assert turn(chat(hotel), "The breakfast was nice") == (
+        "Thank you! How would you rate it from 1 to 5?"
+    )
+    assert conversation(hotel).escalated_at is None
+    turn(chat(hotel), "hard to say really")
+    handed = conversation(hotel)
+    assert handed.escalated_at is not None and "hard to say" in handed.escalation_reason
+    assert "already asked them once" in fake_openai.requests[2].body["messages"][0]["content"]
+
+
+def test_the_embedded_follow_up_speaks_of_the_guests_own_stay() -> None:
+    facts = follow_up.StayFacts(
+        hotel="Hotel Nusantara",
+        first_name="Sam",
+        language="en",
+        room_type="Ocean Suite",
+        nights=1,
+        spent="IDR 4,500,000",
+        earlier_stays=2,
+        ordered=["Nasi Goreng", "Es Teh Manis"],
+        requested=["maintenance"],
+        had_a_fault=True,
+    )
+    written = follow_up.embedded_text(facts)
+    assert written.startswith("Hello Sam, this is Hotel Nusantara again.")
+    assert "your 1 night in our Ocean Suite" in written
+    assert "welcome you back" in written
+    assert "Nasi Goreng and Es Teh Manis" in written
+    assert "needed fixing" in written
+    assert "from 1 to 5" in written
+    assert "4,500,000" not in written, "what a guest spent is never quoted to them"
+
+
 @pytest.mark.parametrize(
     ("words", "rating"),
     [
