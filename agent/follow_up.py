@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from agent import llm_config, menu
@@ -57,6 +57,9 @@ FOLLOW_UP_AFTER = dt.timedelta(hours=24)
 # A thank-you older than this gets no follow-up (a week-old stay, or one from before this
 # feature was switched on): a late "how was it?" reads like a machine's.
 FOLLOW_UP_NO_LATER_THAN = dt.timedelta(days=7)
+# Stays that ended this long ago at most can have a thank-you young enough (the thank-you goes
+# the day after departure, or a few days after where the hotel chose so).
+RECENT_DEPARTURES = dt.timedelta(days=30)
 # The guest's words in the chat are read as the answer to the follow-up this long after it.
 ANSWER_WINDOW = dt.timedelta(days=14)
 MAX_TEXT = 900
@@ -77,17 +80,24 @@ def send_key(reservation_id: int) -> str:
 def queue_follow_ups(tenant: Tenant, now: dt.datetime) -> int:
     """One follow-up job per stay whose thank-you went 24 hours ago (and at most a week ago)
     while its feedback form is still unanswered. Returns how many jobs are new."""
+    thanked = MessageLog.objects.filter(
+        reservation_id=OuterRef("pk"),
+        direction=Direction.OUTBOUND,
+        origin=MessageOrigin.POST_STAY,
+        sent_at__lte=now - FOLLOW_UP_AFTER,
+        sent_at__gt=now - FOLLOW_UP_NO_LATER_THAN,
+    )
     with acting_for_tenant(tenant.id):
+        # Every minute, for every hotel: from the stays that left lately with their form
+        # pending (indexed by departure), never from the hotel's whole message history.
         due = set(
-            MessageLog.objects.filter(
+            Reservation.objects.filter(
+                Exists(thanked),
                 tenant=tenant,
-                direction=Direction.OUTBOUND,
-                origin=MessageOrigin.POST_STAY,
-                sent_at__lte=now - FOLLOW_UP_AFTER,
-                sent_at__gt=now - FOLLOW_UP_NO_LATER_THAN,
-                reservation__feedback_status=FeedbackStatus.PENDING,
-                reservation__guest__opted_out_at__isnull=True,
-            ).values_list("reservation_id", flat=True)
+                check_out__gte=now.date() - RECENT_DEPARTURES,
+                feedback_status=FeedbackStatus.PENDING,
+                guest__opted_out_at__isnull=True,
+            ).values_list("pk", flat=True)
         )
         if not due:
             return 0
