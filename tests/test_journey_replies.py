@@ -463,6 +463,9 @@ def test_the_embedded_follow_up_speaks_of_the_guests_own_stay() -> None:
         ("bintang 5, mantap", 5),
         ("⭐⭐⭐", 3),
         ("3", 3),
+        ("I'd rate it 4, the pool was lovely", 4),
+        ("I would give it a 5!", 5),
+        ("Saya kasih nilai 5", 5),
         ("Excellent!", 5),
         ("terrible", 1),
         ("Luar biasa", 5),
@@ -471,6 +474,7 @@ def test_the_embedded_follow_up_speaks_of_the_guests_own_stay() -> None:
         ("3.5 stars", None),
         ("8/10", None),
         ("We stayed 2 nights", None),
+        ("Could you give 2 towels to the next guest", None),
     ],
 )
 def test_ratings_the_engine_reads(words: str, rating: int | None) -> None:

@@ -39,7 +39,10 @@ _RATING_AFTER = re.compile(
     re.IGNORECASE,
 )
 _RATING_BEFORE = re.compile(
-    r"\b(?:nilai|nilainya|rating|rate|rated|score|skor|bintang|give you|give it|kasih|beri)"
+    r"\b(?:(?:nilai|nilainya|rating|rate|rated|score|skor|bintang|kasih|beri)"
+    r"(?:\s+(?:it|this|you|us|the stay|our stay|of))?"
+    # "give" only with what is given a rating: "give 2 more towels" is no rating.
+    r"|give\s+(?:it|this|you|us|the stay|our stay))(?:\s+(?:a|an))?"
     r"\s*(?:nya)?\s*[:=]?\s*([1-5])(?![\d.,]*\d)",
     re.IGNORECASE,
 )
