@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agent.models import (
     BoardSettings,
+    FeedbackFollowUp,
     HousekeepingRequest,
     HousekeepingType,
     KnowledgeEntry,
@@ -162,6 +163,12 @@ def fill_every_table(hotel: Hotel) -> None:
             total=65000,
             currency="IDR",
             expires_at=timezone.now() + dt.timedelta(minutes=30),
+        )
+        FeedbackFollowUp.objects.create(
+            tenant=tenant,
+            reservation=hotel.reservation,
+            guest=hotel.guest,
+            comments="It was lovely, thank you",
         )
         run = SyncRun.objects.create(
             tenant=tenant,
