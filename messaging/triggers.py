@@ -18,7 +18,6 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import structlog
 from django.db.models import Exists
 from django.utils import timezone
 
@@ -26,6 +25,7 @@ from automation import queue
 from automation.models import AutomationJob, JobKind, JobStatus
 from hotel.models import Reservation, ReservationStatus, StatusTransition
 from innbox.db_batch import Batch
+from innbox.logs import current_request_id
 from messaging.models import MessageTemplate, Trigger
 from tenancy.models import Tenant
 
@@ -73,7 +73,7 @@ def queue_sends(
         rooms.setdefault(send_key(reservation, trigger), []).append(reservation)
     if not rooms:
         return 0
-    request_id = structlog.contextvars.get_contextvars().get("request_id", "")
+    request_id = current_request_id()
     jobs, conditions = [], []
     # Sorted: two transactions inserting the same keys take them in the same order.
     for key, trip in sorted(rooms.items()):
