@@ -15,6 +15,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 OWNER_ONLY_LINKS = ["/settings/templates/", "/settings/hotel/", "/settings/waha/", "/settings/pms/",
+                    "/settings/feedback/",
                     "/settings/agent/", "/settings/team/", "/settings/audit/"]  # fmt: skip
 EVERYONE_LINKS = ["/", "/inbox/", "/guests/", "/reservations/", "/messages/", "/orders/",
                   "/requests/", "/feedback/", "/automation/", "/settings/menu/",
