@@ -312,9 +312,14 @@ def held_back(tenant: Tenant, message: MessageLog) -> str | None:
         conversation = Conversation.objects.filter(tenant=tenant, chat_id=message.chat_id).first()
     if conversation is None:
         return None
+    # Escalated before this message was written: staff's to answer. Escalated by the turn that
+    # wrote it (the concierge's "I have passed this to our team"), the guest must still hear it.
+    escalated_before = (
+        conversation.escalated_at is not None and conversation.escalated_at < message.created_at
+    )
     if (
         conversation.holder != Holder.AGENT
-        or conversation.escalated_at is not None
+        or escalated_before
         or conversation.status == ConversationStatus.CLOSED
     ):
         return STAFF_HOLD
