@@ -20,7 +20,7 @@ from agent import engine, follow_up, llm_config, replies
 from agent.engine import journey
 from agent.engine import language as languages
 from agent.models import FeedbackFollowUp, FollowUpOutcome
-from agent.tools import AgentContext, ToolResult
+from agent.tools import AgentContext, ToolResult, with_review_links
 from innbox.logs import get_logger
 from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus
 from tenancy.db import acting_for_tenant
@@ -159,11 +159,16 @@ def _with_llm(turn: Any) -> ConciergeAnswer:
     lines = list(answer.staff_lines)
     if situation is not None and situation.kind == MID_STAY_CHECK and not escalate:
         escalate = _mid_stay_problem_missed(turn, toolbox.ctx, lines)
+    text = answer.text
     if waiting is not None:
         escalate = _after_llm_follow_up(waiting, situation, turn.text, escalate)
+        if follow_up.recorded(waiting):  # the model's thanks may leave the review sites out
+            text = with_review_links(
+                text, toolbox.ctx.tenant, answer.language or toolbox.ctx.language
+            )
     log.info("concierge_answered", brain="llm", escalated=bool(escalate))
     return ConciergeAnswer(
-        text=answer.text, language=answer.language, staff_lines=lines, escalate=escalate
+        text=text, language=answer.language, staff_lines=lines, escalate=escalate
     )
 
 

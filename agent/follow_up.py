@@ -448,3 +448,11 @@ def settle(follow_up: FeedbackFollowUp, *, asked: bool, to_staff: bool, comments
         FeedbackFollowUp.objects.filter(pk=follow_up.pk, outcome=FollowUpOutcome.WAITING).update(
             **values
         )
+
+
+def recorded(follow_up: FeedbackFollowUp) -> bool:
+    """Whether the guest's rating for this follow-up has been recorded (update_guest_feedback)."""
+    with acting_for_tenant(follow_up.tenant_id):
+        return FeedbackFollowUp.objects.filter(
+            pk=follow_up.pk, outcome=FollowUpOutcome.RECORDED
+        ).exists()

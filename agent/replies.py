@@ -153,6 +153,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "id": "Mohon maaf menginap Anda kurang berkesan; manajer kami akan membaca masukan Anda "
         "secara langsung.",
     },
+    "feedback_reviews": {
+        "en": "If you would like to share your experience with other travellers, a review helps "
+        "us a lot:",
+        "id": "Jika Anda ingin berbagi pengalaman dengan wisatawan lain, ulasan Anda sangat "
+        "membantu kami:",
+    },
     "feedback_to_staff": {
         "en": "Thank you for your message. I have passed it to our team, who will reply to you "
         "personally.",

@@ -103,6 +103,8 @@ class EscalationReason(StrEnum):
     MID_STAY_PROBLEM = "mid_stay_problem"
     # The answer to the post-stay follow-up gave no rating, even when asked once more.
     FEEDBACK_UNCLEAR = "feedback_unclear"
+    # The guest rated their stay 2 or less in the chat.
+    LOW_RATING = "low_rating"
 
 
 @dataclass(frozen=True)
@@ -613,6 +615,17 @@ def _feedback_stay(ctx: AgentContext) -> Reservation | None:
     return stay
 
 
+def with_review_links(text: str, tenant: Tenant, language: str) -> str:
+    """`text` followed by the hotel's review sites, unless it names them already. Every rating
+    is offered them, as on the form's thank-you page: sending only happy guests to review sites
+    is against Google's and Tripadvisor's rules."""
+    links = [(name, url) for name, url in feedback.review_links(tenant) if url not in text]
+    if not links:
+        return text
+    sites = "\n".join(f"{name}: {url}" for name, url in links)
+    return f"{text}\n\n{say('feedback_reviews', language)}\n{sites}"
+
+
 def update_guest_feedback(ctx: AgentContext, args: FeedbackArgs) -> ToolResult:
     """Record the guest's rating and words for the stay the follow-up asked about: the same
     fields as the feedback form (hotel.feedback.record, source chat)."""
@@ -639,14 +652,24 @@ def update_guest_feedback(ctx: AgentContext, args: FeedbackArgs) -> ToolResult:
         name=f", {first_name}" if first_name else "",
         rating=args.rating,
     )
-    if feedback.is_low(args.rating):
+    low = feedback.is_low(args.rating)
+    if low:
         text += "\n\n" + say("feedback_sorry", ctx.language)
+    text = with_review_links(text, ctx.tenant, ctx.language)
     return ToolResult(
         name,
         ToolStatus.DONE,
         arguments,
         text,
         {"rating": args.rating, "comments": comments[:300], "summary": f"{args.rating}/5"},
+        # A low rating alerts staff, as from the form; escalated by the turn after this thank-you
+        # is queued (conversations.feedback_alerts leaves ratings given in the chat to it).
+        Escalation(
+            EscalationReason.LOW_RATING,
+            f"Low feedback rating {args.rating}/5: {' '.join(comments.split())[:200]}",
+        )
+        if low
+        else None,
     )
 
 

@@ -1,7 +1,8 @@
 """A low feedback rating alerts staff: the guest's conversation is escalated in the inbox, its
 reason naming the rating (and the start of what the guest wrote). Registered as a
-hotel.feedback handler in ConversationsConfig.ready, so the form (the feedback app, which may not
-import this one) and the concierge's `update_guest_feedback` alert alike. Ratings 3 to 5 do not.
+hotel.feedback handler in ConversationsConfig.ready for the form (the feedback app, which may not
+import this one); a rating given in the chat is escalated by the concierge's turn itself, after
+its thank-you. Ratings 3 to 5 do not.
 The guest is offered the review links whatever the rating (docs/feedback.md): the alert is the
 only difference a low rating makes."""
 
@@ -12,7 +13,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from conversations import services
 from hotel.feedback import is_low
-from hotel.models import Reservation
+from hotel.models import FeedbackSource, Reservation
 from innbox.logs import get_logger
 from messaging.services import primary_language
 
@@ -39,6 +40,10 @@ def low_rating_reason(reservation: Reservation) -> str:
 def alert_on_low_rating(reservation: Reservation) -> None:
     """Runs inside the hotel's context, after the answer is stored (hotel.feedback.record)."""
     if not is_low(reservation.feedback_rating):
+        return
+    if reservation.feedback_source == FeedbackSource.CHAT:
+        # Given in the chat, during a concierge turn: the turn escalates once its thank-you is
+        # queued (agent.tools.update_guest_feedback). Escalating now would silence that thanks.
         return
     tenant = reservation.tenant
     # A guest who never wrote gets their conversation now (their number's chat), so the alert

@@ -8,13 +8,16 @@ class FeedbackConfig(AppConfig):
         from django.db.models import Q
 
         from feedback import audit, permissions  # noqa: F401 - the matrix lists its action
-        from feedback.services import issue_link
+        from feedback.services import issue_link, review_links_of
+        from hotel.feedback import register_review_links
         from hotel.models import FeedbackStatus, Reservation
         from hotel.personal_data import Holding, register
         from messaging.services import register_feedback_link_issuer
 
         # Post-stay messages carry a link to this app's form ({{feedbackLink}}).
         register_feedback_link_issuer(issue_link)
+        # A guest who rates in the chat is offered the same review sites as on the form.
+        register_review_links(review_links_of)
         # Owners' changes of the review links and the form's questions are audited.
         audit.track()
         # The answers live on the reservation: the rating stays for the hotel's average, the

@@ -105,3 +105,11 @@ def submit(
     reservation: Reservation, rating: int, comments: str, topics: dict[str, int] | None = None
 ) -> None:
     feedback.record(reservation, rating, comments, source=FeedbackSource.FORM, topics=topics)
+
+
+def review_links_of(tenant: Tenant) -> list[tuple[str, str]]:
+    """The hotel's review sites as (name, address): what the chat's thank-you offers, like the
+    form's thank-you page (hotel.feedback.review_links)."""
+    with acting_for_tenant(tenant.id):
+        found = FeedbackSettings.objects.filter(tenant=tenant).first()
+    return [(link.label, link.url) for link in found.review_links()] if found else []

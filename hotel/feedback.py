@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from hotel.models import FeedbackSource, FeedbackStatus, Reservation
 from tenancy.db import acting_for_tenant
+from tenancy.models import Tenant
 
 MAX_COMMENTS = 4000
 # A rating at or below this alerts staff (the guest still gets the review links: no gating).
@@ -21,6 +22,20 @@ LOW_RATING = 2
 
 FeedbackHandler = Callable[[Reservation], None]
 HANDLERS: list[FeedbackHandler] = []
+
+# The hotel's public review sites as (name, address), offered to every guest who answers
+# whatever the rating (no gating); the feedback app, which keeps them, registers the reader.
+ReviewLinks = Callable[[Tenant], list[tuple[str, str]]]
+REVIEW_LINKS: list[ReviewLinks] = []
+
+
+def register_review_links(reader: ReviewLinks) -> None:
+    REVIEW_LINKS[:] = [reader]
+
+
+def review_links(tenant: Tenant) -> list[tuple[str, str]]:
+    """The hotel's review sites, [] when none are set (or no app keeps them)."""
+    return [link for reader in REVIEW_LINKS for link in reader(tenant)]
 
 
 def on_feedback(handler: FeedbackHandler) -> None:

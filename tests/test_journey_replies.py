@@ -23,6 +23,7 @@ from automation import queue, scheduler
 from automation.models import AutomationJob, JobKind
 from conversations import services
 from conversations.models import Conversation
+from feedback.models import FeedbackSettings
 from hotel.models import FeedbackSource, FeedbackStatus, ReservationStatus
 from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus
 from tenancy.db import acting_for_tenant
@@ -333,6 +334,72 @@ def test_the_guests_answer_becomes_their_rating_with_their_words(hotel, departed
     assert "4 out of 5" in answer and "Thank you, Ana" in answer
     assert conversation(hotel).escalated_at is None
     assert FeedbackFollowUp.objects.get().outcome == FollowUpOutcome.RECORDED
+
+
+def review_sites(hotel: factories.Hotel) -> None:
+    with acting_for_tenant(hotel.tenant.id, role="owner"):
+        FeedbackSettings.objects.create(
+            tenant=hotel.tenant,
+            google_url="https://g.page/r/hotel-nusantara/review",
+            other_label="Traveloka",
+            other_url="https://www.traveloka.com/hotel/nusantara",
+        )
+
+
+@pytest.mark.parametrize("words", ["1 star, the room was dirty", "5 stars, perfect!"])
+def test_every_rating_given_in_the_chat_is_offered_the_review_sites(
+    hotel, departed, words: str
+) -> None:
+    review_sites(hotel)
+    answered(hotel, departed)
+    answer = turn(chat(hotel), words)
+
+    assert "https://g.page/r/hotel-nusantara/review" in answer
+    assert "Traveloka: https://www.traveloka.com/hotel/nusantara" in answer
+
+
+def test_in_llm_mode_the_review_sites_follow_the_models_thanks(
+    hotel, departed, fake_openai: FakeOpenAI
+) -> None:
+    review_sites(hotel)
+    fake_openai.script(
+        text("Halo Ana, bagaimana menginapnya? Nilai 1 sampai 5?"),
+        tool_call("update_guest_feedback", {"rating": 4, "comments": "The AC was loud"}),
+        text("Thank you, Ana. We will look at the AC."),
+    )
+    answered(hotel, departed)
+    answer = turn(chat(hotel), "4 stars, the AC was loud")
+
+    assert answer.startswith("Thank you, Ana. We will look at the AC.")
+    assert answer.count("https://g.page/r/hotel-nusantara/review") == 1
+
+
+def agent_messages() -> list[MessageLog]:
+    return list(MessageLog.objects.filter(origin=MessageOrigin.AGENT).order_by("pk"))
+
+
+def test_a_low_rating_in_the_chat_thanks_the_guest_then_alerts_staff(hotel, departed) -> None:
+    answered(hotel, departed)
+    answer = turn(chat(hotel), "1 star, the room was dirty")
+
+    thanks = agent_messages()[-1]
+    assert thanks.body == answer and "1 out of 5" in answer
+    assert thanks.status != MessageStatus.FAILED, thanks.failure_reason  # it went out
+    current = conversation(hotel)
+    assert current.escalated_at is not None and "1/5" in current.escalation_reason
+
+
+def test_the_concierges_word_that_it_passed_the_chat_to_staff_reaches_the_guest(
+    checked,
+) -> None:
+    # The turn that escalates writes "I have passed this to our team": it must go out, although
+    # the conversation is escalated by the time the worker sends it.
+    answer = turn(chat(checked), "the room smells of smoke")
+
+    told = agent_messages()[-1]
+    assert told.body == answer
+    assert told.status != MessageStatus.FAILED, told.failure_reason
+    assert conversation(checked).escalated_at is not None
 
 
 def test_without_a_rating_it_asks_once_then_leaves_it_to_staff(hotel, departed) -> None:
