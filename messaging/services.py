@@ -18,7 +18,7 @@ from innbox.i18n import TranslatedError
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
 from innbox.phones import chat_id_for, e164_from_chat_id, to_e164
-from messaging import renderer
+from messaging import journey, renderer
 from messaging.models import (
     Direction,
     MessageLog,
@@ -69,6 +69,7 @@ def values_for(
     reservation's own."""
     guest = guest or (reservation.guest if reservation else None)
     room_number = reservation.room_number if reservation else ""
+    timings = journey.settings_for(tenant)
     return renderer.Values(
         guest_name=guest.full_name if guest else "",
         room_number=", ".join(room_numbers) if room_numbers else room_number,
@@ -77,6 +78,8 @@ def values_for(
         hotel_name=tenant.name,
         feedback_link=feedback_link,
         language=primary_language(language),
+        checkout_time=timings.checkout_time,
+        late_checkout_offer=timings.late_checkout_offer,
     )
 
 
