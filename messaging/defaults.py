@@ -103,13 +103,20 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, dict[str, str]]] = {
 
 def seed_default_templates(tenant: Tenant) -> None:
     """Give a hotel the default templates it lacks; never overwrite what staff wrote."""
-    for trigger, (name, variants) in DEFAULT_TEMPLATES.items():
-        template, _ = MessageTemplate.objects.get_or_create(
-            tenant=tenant, trigger=trigger, defaults={"name": name}
+    for trigger in DEFAULT_TEMPLATES:
+        seed_template(tenant, trigger)
+
+
+def seed_template(tenant: Tenant, trigger: str, *, active: bool = True) -> MessageTemplate:
+    """The default template of `trigger` and its texts, where the hotel lacks them."""
+    name, variants = DEFAULT_TEMPLATES[trigger]
+    template, _ = MessageTemplate.objects.get_or_create(
+        tenant=tenant, trigger=trigger, defaults={"name": name, "is_active": active}
+    )
+    for language, content in variants.items():
+        MessageTemplateVariant.objects.get_or_create(
+            template=template,
+            language_code=language,
+            defaults={"tenant": tenant, "content": content},
         )
-        for language, content in variants.items():
-            MessageTemplateVariant.objects.get_or_create(
-                template=template,
-                language_code=language,
-                defaults={"tenant": tenant, "content": content},
-            )
+    return template

@@ -30,7 +30,7 @@ from automation.models import AutomationJob, JobKind, JobStatus
 from hotel.models import Reservation, ReservationStatus, StatusTransition
 from innbox.db_batch import Batch
 from messaging import journey
-from messaging.models import MessageTemplate, Trigger
+from messaging.models import JourneySettings, MessageTemplate, Trigger
 from pms.models import PMSConfiguration, SyncRun, SyncStatus
 from tenancy.models import Tenant
 
@@ -141,7 +141,7 @@ def jobs_for(tenant: Tenant, transitions: list[StatusTransition]) -> int:
             tenant,
             trigger,
             reservations,
-            lambda r, trigger=trigger: journey.send_at(trigger, r, timings, tenant.time_zone, now),
+            _timed_by(trigger, timings, tenant, now),
             only_if_active=True,
         )
     if booked:
@@ -149,10 +149,16 @@ def jobs_for(tenant: Tenant, transitions: list[StatusTransition]) -> int:
             tenant,
             Trigger.BOOKED.value,
             booked,
-            lambda r: journey.send_at(Trigger.BOOKED, r, timings, tenant.time_zone, now),
+            _timed_by(Trigger.BOOKED.value, timings, tenant, now),
             only_if_active=True,
         )
     return queued
+
+
+def _timed_by(
+    trigger: str, timings: JourneySettings, tenant: Tenant, now: dt.datetime
+) -> Callable[[Reservation], dt.datetime]:
+    return lambda r: journey.send_at(trigger, r, timings, tenant.time_zone, now)
 
 
 def new_bookings(
