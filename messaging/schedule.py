@@ -10,10 +10,10 @@ welcome at check-in and the booking confirmation follow status transitions inste
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from hotel.models import Reservation, ReservationStatus
 from messaging import journey, triggers
@@ -41,9 +41,14 @@ def post_stays(tenant: Tenant, now: dt.datetime) -> int:
         tenant=tenant,
         status=ReservationStatus.CHECKED_OUT,
     ).select_related("guest")
-    # Read when the messages are queued, inside the hotel's context.
-    departed = (r for r in candidates if first <= r.departure_day(zone) <= hotel_today)
-    return _timed_messages(tenant, Trigger.POST_STAY, departed, settings, now)
+    return _timed_messages(
+        tenant,
+        Trigger.POST_STAY,
+        candidates,
+        settings,
+        now,
+        keep=lambda r: first <= r.departure_day(zone) <= hotel_today,
+    )
 
 
 def _midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
@@ -86,14 +91,18 @@ def mid_stays(tenant: Tenant, now: dt.datetime) -> int:
         check_in__gte=hotel_today - dt.timedelta(days=1),
         check_in__lte=hotel_today,
     ).select_related("guest")
-    due = (
-        r
-        for r in in_house
-        if (r.check_out - r.check_in).days >= 2
-        # The morning after the first night has not passed yet.
-        and now < _at(r.check_in + dt.timedelta(days=1), journey.MORNING_ENDS, zone)
+    return _timed_messages(
+        tenant,
+        Trigger.MID_STAY,
+        in_house,
+        settings,
+        now,
+        # Two nights or more, and the morning after the first night has not passed yet.
+        keep=lambda r: (
+            (r.check_out - r.check_in).days >= 2
+            and now < _at(r.check_in + dt.timedelta(days=1), journey.MORNING_ENDS, zone)
+        ),
     )
-    return _timed_messages(tenant, Trigger.MID_STAY, due, settings, now)
 
 
 def checkout_reminders(tenant: Tenant, now: dt.datetime) -> int:
@@ -129,16 +138,20 @@ def _settings_if_on(tenant: Tenant, trigger: Trigger) -> JourneySettings | None:
 def _timed_messages(
     tenant: Tenant,
     trigger: Trigger,
-    reservations: Iterable[Reservation],
+    reservations: QuerySet[Reservation],
     settings: JourneySettings,
     now: dt.datetime,
+    *,
+    keep: Callable[[Reservation], bool] = lambda _r: True,
 ) -> int:
-    """One job per trip for `trigger`, at the time the hotel's journey plans it
-    (messaging.triggers.queue_sends: a repeat is nothing)."""
+    """One job per trip for `trigger`, for the `reservations` to `keep`, at the time the
+    hotel's journey plans it (messaging.triggers.queue_sends: a repeat is nothing). The
+    reservations are read here, inside the hotel's context: under row-level security nothing
+    is visible outside it."""
     with acting_for_tenant(tenant.id):
         return triggers.queue_sends(
             tenant,
             trigger.value,
-            reservations,
+            [r for r in reservations if keep(r)],
             lambda r: journey.send_at(trigger.value, r, settings, tenant.time_zone, now),
         )
