@@ -111,7 +111,9 @@ def _touchpoints(form: JourneyForm) -> list[Touchpoint]:
             label=str(label),
             when=str(WHEN[Trigger(trigger)]),
             switch=form[f"on_{trigger}"],
-            timing=[form[name] for name in journey.TIMING_FIELDS.get(trigger, ())],
+            timing=[form[name] for name in journey.TIMING_FIELDS.get(trigger, ())]
+            # What the reminder says, beside when it goes.
+            + ([form["checkout_time"]] if trigger == Trigger.CHECKOUT else []),
         )
         for trigger, label in Trigger.choices
     ]
