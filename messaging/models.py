@@ -25,6 +25,10 @@ class Trigger(models.TextChoices):
     POST_STAY = "post-stay", _("Post-stay")
 
 
+# The welcome goes within a day of check-in (messaging.triggers plans it in the insert).
+MAX_ON_STAY_DELAY_HOURS = 24
+
+
 class JourneySettings(TenantScopedModel, TimestampedModel):
     """When each touchpoint goes, per hotel (docs/messaging.md, "The guest journey"). Whether it
     goes at all is its template's switch (MessageTemplate.is_active). A hotel without a row has
@@ -54,7 +58,7 @@ class JourneySettings(TenantScopedModel, TimestampedModel):
                 name="journey_settings_pre_arrival_days_1_to_30",
             ),
             models.CheckConstraint(
-                condition=models.Q(on_stay_delay_hours__lte=24),
+                condition=models.Q(on_stay_delay_hours__lte=MAX_ON_STAY_DELAY_HOURS),
                 name="journey_settings_on_stay_delay_at_most_a_day",
             ),
             models.CheckConstraint(

@@ -22,15 +22,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from django.db.models import Exists
+from django.db.models import Case, DateTimeField, Exists, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from automation import queue
 from automation.models import AutomationJob, JobKind, JobStatus
 from hotel.models import Reservation, ReservationStatus, StatusTransition
 from innbox.db_batch import Batch
-from messaging import journey
-from messaging.models import JourneySettings, MessageTemplate, Trigger
+from messaging.models import (
+    MAX_ON_STAY_DELAY_HOURS,
+    JourneySettings,
+    MessageTemplate,
+    Trigger,
+)
 from pms.models import PMSConfiguration, SyncRun, SyncStatus
 from tenancy.models import Tenant
 
@@ -134,31 +139,34 @@ def jobs_for(tenant: Tenant, transitions: list[StatusTransition]) -> int:
     booked = new_bookings(tenant, transitions, now)
     if not wanted and not booked:
         return 0
-    timings = journey.settings_for(tenant)
     for trigger in sorted({SEND_AT_ONCE[t.to_status] for t in wanted}):
         reservations = [t.reservation for t in wanted if SEND_AT_ONCE[t.to_status] == trigger]
         queued += queue_sends(
-            tenant,
-            trigger,
-            reservations,
-            _timed_by(trigger, timings, tenant, now),
-            only_if_active=True,
+            tenant, trigger, reservations, _after_check_in(tenant, now), only_if_active=True
         )
     if booked:
+        # At once: a booking confirmation has no timing of its own.
         queued += queue_sends(
-            tenant,
-            Trigger.BOOKED.value,
-            booked,
-            _timed_by(Trigger.BOOKED.value, timings, tenant, now),
-            only_if_active=True,
+            tenant, Trigger.BOOKED.value, booked, lambda _r: now, only_if_active=True
         )
     return queued
 
 
-def _timed_by(
-    trigger: str, timings: JourneySettings, tenant: Tenant, now: dt.datetime
-) -> Callable[[Reservation], dt.datetime]:
-    return lambda r: journey.send_at(trigger, r, timings, tenant.time_zone, now)
+def _after_check_in(tenant: Tenant, now: dt.datetime) -> Callable[[Reservation], Any]:
+    """The welcome's run time: the check-in (now) plus the hotel's delay, read by the insert
+    itself (journey_settings; at once without a row), so that an event's transaction stays a
+    few statements whatever the hotel chose (tests/test_statement_budget_postgres.py). The
+    delay is whole hours within a day (a check constraint): one literal moment per choice, no
+    date arithmetic for the database to differ on."""
+    moments = [
+        When(on_stay_delay_hours=hours, then=Value(now + dt.timedelta(hours=hours)))
+        for hours in range(MAX_ON_STAY_DELAY_HOURS + 1)
+    ]
+    chosen = JourneySettings.objects.filter(tenant=tenant).annotate(
+        at=Case(*moments, default=Value(now), output_field=DateTimeField())
+    )
+    run_at = Coalesce(Subquery(chosen.values("at")[:1]), Value(now), output_field=DateTimeField())
+    return lambda _r: run_at
 
 
 def new_bookings(
