@@ -61,7 +61,8 @@ def journey_page(request: MemberRequest) -> HttpResponse:
     before = copy.copy(settings)
     templates = {t.trigger: t for t in tenant_queryset(request, MessageTemplate)}
     switches = {trigger: t.is_active for trigger, t in templates.items()}
-    form = JourneyForm(request.POST or None, instance=settings, switches=switches)
+    bound = request.POST if request.method == "POST" else None
+    form = JourneyForm(bound, instance=settings, switches=switches)
     if request.method == "POST" and form.is_valid():
         moved = _save(request, form, before, templates)
         text = _("The guest journey is saved.")

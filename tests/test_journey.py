@@ -310,6 +310,25 @@ def test_a_time_in_the_quiet_hours_is_refused_and_nothing_changes(hotel, client:
     assert settings.checkout_reminder_time == dt.time(19, 30)
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        journey_form(pre_arrival_days_before="soon"),
+        journey_form(pre_arrival_days_before="99", on_stay_delay_hours="-1"),
+        journey_form(mid_stay_time="25:99", late_checkout_offer="x" * 1000),
+        journey_form(post_stay_time="\x00"),
+    ],
+)
+def test_bad_input_is_a_clear_400_and_changes_nothing(
+    hotel, client: Client, data: dict[str, Any]
+) -> None:
+    client.force_login(hotel.owner)
+    assert client.post("/settings/journey/", data).status_code == 400
+    settings = JourneySettings.objects.get(tenant=hotel.tenant)
+    assert (settings.pre_arrival_days_before, settings.mid_stay_time) == (3, dt.time(10, 15))
+
+
 def test_the_page_switches_a_touchpoint_off_and_on(hotel, client: Client) -> None:
     client.force_login(hotel.owner)
     client.post("/settings/journey/", journey_form(**{"on_mid-stay": None}))

@@ -145,3 +145,47 @@ def test_the_app_role_saves_the_journey_and_moves_waiting_messages(settings) -> 
         moved = AutomationJob.objects.get(reservation=stays["MID"], payload__trigger="mid-stay")
         assert moved.run_at == local("Asia/Jakarta", 11, 11, 30)
         assert JourneySettings.objects.get(tenant=hotel.tenant).mid_stay_time == dt.time(11, 30)
+
+
+def test_a_booking_pushed_after_the_first_import_is_confirmed_as_the_app_role(settings) -> None:
+    """The web app's role, behind the signed webhook, decides a booking is new (the hotel's PMS
+    finished a sync before) and queues its confirmation in the event's transaction."""
+    from pms import webhook as pms_webhook
+    from pms.models import PMSConfiguration, SyncRun, SyncStatus
+    from tests.helpers import post
+
+    hotel, _ = hotel_in("Hotel Alpha", "Asia/Jakarta", "+6281234560001")
+    with acting_for_tenant(hotel.tenant.id, role="owner"):
+        secret = pms_webhook.rotate_secret(
+            PMSConfiguration.objects.create(tenant=hotel.tenant, provider="demo")
+        )
+    booking = {
+        "type": "reservation.upserted",
+        "reservation": {
+            "id": "NEW-1",
+            "status": "pre-arrival",
+            "check_in": "2026-03-20",
+            "check_out": "2026-03-22",
+            "guest": {"id": "g-new", "first_name": "Rina", "phone": "+6281234560002"},
+        },
+    }
+    with time_machine.travel(local("Asia/Jakarta", 10, 11), tick=False):
+        with django_connected_as(settings.DB_APP_ROLE):
+            assert post(Client(), hotel, secret, booking).status_code == 200
+        with acting_for_tenant(hotel.tenant.id):
+            assert not AutomationJob.objects.filter(payload__trigger="booked").exists(), (
+                "no import finished yet: part of the backlog"
+            )
+            SyncRun.objects.create(
+                tenant=hotel.tenant,
+                provider="demo",
+                status=SyncStatus.SUCCEEDED,
+                range_start=dt.date(2026, 3, 1),
+                range_end=dt.date(2026, 4, 1),
+            )
+        booking["reservation"] |= {"id": "NEW-2", "guest": {"id": "g-2", "phone": "+6281234560003"}}
+        with django_connected_as(settings.DB_APP_ROLE):
+            assert post(Client(), hotel, secret, booking).status_code == 200
+    with acting_for_tenant(hotel.tenant.id):
+        confirmations = AutomationJob.objects.filter(payload__trigger="booked")
+        assert [job.reservation.pms_reservation_id for job in confirmations] == ["NEW-2"]
