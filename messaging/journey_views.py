@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from messaging import defaults, journey
+from messaging import defaults, journey, timing
 from messaging.forms import JourneyForm
 from messaging.models import JourneySettings, MessageTemplate, Trigger
 from tenancy.access import MemberRequest, tenant_queryset
@@ -77,7 +77,7 @@ def journey_page(request: MemberRequest) -> HttpResponse:
     return render(
         request,
         "messaging/journey.html",
-        {"form": form, "touchpoints": _touchpoints(form)},
+        {"form": form, "touchpoints": _touchpoints(form), **_quiet_hours()},
         status=400 if form.errors else 200,
     )
 
@@ -103,6 +103,13 @@ def _save(
                 template.save(update_fields=["is_active", "updated_at"])  # audited
         changed = journey.changed_touchpoints(before, settings)
         return journey.reschedule_waiting(request.tenant, settings, changed, timezone.now())
+
+
+def _quiet_hours() -> dict[str, str]:
+    hours = timing.allowed_hours()
+    if hours is None:
+        return {"quiet_start": "–", "quiet_end": "–"}
+    return {"quiet_start": hours[1].strftime("%H:%M"), "quiet_end": hours[0].strftime("%H:%M")}
 
 
 def _touchpoints(form: JourneyForm) -> list[Touchpoint]:

@@ -337,6 +337,12 @@ def test_the_page_switches_a_touchpoint_off_and_on(hotel, client: Client) -> Non
     assert AuditEntry.objects.filter(tenant=hotel.tenant, event="templates.sending_off").exists()
     page = client.get("/settings/journey/").content.decode()
     assert 'name="on_mid-stay"' in page and "/settings/templates/?trigger=mid-stay" in page
+    assert "Quiet hours: 21:00–09:00." in page
+
+    client.post("/settings/journey/", journey_form())
+    mid_stay.refresh_from_db()
+    assert mid_stay.is_active
+    assert AuditEntry.objects.filter(tenant=hotel.tenant, event="templates.sending_on").exists()
 
 
 def test_staff_may_not_change_the_journey(hotel, client: Client) -> None:
