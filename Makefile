@@ -49,6 +49,7 @@ BENCH_CONVERSATIONS ?= 5000
 BENCH_REPEAT ?= 20
 BENCH_WEBHOOKS ?= 500
 BENCH_JOBS ?= 400
+BENCH_SENDERS ?= 8,32
 bench: export INNBOX_ENV := production
 bench: export APP_URL := http://testserver
 bench: export SECURE_SSL_REDIRECT := false
@@ -68,6 +69,7 @@ bench: export BENCH_CONVERSATIONS := $(BENCH_CONVERSATIONS)
 bench: export BENCH_REPEAT := $(BENCH_REPEAT)
 bench: export BENCH_WEBHOOKS := $(BENCH_WEBHOOKS)
 bench: export BENCH_JOBS := $(BENCH_JOBS)
+bench: export BENCH_SENDERS := $(BENCH_SENDERS)
 bench: $(VENV)/.installed-dev
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python bench/report.py

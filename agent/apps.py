@@ -5,8 +5,31 @@ class AgentConfig(AppConfig):
     name = "agent"
 
     def ready(self) -> None:
-        from agent.models import HousekeepingRequest, PendingOrder, RoomServiceOrder
+        from agent import follow_up
+        from agent.models import (
+            FeedbackFollowUp,
+            HousekeepingRequest,
+            PendingOrder,
+            RoomServiceOrder,
+        )
+        from automation import queue, scheduler
+        from automation.models import JobKind
         from hotel.personal_data import Holding, register
+
+        # The post-stay follow-up: a periodic task finds stays whose form went unanswered
+        # 24 hours after the thank-you; each gets one job (agent.follow_up).
+        scheduler.register_periodic_task(follow_up.queue_follow_ups)
+        queue.register_handler(JobKind.FEEDBACK_FOLLOW_UP, "agent.follow_up.run_follow_up")
+        register(
+            Holding(
+                model=FeedbackFollowUp,
+                name="feedback_follow_ups",
+                guest="guest",
+                export=["reservation", "outcome", "asked_rating_at", "comments", "created_at"],
+                # The guest's own words go; that a follow-up was written, and how it ended, stay.
+                erase={"comments": ""},
+            )
+        )
 
         register(
             Holding(

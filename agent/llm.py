@@ -58,6 +58,7 @@ from pydantic_ai.profiles import InlineDefsJsonSchemaTransformer
 from pydantic_ai.profiles.openai import OpenAIModelProfile
 from pydantic_ai.providers.openai_compatible import OpenAICompatibleProvider
 from pydantic_ai.settings import ModelSettings
+from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.usage import UsageLimits
 
 from agent.llm_config import LLMConfig, llm_config
@@ -181,6 +182,11 @@ class ToolBox(Protocol):
 
     def escalate_to_human(self, reason: str) -> ToolOutcome: ...
 
+    def update_guest_feedback(self, rating: int, comments: str) -> ToolOutcome:
+        """Record the rating and words for the stay the post-stay follow-up asked about (only
+        offered while a follow-up waits for the guest's answer: Situation.FEEDBACK_FOLLOW_UP)."""
+        ...
+
 
 class GuestTurn(Protocol):
     """What a turn must offer (conversations.turns.Turn does)."""
@@ -200,6 +206,20 @@ class LLMAnswer:
     language: str = ""
     staff_lines: list[str] = field(default_factory=list)
     escalate: str = ""
+
+
+# What the hotel's last message asked, when the guest's turn answers it (agent.concierge).
+MID_STAY_CHECK = "mid_stay_check"
+FEEDBACK_FOLLOW_UP = "feedback_follow_up"
+
+
+@dataclass(frozen=True)
+class Situation:
+    """The turn answers the hotel's own question: the mid-stay check, or the post-stay
+    follow-up. `asked_rating`: the concierge already asked this guest once for a 1-5."""
+
+    kind: str
+    asked_rating: bool = False
 
 
 # --- the model's event loop, the caller's thread -------------------------------------------------
@@ -273,6 +293,7 @@ class _Run:
 
     toolbox: ToolBox
     caller: CallerThread
+    situation: Situation | None = None
     outcomes: list[ToolOutcome] = field(default_factory=list)
     staff_lines: list[str] = field(default_factory=list)
 
@@ -395,11 +416,42 @@ async def escalate_to_human(ctx: RunContext[_Run], reason: str) -> dict[str, Any
     )
 
 
+async def _only_while_feedback_waits(
+    ctx: RunContext[_Run], tool: ToolDefinition
+) -> ToolDefinition | None:
+    """update_guest_feedback is offered only while the hotel's follow-up waits for an answer."""
+    situation = ctx.deps.situation
+    return tool if situation is not None and situation.kind == FEEDBACK_FOLLOW_UP else None
+
+
+@AGENT.tool(prepare=_only_while_feedback_waits)
+async def update_guest_feedback(
+    ctx: RunContext[_Run],
+    rating: Annotated[int, Field(ge=1, le=5)],
+    comments: Annotated[str, Field(max_length=4000)] = "",
+) -> dict[str, Any]:
+    """Record the guest's feedback on the stay the hotel's follow-up asked about: the same as
+    the hotel's feedback form. Call it once the guest's words give a rating.
+
+    Args:
+        rating: The guest's overall rating of the stay, 1 (poor) to 5 (excellent).
+        comments: What the guest said about their stay, in their own words.
+    """
+    comments = comments.strip()[:4000]
+    return await _use(
+        ctx,
+        "update_guest_feedback",
+        {"rating": rating, "comments": comments},
+        lambda: ctx.deps.toolbox.update_guest_feedback(rating, comments),
+    )
+
+
 TOOL_NAMES = (
     "order_in_room_dining",
     "request_housekeeping",
     "answer_from_knowledge",
     "escalate_to_human",
+    "update_guest_feedback",
 )
 
 
@@ -438,6 +490,40 @@ what the tools returned in "say", faithfully.
 8. Questions you cannot answer with a tool, chit-chat aside: escalate_to_human."""
 
 
+def situation_instructions(situation: Situation | None) -> str:
+    """What the guest's turn answers, when it answers the hotel's own question."""
+    if situation is None:
+        return ""
+    if situation.kind == MID_STAY_CHECK:
+        return """
+
+Context: the hotel's last message to this guest, during their stay, was the mid-stay check \
+("How is everything with your stay?"). The guest's message answers it.
+- If they report any problem or complaint (something broken, dirty, noisy, smelly, slow, \
+uncomfortable...), call request_housekeeping when it is something in the room, and ALWAYS call \
+escalate_to_human with the problem in a few words, starting with "Mid-stay check:", so that \
+staff put it right before checkout.
+- If they are happy, thank them warmly in one or two sentences and call no tool."""
+    if situation.kind == FEEDBACK_FOLLOW_UP:
+        again = (
+            "You already asked them once for a 1-5 rating: if their message still gives none, "
+            "call escalate_to_human instead of asking again."
+            if situation.asked_rating
+            else "If their message gives no rating, thank them and ask once, briefly, how they "
+            "would rate the stay from 1 to 5."
+        )
+        return f"""
+
+Context: the guest has checked out. The hotel's last message asked them how their stay was. \
+The guest's message answers it.
+- If their words give a rating (a number 1-5, stars, or unmistakable words such as "excellent" \
+or "terrible"), call update_guest_feedback with that rating and their comments in their own \
+words, then thank them briefly. Never invent a rating they did not give.
+- {again}
+- Lost items, bills, refunds and anything else only staff can settle: escalate_to_human."""
+    return ""
+
+
 def guest_prompt(text: str) -> str:
     """The guest's words, fenced off as data (a guest cannot close the fence early)."""
     cleaned = text[:MAX_TURN_CHARACTERS].replace(_GUEST_START, "").replace(_GUEST_END, "")
@@ -470,18 +556,27 @@ def looks_like_tool_call(text: str, tool_names: Sequence[str] = TOOL_NAMES) -> b
     return isinstance(parsed, dict | list)
 
 
-def answer_with_llm(turn: GuestTurn, toolbox: ToolBox, *, model: Model | None = None) -> LLMAnswer:
+def answer_with_llm(
+    turn: GuestTurn,
+    toolbox: ToolBox,
+    *,
+    model: Model | None = None,
+    situation: Situation | None = None,
+) -> LLMAnswer:
     """Answer one guest turn with the configured LLM (or `model`, a test's scripted one).
+    `situation`: the turn answers the hotel's mid-stay check or post-stay follow-up.
 
     Raises IntegrationError when the model cannot be used and no tool has acted yet:
     retryable for timeouts, connection errors, 5xx and 429, permanent otherwise."""
     # Staff lines are stored as text: in the site's language, whatever the worker's thread
     # was last left speaking.
     with translation.override(settings.LANGUAGE_CODE):
-        return _answer(turn, toolbox, model)
+        return _answer(turn, toolbox, model, situation)
 
 
-def _answer(turn: GuestTurn, toolbox: ToolBox, model: Model | None) -> LLMAnswer:
+def _answer(
+    turn: GuestTurn, toolbox: ToolBox, model: Model | None, situation: Situation | None = None
+) -> LLMAnswer:
     language = toolbox.language
     confirmed = toolbox.confirmation(turn.text)
     if confirmed is not None:
@@ -495,7 +590,7 @@ def _answer(turn: GuestTurn, toolbox: ToolBox, model: Model | None) -> LLMAnswer
     config = llm_config()
     if model is None and config is None:
         raise IntegrationError("No LLM is configured (LLM_BASE_URL)", retryable=False)
-    run = _Run(toolbox, CallerThread())
+    run = _Run(toolbox, CallerThread(), situation)
     try:
         text, messages = in_loop_thread(lambda: _run_model(turn, run, model, config), run.caller)
     except _ToolCrashed as crashed:
@@ -531,7 +626,8 @@ async def _run_model(
                     guest_prompt(turn.text),
                     deps=run,
                     model=model,
-                    instructions=instructions(turn.tenant.name, run.toolbox.language),
+                    instructions=instructions(turn.tenant.name, run.toolbox.language)
+                    + situation_instructions(run.situation),
                     model_settings=model_settings(config),
                     usage_limits=UsageLimits(request_limit=MAX_MODEL_CALLS),
                     timeout=TURN_BUDGET_SECONDS,
@@ -550,6 +646,52 @@ async def _run_model(
     finally:
         if client is not None:
             await client.close()
+
+
+# --- a message the hotel writes first (no tools): the post-stay follow-up ---------------------------
+
+WRITER: Agent[None, str] = Agent(output_type=str)
+WRITER_BUDGET_SECONDS = 60.0
+
+
+def write_message(instructions: str, brief: str, *, model: Model | None = None) -> str:
+    """One message written from `brief` (facts the hotel gives, not a guest's words), with no
+    tools. Raises IntegrationError when no model is configured or it cannot be used; the
+    caller has its own words to send instead."""
+    config = llm_config()
+    if model is None and config is None:
+        raise IntegrationError("No LLM is configured (LLM_BASE_URL)", retryable=False)
+
+    async def write() -> str:
+        client: AsyncOpenAI | None = None
+        chosen = model
+        if chosen is None:
+            assert config is not None
+            client = openai_client(config)
+            chosen = chat_model(config, client)
+        try:
+            result = await WRITER.run(
+                brief,
+                model=chosen,
+                instructions=instructions,
+                model_settings=model_settings(config),
+                usage_limits=UsageLimits(request_limit=1),
+                timeout=WRITER_BUDGET_SECONDS,
+            )
+        except ModelAPIError as error:
+            raise model_error(error) from None
+        except (AgentRunError, TimeoutError) as error:
+            raise IntegrationError(
+                f"The language model could not write the message ({type(error).__name__})",
+                retryable=True,
+            ) from None
+        finally:
+            if client is not None:
+                await client.close()
+        return result.output
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return in_loop_thread(write)
 
 
 def model_error(error: ModelAPIError) -> IntegrationError:

@@ -259,3 +259,54 @@ class PendingOrder(TenantScopedModel, TimestampedModel):
 
     def __str__(self) -> str:
         return f"draft order for {self.conversation_key}"
+
+
+class FollowUpOutcome(models.TextChoices):
+    # Written, waiting for the guest's answer.
+    WAITING = "waiting", _("Waiting for the guest")
+    # The guest's rating is stored (hotel.feedback.record, source chat).
+    RECORDED = "recorded", _("Rating recorded")
+    # No clear rating after one question (or a matter only staff settle): staff take it on.
+    STAFF = "staff", _("Left to staff")
+
+
+class FeedbackFollowUp(TenantScopedModel, TimestampedModel):
+    """The concierge's one personal follow-up to a stay whose feedback form went unanswered
+    (agent.follow_up): what it wrote, whether it asked again for a rating, how it ended.
+
+    One per stay (the unique constraint, beside the job's idempotency key). While `outcome` is
+    waiting, the guest's next words in the chat are read as their answer, bound to this stay."""
+
+    reservation = models.ForeignKey("hotel.Reservation", on_delete=models.CASCADE, related_name="+")
+    guest = models.ForeignKey("hotel.Guest", on_delete=models.CASCADE, related_name="+")
+    # The follow-up as queued (its chat, its delivery); NULL if it was never written.
+    message = models.ForeignKey(
+        "messaging.MessageLog", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(
+        max_length=10, choices=FollowUpOutcome.choices, default=FollowUpOutcome.WAITING
+    )
+    # Set when the concierge asked once more for a 1-5 rating: the next unclear answer goes to
+    # staff instead of a second question.
+    asked_rating_at = models.DateTimeField(null=True, blank=True)
+    # The guest's words so far, kept until a rating comes with or after them.
+    comments = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "agent_feedback_follow_ups"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "reservation"], name="agent_feedback_follow_ups_one_per_stay"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=FollowUpOutcome.values),
+                name="agent_feedback_follow_ups_outcome_valid",
+            ),
+        ]
+        indexes = [
+            # A guest's turn asks whether a follow-up waits for their answer.
+            models.Index(fields=["guest", "outcome"], name="agent_follow_ups_guest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"feedback follow-up for reservation {self.reservation_id} ({self.outcome})"

@@ -118,6 +118,47 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "I have passed your request for room {room} to our housekeeping team.",
         "id": "Permintaan Anda untuk kamar {room} sudah saya teruskan ke tim housekeeping.",
     },
+    # The guest journey: answers to the mid-stay check and to the post-stay follow-up.
+    "mid_stay_praise": {
+        "en": "That is wonderful to hear, thank you! Enjoy the rest of your stay, and just "
+        "message me here if you need anything.",
+        "id": "Senang sekali mendengarnya, terima kasih! Selamat menikmati sisa masa menginap "
+        "Anda, kabari saya di sini jika ada yang dibutuhkan.",
+    },
+    "mid_stay_problem": {
+        "en": "Thank you for telling us, and I am sorry about this. I have passed it to our team "
+        "so that it is put right before you check out; a staff member will contact you.",
+        "id": "Terima kasih sudah memberi tahu kami, dan mohon maaf atas ketidaknyamanannya. "
+        "Sudah saya sampaikan ke tim kami agar segera dibereskan sebelum Anda check out; staf "
+        "kami akan menghubungi Anda.",
+    },
+    "mid_stay_problem_also": {
+        "en": "I have also told our team, so that it is put right before you check out.",
+        "id": "Sudah saya sampaikan juga ke tim kami agar dibereskan sebelum Anda check out.",
+    },
+    "feedback_ask_rating": {
+        "en": "Thank you for sharing that! So that I note it correctly: how would you rate your "
+        "stay overall, from 1 (poor) to 5 (excellent)?",
+        "id": "Terima kasih sudah berbagi! Agar saya catat dengan benar: berapa nilai Anda untuk "
+        "keseluruhan menginap, dari 1 (buruk) sampai 5 (luar biasa)?",
+    },
+    "feedback_thanks": {
+        "en": "Thank you{name}! I have noted your rating of {rating} out of 5 and passed your "
+        "words on to the team. We hope to welcome you back soon.",
+        "id": "Terima kasih{name}! Nilai {rating} dari 5 sudah saya catat dan masukan Anda sudah "
+        "saya teruskan ke tim. Semoga kami dapat menyambut Anda kembali.",
+    },
+    "feedback_sorry": {
+        "en": "I am sorry your stay fell short; our manager will read your comments personally.",
+        "id": "Mohon maaf menginap Anda kurang berkesan; manajer kami akan membaca masukan Anda "
+        "secara langsung.",
+    },
+    "feedback_to_staff": {
+        "en": "Thank you for your message. I have passed it to our team, who will reply to you "
+        "personally.",
+        "id": "Terima kasih atas pesan Anda. Sudah saya teruskan ke tim kami, staf kami akan "
+        "membalas Anda secara langsung.",
+    },
     "order_line": {
         "en": "• {quantity} × {name}: {amount}",
         "id": "• {quantity} × {name}: {amount}",

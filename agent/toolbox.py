@@ -54,10 +54,11 @@ class EngineToolBox:
         self.ctx = ctx
 
     @classmethod
-    def for_turn(cls, turn: Any) -> EngineToolBox | None:
+    def for_turn(cls, turn: Any, *, feedback_stay: Any = None) -> EngineToolBox | None:
         """The toolbox of a conversations.turns.Turn: its guest, their stay, the conversation
         (drafts are kept under its public id, so the embedded engine and the LLM share them),
-        and the language the guest wrote in (else theirs, else the hotel's)."""
+        and the language the guest wrote in (else theirs, else the hotel's). `feedback_stay`:
+        the stay whose post-stay follow-up waits for this guest's answer (agent.follow_up)."""
         if turn.guest is None:
             return None
         detected = languages.detect(turn.text)
@@ -70,6 +71,7 @@ class EngineToolBox:
                 reservation=turn.reservation,
                 conversation_key=str(turn.conversation.public_id),
                 language=language,
+                feedback_stay=feedback_stay,
             )
         )
 
@@ -105,3 +107,6 @@ class EngineToolBox:
 
     def escalate_to_human(self, reason: str) -> ToolOutcome:
         return self._call("escalate_to_human", {"reason": reason})
+
+    def update_guest_feedback(self, rating: int, comments: str) -> ToolOutcome:
+        return self._call("update_guest_feedback", {"rating": rating, "comments": comments})

@@ -27,6 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent import menu, retrieval
 from agent.models import (
+    FeedbackFollowUp,
+    FollowUpOutcome,
     HousekeepingRequest,
     HousekeepingType,
     MenuItem,
@@ -36,7 +38,8 @@ from agent.models import (
     RoomServiceOrder,
 )
 from agent.replies import join, say
-from hotel.models import Guest, Reservation, ReservationStatus
+from hotel import feedback
+from hotel.models import FeedbackSource, FeedbackStatus, Guest, Reservation, ReservationStatus
 from tenancy.models import Tenant
 
 # Caps (per order, per stay): past them the agent hands the guest to staff instead.
@@ -66,6 +69,9 @@ class AgentContext:
     # The language of the turn (en, id, other): replies follow it.
     language: str = "en"
     now: dt.datetime | None = None
+    # The stay whose post-stay follow-up waits for this guest's answer (agent.follow_up):
+    # the only stay update_guest_feedback writes to; None offers no feedback to record.
+    feedback_stay: Reservation | None = None
 
     def at(self) -> dt.datetime:
         return self.now or timezone.now()
@@ -93,6 +99,10 @@ class EscalationReason(StrEnum):
     NO_STAY = "no_stay"
     OVER_LIMIT = "over_limit"
     MODEL_REQUEST = "model_request"
+    # The guest's answer to the mid-stay check reports a problem: to be fixed before checkout.
+    MID_STAY_PROBLEM = "mid_stay_problem"
+    # The answer to the post-stay follow-up gave no rating, even when asked once more.
+    FEEDBACK_UNCLEAR = "feedback_unclear"
 
 
 @dataclass(frozen=True)
@@ -159,6 +169,11 @@ def staff_line(result: Mapping[str, Any]) -> str:
         return _("Answered from the knowledge base: %(question)s") % {
             "question": data.get("entry_question", "")
         }
+    if tool == "update_guest_feedback" and status == ToolStatus.DONE:
+        return _('Feedback recorded from the chat: %(rating)s/5, "%(comments)s"') % {
+            "rating": data.get("rating", ""),
+            "comments": data.get("comments", ""),
+        }
     if status == ToolStatus.NO_ANSWER:
         return _("No confident answer in the knowledge base; handed to staff.")
     if status == ToolStatus.ESCALATED:
@@ -199,6 +214,11 @@ class KnowledgeArgs(_Arguments):
 
 class EscalateArgs(_Arguments):
     reason: str = Field(min_length=1, max_length=300)
+
+
+class FeedbackArgs(_Arguments):
+    rating: int = Field(ge=1, le=5, description="The guest's overall rating, 1 to 5")
+    comments: str = Field(default="", max_length=4000, description="The guest's own words")
 
 
 # --- the stay a tool may act on -------------------------------------------------------------------
@@ -552,6 +572,8 @@ HOLDING_FOR = {
     EscalationReason.COMPLAINT: "complaint",
     EscalationReason.ASKED_FOR_PERSON: "human",
     EscalationReason.UNANSWERED_QUESTION: "holding_question",
+    EscalationReason.MID_STAY_PROBLEM: "mid_stay_problem",
+    EscalationReason.FEEDBACK_UNCLEAR: "feedback_to_staff",
 }
 
 
@@ -573,6 +595,59 @@ def escalation(
 
 def escalate_to_human(ctx: AgentContext, args: EscalateArgs) -> ToolResult:
     return escalation(ctx, EscalationReason.MODEL_REQUEST, args.reason, args.model_dump())
+
+
+# --- the post-stay follow-up's answer ----------------------------------------------------------
+
+
+def _feedback_stay(ctx: AgentContext) -> Reservation | None:
+    """The stay whose follow-up waits for this guest's answer, if its feedback is still open."""
+    stay = ctx.feedback_stay
+    if (
+        stay is None
+        or stay.tenant_id != ctx.tenant.pk
+        or stay.guest_id != ctx.guest.pk
+        or stay.feedback_status != FeedbackStatus.PENDING
+    ):
+        return None
+    return stay
+
+
+def update_guest_feedback(ctx: AgentContext, args: FeedbackArgs) -> ToolResult:
+    """Record the guest's rating and words for the stay the follow-up asked about: the same
+    fields as the feedback form (hotel.feedback.record, source chat)."""
+    arguments = args.model_dump()
+    name = "update_guest_feedback"
+    stay = _feedback_stay(ctx)
+    if stay is None:
+        return ToolResult(
+            name,
+            ToolStatus.REFUSED,
+            arguments,
+            "",
+            {"why": "no feedback is waiting for this guest's answer"},
+        )
+    comments = args.comments.strip()
+    feedback.record(stay, args.rating, comments, source=FeedbackSource.CHAT)
+    FeedbackFollowUp.objects.filter(tenant=ctx.tenant, reservation=stay).update(
+        outcome=FollowUpOutcome.RECORDED, comments="", updated_at=timezone.now()
+    )
+    first_name = ctx.guest.first_name.strip()
+    text = say(
+        "feedback_thanks",
+        ctx.language,
+        name=f", {first_name}" if first_name else "",
+        rating=args.rating,
+    )
+    if feedback.is_low(args.rating):
+        text += "\n\n" + say("feedback_sorry", ctx.language)
+    return ToolResult(
+        name,
+        ToolStatus.DONE,
+        arguments,
+        text,
+        {"rating": args.rating, "comments": comments[:300], "summary": f"{args.rating}/5"},
+    )
 
 
 # --- the registry (what an LLM is offered) --------------------------------------------------------
@@ -619,6 +694,14 @@ TOOLS: dict[str, Tool] = {
             escalate_to_human,
             True,
             "Hand the conversation to hotel staff (complaints, anything you are unsure of).",
+        ),
+        Tool(
+            "update_guest_feedback",
+            FeedbackArgs,
+            update_guest_feedback,
+            True,
+            "Record the guest's rating (1-5) and comments on the stay the hotel's follow-up "
+            "asked about. Only while such a follow-up waits for their answer.",
         ),
     )
 }

@@ -31,7 +31,7 @@ from django.utils.module_loading import import_string
 from automation import retry_policy
 from automation.models import AutomationJob, JobStatus
 from innbox.integrations import IntegrationError
-from innbox.logs import ErrorCategory, get_logger
+from innbox.logs import ErrorCategory, current_request_id, get_logger
 from tenancy import lookups
 from tenancy.db import acting_for_tenant, one_statement_for_tenant, working_for_tenant
 from tenancy.models import Tenant
@@ -135,7 +135,7 @@ def enqueue(
             idempotency_key=idempotency_key,
             payload=payload or {},
             run_at=run_at or timezone.now(),
-            request_id=request_id or structlog.contextvars.get_contextvars().get("request_id", ""),
+            request_id=request_id or current_request_id(),
         )
     log.info("job_enqueued", job_id=str(job.public_id), kind=kind)
     return job

@@ -7,8 +7,11 @@
    transition, job), against the baseline of inserting the same number of inbound_events rows
    with plain SQL.
 2. Dispatch: N worker threads in this process, then N `run_worker` processes, sending queued
-   messages through the fake WAHA, which answers each call after a fixed latency; the baseline is
-   the ideal rate N / (calls per send * latency).
+   messages through the fake WAHA, which answers each call after a fixed latency. Two baselines:
+   the ideal rate N / (calls per send * latency), and a minimal loop measured first in the same
+   run: N threads that each claim one job (the same SKIP LOCKED claim), make the same two WAHA
+   calls and mark it done in its hotel's context, and nothing else (no log row, no rendering, no
+   checks), so the ratio to it is what Innbox's own send path costs.
 
 On PostgreSQL the webhooks are posted as the web app's role (`innbox_app`) and the workers run as
 the worker's role (`innbox_worker`), under row-level security as in production; the set-up (hotels,
@@ -38,6 +41,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import httpx  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -50,6 +54,7 @@ from hotel.models import Guest, Reservation  # noqa: E402
 from messaging.defaults import seed_default_templates  # noqa: E402
 from pms import webhook as pms_webhook  # noqa: E402
 from pms.models import PMSConfiguration  # noqa: E402
+from tenancy import lookups  # noqa: E402
 from tenancy.db import acting_for_tenant  # noqa: E402
 from tenancy.models import User  # noqa: E402
 from tenancy.services import create_tenant_with_owner  # noqa: E402
@@ -144,7 +149,11 @@ def bench_dispatch() -> None:
         return original(method, path)
 
     fake._take_failure = slow  # type: ignore[method-assign]
+    queue_messages(tenant, "minimal")
+    with connected_as(settings.DB_WORKER_ROLE):
+        minimal = minimal_loop(tenant, fake.url)
     queue_messages(tenant, "threads")
+    before = len(fake.sent_texts)
 
     def worker() -> None:
         try:
@@ -160,7 +169,7 @@ def bench_dispatch() -> None:
             thread.start()
         for thread in threads:
             thread.join()
-        report("threads  ", len(fake.sent_texts), time.perf_counter() - started)
+        report("threads  ", len(fake.sent_texts) - before, time.perf_counter() - started, minimal)
 
     # The production shape: `run_worker --concurrency N` processes, each with its own database
     # connection and interpreter. Their start-up (a second or so each) is inside the time.
@@ -184,8 +193,52 @@ def bench_dispatch() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    report("processes", len(fake.sent_texts) - before, time.perf_counter() - started)
+    report("processes", len(fake.sent_texts) - before, time.perf_counter() - started, minimal)
     fake.stop()
+
+
+def minimal_loop(tenant, waha_url: str) -> float:
+    """The least a worker can do per message, with WORKERS threads: claim one due job (the same
+    SKIP LOCKED function), check the number and send the text through the fake WAHA, mark the
+    job done in its hotel's context. Returns messages per second."""
+    sent = []
+
+    def worker() -> None:
+        http = httpx.Client(base_url=waha_url, headers={"X-Api-Key": "bench-key"}, timeout=30)
+        try:
+            while claimed := lookups.claim_due_jobs(
+                f"minimal-{threading.get_ident()}", 60, 1, timezone.now()
+            ):
+                job_id, tenant_id = claimed[0]
+                http.get(
+                    "/api/contacts/check-exists",
+                    params={"phone": "6281234560001", "session": "default"},
+                )
+                http.post(
+                    "/api/sendText",
+                    json={"session": "default", "chatId": "6281234560001@c.us", "text": "Hi"},
+                )
+                with acting_for_tenant(tenant_id):
+                    AutomationJob.objects.filter(pk=job_id).update(
+                        status="succeeded", updated_at=timezone.now()
+                    )
+                sent.append(job_id)
+        finally:
+            http.close()
+            connections.close_all()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    rate = len(sent) / (time.perf_counter() - started)
+    print(
+        f"dispatch minimal loop {len(sent)} messages, {WORKERS} threads: {rate:8.1f}/s"
+        f" | ideal {WORKERS / (CALLS_PER_SEND * LATENCY):8.1f}/s"
+    )
+    return rate
 
 
 def worker_url() -> str:
@@ -226,11 +279,12 @@ def queue_messages(tenant, label: str) -> None:
         )
 
 
-def report(how: str, sent: int, seconds: float) -> None:
+def report(how: str, sent: int, seconds: float, minimal: float) -> None:
     rate, ideal = sent / seconds, WORKERS / (CALLS_PER_SEND * LATENCY)
     print(
         f"dispatch {how} {sent} messages, {WORKERS} workers, WAHA latency {LATENCY * 1000:.0f} ms: "
         f"{rate:8.1f}/s | ideal {ideal:8.1f}/s | ratio {rate / ideal:.3f}"
+        f" | minimal loop {minimal:8.1f}/s | ratio {rate / minimal:.3f}"
     )
 
 

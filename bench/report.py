@@ -65,11 +65,26 @@ BENCHMARKS = [
         " `innbox_app` (no HTTP server, one sender), baseline the same number of raw"
         " `inbound_events` INSERTs as `innbox_app`. Dispatch: N threads, then `run_worker"
         " --concurrency N` processes as `innbox_worker` against the fake WAHA answering every"
-        " call after BENCH_WAHA_LATENCY; baseline the ideal N / (2 calls x latency). Pacing,"
-        " quiet hours and the send rate limit are off (bench/worker_settings.py).",
+        " call after BENCH_WAHA_LATENCY; baselines the ideal N / (2 calls x latency) and a"
+        " minimal loop (N threads: the same SKIP LOCKED claim, the same two WAHA calls, mark"
+        " done; nothing else) measured first in the same run. Pacing, quiet hours and the send"
+        " rate limit are off (bench/worker_settings.py).",
         "not profiled. Ingest is one sender, so it is bound by the per-event latency (the"
         " statements below plus Python). Dispatch processes include each process's start-up"
         " (about a second) in their time, so at small BENCH_JOBS that start-up dominates.",
+    ),
+    Benchmark(
+        "Ingest over HTTP: PMS pushes through gunicorn",
+        "bench/ingest_http.py",
+        f"{PREFIX}_http",
+        [],
+        "signed PMS pushes (each a new reservation) posted by BENCH_SENDERS threads over"
+        " keep-alive loopback connections to gunicorn started as deploy/innbox starts it (2 sync"
+        " processes, production settings, `innbox_app`); baseline a view in the same server"
+        " doing one INSERT of an inbound event in the hotel's context (bench/http_urls.py), the"
+        " framework ceiling. The senders run on the same 2 cores as the server.",
+        "the profile line: cProfile of the same pushes in-process, each function's own time"
+        " (wall clock, so waiting on PostgreSQL counts) grouped by who spends it.",
     ),
     Benchmark(
         "PMS sync: 10,000 reservations",
@@ -142,6 +157,7 @@ def knobs() -> str:
         "BENCH_JOBS",
         "BENCH_WORKERS",
         "BENCH_WAHA_LATENCY",
+        "BENCH_SENDERS",
     ]
     return ", ".join(f"{name}={os.environ[name]}" for name in names if name in os.environ)
 
@@ -189,10 +205,9 @@ def main() -> int:
         "    make bench BENCH_RESERVATIONS=100000 BENCH_CONVERSATIONS=10000 BENCH_REPEAT=20 \\",
         "        BENCH_WEBHOOKS=2000 BENCH_JOBS=400",
         "",
-        "Not measured here: HTTP through gunicorn (the page and ingest figures are the Django"
-        " test Client in-process, so no server, no network and one sender); the ingest"
-        " framework-ceiling view and the dispatch minimal-loop baselines issue 19 asks for (not"
-        " in bench/ yet); the concierge's accuracy (bench/agent_eval.py, docs/agent.md).",
+        "Not measured here: pages through gunicorn (the page figures are the Django test"
+        " Client in-process, so no server and no network; ingest is measured both ways); the"
+        " concierge's accuracy (bench/agent_eval.py, docs/agent.md).",
         "",
     ]
     failed = 0

@@ -10,8 +10,9 @@ class ConversationsConfig(AppConfig):
     def ready(self) -> None:
         from automation import queue
         from automation.models import JobKind
-        from conversations import holdings, ingest, turns
+        from conversations import feedback_alerts, holdings, ingest, turns
         from conversations import services as conversation_services
+        from hotel import feedback
         from hotel.personal_data import register
         from messaging import services
         from whatsapp import inbound
@@ -22,6 +23,8 @@ class ConversationsConfig(AppConfig):
         queue.register_handler(JobKind.GUEST_MESSAGE, "conversations.turns.run_turn")
         services.register_send_guard(turns.held_back)
         services.on_staff_send(conversation_services.staff_sent)
+        # A rating of 2 or less escalates the guest's conversation (review links: every rating).
+        feedback.on_feedback(feedback_alerts.alert_on_low_rating)
         # A conversation, its notes and events are personal data (hotel.personal_data).
         register(holdings.conversations())
         register(holdings.notes())

@@ -339,15 +339,22 @@ def _newest_guest_message_id(conversation: Conversation) -> int:
     return max(newest or 0, conversation.answered_through)
 
 
-def escalate(tenant: Tenant, conversation: Conversation, reason: str) -> Conversation:
-    """The concierge asks for a person: flagged for staff, and silent until handed back."""
+ASKED_FOR_A_PERSON = gettext_noop("Asked for a person: %(reason)s")
+
+
+def escalate(
+    tenant: Tenant, conversation: Conversation, reason: str, *, event: str = ASKED_FOR_A_PERSON
+) -> Conversation:
+    """The concierge asks for a person (or something else does: a low feedback rating, whose
+    thread line is its own `event`, a msgid with %(reason)s): flagged for staff, and silent
+    until handed back."""
     current = _lock(conversation)
     if current.escalated_at is None:
         current.escalated_at, current.escalation_reason = timezone.now(), reason
         if current.status == ConversationStatus.CLOSED:
             current.status = ConversationStatus.OPEN
         current.save(update_fields=["escalated_at", "escalation_reason", "status", "updated_at"])
-        _event(tenant, current, None, gettext_noop("Asked for a person: %(reason)s"), reason=reason)
+        _event(tenant, current, None, event, reason=reason)
     return current
 
 

@@ -18,6 +18,8 @@ from conversations import ingest
 from conversations import services as conversations
 from dashboard import alerts, charts, stats
 from dashboard.context_processors import dead_job_count, inbox_unread
+from feedback import analytics as feedback_analytics
+from feedback import services as feedback
 from hotel.models import Guest, Reservation, ReservationStatus
 from messaging import triggers
 from messaging.models import MessageLog, MessageStatus, Trigger
@@ -30,6 +32,7 @@ from whatsapp import click_to_chat, sessions
 from whatsapp.models import SessionStatus, WahaConfiguration
 
 NEEDS_REPLY_SHOWN = 5
+LOW_RATINGS_SHOWN = 5
 TIMELINE_LENGTH = 100
 RECENT_RESERVATIONS = 8
 # A regular can have stayed a hundred times; the page shows the latest, the rest stay in the PMS.
@@ -47,6 +50,7 @@ def home(request: MemberRequest) -> HttpResponse:
     context = {
         **sync_status_context(request),
         "stats": stats.for_tenant(request),
+        "feedback": feedback_analytics.summary(request),
         "alerts": alerts.collect(
             alerts.AlertContext(
                 dead_jobs=dead_job_count(request),
@@ -63,6 +67,10 @@ def home(request: MemberRequest) -> HttpResponse:
         # Guests waiting for an answer: their conversation's last word is theirs.
         "needs_reply": conversations.needs_reply(request.tenant, limit=NEEDS_REPLY_SHOWN),
         "unread_count": inbox_unread(request),
+        # Guests who rated their stay 2 or less: their conversation is escalated too.
+        "low_ratings": feedback.recent_low_ratings(tenant_queryset(request, Reservation))[
+            :LOW_RATINGS_SHOWN
+        ],
         # What the front desk works with: stays in the house and the next arrivals.
         "recent_reservations": tenant_queryset(request, Reservation)
         .filter(check_out__gte=stats.hotel_today(request), status__in=["pre-arrival", "on-stay"])

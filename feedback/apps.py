@@ -7,6 +7,7 @@ class FeedbackConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models import Q
 
+        from feedback import audit, permissions  # noqa: F401 - the matrix lists its action
         from feedback.services import issue_link
         from hotel.models import FeedbackStatus, Reservation
         from hotel.personal_data import Holding, register
@@ -14,6 +15,8 @@ class FeedbackConfig(AppConfig):
 
         # Post-stay messages carry a link to this app's form ({{feedbackLink}}).
         register_feedback_link_issuer(issue_link)
+        # Owners' changes of the review links and the form's questions are audited.
+        audit.track()
         # The answers live on the reservation: the rating stays for the hotel's average, the
         # guest's words go, and so does the link (its form greets the guest by name).
         register(

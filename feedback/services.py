@@ -8,14 +8,18 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from feedback.models import FeedbackSettings
 from hotel import feedback
 from hotel.models import FeedbackSource, FeedbackStatus, Reservation
 from tenancy import lookups
 from tenancy.db import acting_for_tenant
+from tenancy.models import Tenant
 
+LOW_RATINGS_SHOWN_FOR = dt.timedelta(days=30)  # on the dashboard
 EDIT_WINDOW = dt.timedelta(days=1)  # a guest may change their answer for a day
 LINK_LIFETIME = dt.timedelta(days=30)  # after checkout
 
@@ -60,6 +64,41 @@ def state(reservation: Reservation, now: dt.datetime | None = None) -> FormState
     if now - checkout > LINK_LIFETIME and not reservation.feedback_submitted_at:
         return FormState(False, "expired")
     return FormState(True)
+
+
+def edit_until(reservation: Reservation) -> dt.datetime | None:
+    """Until when an answer may still be changed (None before the first answer)."""
+    if reservation.feedback_submitted_at is None:
+        return None
+    return reservation.feedback_submitted_at + EDIT_WINDOW
+
+
+def answered(reservation: Reservation) -> bool:
+    return (
+        reservation.feedback_status == FeedbackStatus.COMPLETED
+        and reservation.feedback_rating is not None
+    )
+
+
+def recent_low_ratings(reservations: QuerySet[Reservation]) -> QuerySet[Reservation]:
+    """The stays rated 2 or less in the last 30 days, newest first, from the caller's
+    (tenant-scoped) reservations: the dashboard's card."""
+    return (
+        reservations.filter(
+            feedback_status=FeedbackStatus.COMPLETED,
+            feedback_rating__lte=feedback.LOW_RATING,
+            feedback_submitted_at__gte=timezone.now() - LOW_RATINGS_SHOWN_FOR,
+        )
+        .select_related("guest")
+        .order_by("-feedback_submitted_at", "-pk")
+    )
+
+
+def settings_for(tenant: Tenant) -> FeedbackSettings:
+    """The hotel's choices; an unsaved default (no links, no topics) until an owner saves some.
+    Call inside the hotel's context."""
+    found = FeedbackSettings.objects.filter(tenant=tenant).first()
+    return found if found is not None else FeedbackSettings(tenant=tenant)
 
 
 def submit(

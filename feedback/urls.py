@@ -1,8 +1,10 @@
 from django.urls import path
 
-from feedback import views
+from feedback import analytics_views, guest_views, settings_views
 
 urlpatterns = [
-    path("feedback/", views.feedback_list, name="feedback_list"),
-    path("feedback/<str:token>/", views.feedback_form, name="feedback_form"),
+    path("feedback/", analytics_views.feedback_analytics, name="feedback_list"),
+    path("settings/feedback/", settings_views.feedback_settings, name="feedback_settings"),
+    path("feedback/<str:token>/", guest_views.feedback_form, name="feedback_form"),
+    path("feedback/<str:token>/thanks/", guest_views.feedback_thanks, name="feedback_thanks"),
 ]

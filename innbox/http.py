@@ -4,7 +4,8 @@ A client that is called per message (WAHA) is shared: `shared_client` keeps one 
 base URL, since building one loads the CA bundle (about 55 ms of CPU) and its pool keeps the
 connection open between calls.
 
-It guarantees a timeout, a User-Agent, the current request_id as X-Request-ID (so the far end's
+It guarantees a timeout, a deadline for the whole answer (httpx's timeouts are per read, so a
+server that trickles a byte every few seconds would otherwise hold a worker forever), a User-Agent, the current request_id as X-Request-ID (so the far end's
 logs can be joined with ours), and one log line per call without headers or bodies, which may
 carry secrets. A client for an address a tenant entered (`guard_addresses=True`) connects only to
 addresses innbox.netguard allows, checked at every connection.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -26,6 +28,8 @@ from innbox.netguard import GuardedTransport
 
 USER_AGENT = "Innbox/0.1 (+https://github.com/innbox)"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# The whole answer, body included, may take this many read timeouts.
+DEADLINE_READS = 3
 
 log = get_logger(__name__)
 
@@ -49,6 +53,44 @@ def _log_response(response: httpx.Response) -> None:
     )
 
 
+class _DeadlineStream(httpx.SyncByteStream):
+    """A response body that gives up once the exchange's deadline has passed."""
+
+    def __init__(
+        self, inner: httpx.SyncByteStream, request: httpx.Request, deadline: float
+    ) -> None:
+        self._inner, self._request, self._deadline = inner, request, deadline
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            if time.monotonic() > self._deadline:
+                raise httpx.ReadTimeout(
+                    "the answer took longer than its deadline", request=self._request
+                )
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class DeadlineTransport(httpx.BaseTransport):
+    """Bounds the time from sending a request to the last byte of its answer's body."""
+
+    def __init__(self, inner: httpx.BaseTransport, seconds: float) -> None:
+        self._inner, self._seconds = inner, seconds
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = time.monotonic() + self._seconds
+        response = self._inner.handle_request(request)
+        stream = response.stream
+        assert isinstance(stream, httpx.SyncByteStream)
+        response.stream = _DeadlineStream(stream, request, deadline)
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 def make_client(
     base_url: str,
     *,
@@ -61,13 +103,15 @@ def make_client(
     # A transport passed in replaces the network (tests' fakes); the guard sits on the real one.
     if guard_addresses and transport is None:
         transport = GuardedTransport()
+    limits = httpx.Timeout(timeout, connect=min(timeout, 5.0)) if timeout else DEFAULT_TIMEOUT
+    deadline = (limits.read or DEFAULT_TIMEOUT.read or 10.0) * DEADLINE_READS
     return httpx.Client(
         base_url=base_url,
         headers={"User-Agent": USER_AGENT, **(headers or {})},
-        timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)) if timeout else DEFAULT_TIMEOUT,
+        timeout=limits,
+        transport=DeadlineTransport(transport or httpx.HTTPTransport(), deadline),
         event_hooks={"request": [_log_request], "response": [_log_response]},
         follow_redirects=False,
-        transport=transport,
         **kwargs,
     )
 

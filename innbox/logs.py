@@ -92,3 +92,10 @@ def configure_logging(level: str = "INFO") -> None:
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
     return structlog.stdlib.get_logger(name)
+
+
+def current_request_id() -> str:
+    """The request (or job's originating request) being handled, "" when there is none. A job
+    binds its request id even when empty (as None, so an earlier one does not linger): never
+    None here, since jobs queued meanwhile store it in a NOT NULL column."""
+    return structlog.contextvars.get_contextvars().get("request_id") or ""

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import structlog
 from django.db.models import Case, DateTimeField, Exists, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -30,6 +29,7 @@ from automation import queue
 from automation.models import AutomationJob, JobKind, JobStatus
 from hotel.models import Reservation, ReservationStatus, StatusTransition
 from innbox.db_batch import Batch
+from innbox.logs import current_request_id
 from messaging.models import (
     MAX_ON_STAY_DELAY_HOURS,
     JourneySettings,
@@ -83,7 +83,7 @@ def queue_sends(
         rooms.setdefault(send_key(reservation, trigger), []).append(reservation)
     if not rooms:
         return 0
-    request_id = structlog.contextvars.get_contextvars().get("request_id", "")
+    request_id = current_request_id()
     jobs, conditions = [], []
     # Sorted: two transactions inserting the same keys take them in the same order.
     for key, trip in sorted(rooms.items()):

@@ -88,10 +88,12 @@ class UserLanguageMiddleware:
             language = getattr(request.user, "ui_language", "") or settings.LANGUAGE_CODE
         else:
             language = translation.get_language_from_request(request)
-        translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
-        response = self.get_response(request)
-        response.headers.setdefault("Content-Language", translation.get_language())
+        # For this request only: the thread's language is put back after it, so nothing that
+        # runs later in the thread (a test, a job run inline) speaks this user's language.
+        with translation.override(language):
+            request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+            response = self.get_response(request)
+            response.headers.setdefault("Content-Language", translation.get_language())
         if not request.user.is_authenticated:
             patch_vary_headers(response, ("Accept-Language",))
         return response

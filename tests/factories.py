@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agent.models import (
     BoardSettings,
+    FeedbackFollowUp,
     HousekeepingRequest,
     HousekeepingType,
     KnowledgeEntry,
@@ -22,6 +23,7 @@ from agent.models import (
 from automation.models import AutomationJob, EventSource, InboundEvent, JobKind
 from compliance.models import DataRequest, RequestKind
 from conversations.models import Conversation, ConversationNote, SavedReply
+from feedback.models import FeedbackSettings
 from hotel.models import (
     ConsentChange,
     ConsentEvent,
@@ -164,6 +166,12 @@ def fill_every_table(hotel: Hotel) -> None:
             currency="IDR",
             expires_at=timezone.now() + dt.timedelta(minutes=30),
         )
+        FeedbackFollowUp.objects.create(
+            tenant=tenant,
+            reservation=hotel.reservation,
+            guest=hotel.guest,
+            comments="It was lovely, thank you",
+        )
         run = SyncRun.objects.create(
             tenant=tenant,
             provider="demo",
@@ -209,6 +217,9 @@ def fill_every_table(hotel: Hotel) -> None:
         )
         DataRequest.objects.create(
             tenant=tenant, kind=RequestKind.EXPORT, guest=hotel.guest, requested_by=hotel.owner
+        )
+        FeedbackSettings.objects.create(
+            tenant=tenant, google_url="https://g.page/r/example/review", ask_room=True
         )
 
 

@@ -464,8 +464,15 @@ def furnish_guest(
     messages both ways (one from their number before Innbox knew it), a room-service order with
     a note, a housekeeping request, feedback, consent history, a job whose error quotes them,
     their conversation (with a staff note, a concierge's line, an escalation quoting them) and a
-    draft order the concierge wrote for them."""
-    from agent.models import HousekeepingRequest, HousekeepingType, PendingOrder, RoomServiceOrder
+    draft order the concierge wrote for them, and the words of their answer to the concierge's
+    post-stay follow-up."""
+    from agent.models import (
+        FeedbackFollowUp,
+        HousekeepingRequest,
+        HousekeepingType,
+        PendingOrder,
+        RoomServiceOrder,
+    )
     from automation.models import JobKind, JobStatus
     from conversations.models import Conversation, ConversationNote, NoteKind
     from hotel.consent import record_consent_change
@@ -622,6 +629,12 @@ def furnish_guest(
             total="15000.00",
             currency="IDR",
             expires_at=timezone.now() + dt.timedelta(minutes=30),
+        )
+        FeedbackFollowUp.objects.create(
+            tenant=tenant,
+            reservation=reservation,
+            guest=guest,
+            comments=f"{first} loved the pool, {last} did not",
         )
     return Person(
         guest=guest,

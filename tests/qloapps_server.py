@@ -28,6 +28,7 @@ def _load(name: str) -> Any:
 @dataclass
 class Interference:
     delay: float = 0.0  # seconds before every answer
+    trickle: float = 0.0  # seconds between the bytes of an answer's body (a throttled proxy)
     answer: Callable[[str, dict[str, str]], tuple[int, bytes] | None] | None = None
 
 
@@ -64,7 +65,16 @@ class _Webservice(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(content)))
         self.end_headers()
-        self.wfile.write(content)
+        if not self.interference.trickle:
+            self.wfile.write(content)
+            return
+        try:
+            for byte in content:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(self.interference.trickle)
+        except OSError:  # the client gave up: what this interference is for
+            pass
 
     def log_message(self, *args: Any) -> None:
         pass

@@ -347,7 +347,9 @@ def test_an_injection_cannot_give_any_tool_a_room_or_guest() -> None:
 
 def test_no_tool_takes_an_id_a_room_or_a_guest(fake_openai: FakeOpenAI) -> None:
     fake_openai.script(text("Hello! How can I help?"))
-    llm.answer_with_llm(Turn("hello"), FakeToolBox())
+    # Answering the post-stay follow-up: every tool is offered, update_guest_feedback too.
+    situation = llm.Situation(llm.FEEDBACK_FOLLOW_UP)
+    llm.answer_with_llm(Turn("hello"), FakeToolBox(), situation=situation)
     schemas = fake_openai.requests[0].tool_schemas
     assert set(schemas) == set(llm.TOOL_NAMES)
     names: list[str] = []
@@ -364,12 +366,14 @@ def test_no_tool_takes_an_id_a_room_or_a_guest(fake_openai: FakeOpenAI) -> None:
     collect(schemas)
     # Every argument any tool takes: none names a room, a guest, a stay, a hotel or an id.
     assert sorted(set(names)) == [
+        "comments",
         "details",
         "items",
         "name",
         "notes",
         "quantity",
         "question",
+        "rating",
         "reason",
         "type",
     ]

@@ -52,6 +52,7 @@ OWNERS_ONLY = [
     ("hotel", "/settings/hotel/"),
     ("whatsapp", "/settings/waha/"),
     ("pms", "/settings/pms/"),
+    ("feedback form", "/settings/feedback/"),
     ("concierge", "/settings/agent/"),
     ("team", "/settings/team/"),
     ("audit", "/settings/audit/"),

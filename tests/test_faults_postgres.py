@@ -806,3 +806,17 @@ def test_a_slow_pms_is_waited_for_and_a_hanging_one_times_out(
     assert job.status == JobStatus.FAILED and run.status == SyncStatus.FAILED
     assert "did not answer" in run.error and len(pulled(hotel)) == 5
     the_owner_sees_why(hotel, run, settings)
+
+
+def test_a_pms_that_trickles_its_answer_times_out_instead_of_holding_the_worker(
+    pms_hotel: tuple[factories.Hotel, Any], settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every byte comes well within the read timeout, so only a deadline for the whole answer
+    # stops it: without one, this sync would take hours (a few KB at a byte per 0.2 s).
+    hotel, shop = pms_hotel
+    monkeypatch.setattr(qloapps, "REQUEST_TIMEOUT_SECONDS", 1.0)
+    shop.trickle = 0.2
+    job = sync_now(hotel, settings)
+    run = SyncRun.objects.filter(tenant=hotel.tenant).latest("started_at")
+    assert job.status == JobStatus.FAILED and run.status == SyncStatus.FAILED
+    assert "did not answer" in run.error and pulled(hotel) == {}

@@ -176,8 +176,8 @@ def test_it_shows_the_feedback_list_in_indonesian(client: Client, hotel: factori
     assert_indonesian(
         html,
         "Ulasan",
-        ("Belum ada jawaban", ">Nilai<", ">Komentar<"),
-        ("No answers yet", ">Rating<", ">Comments<", "Nothing yet"),
+        ("Belum ada jawaban", "30 hari terakhir", "Titik kontak", "Respons pertama ke tamu"),
+        ("No answers in this period", "Last 30 days", "Touchpoint", "First response to guests"),
     )
 
 

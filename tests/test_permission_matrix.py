@@ -148,6 +148,7 @@ PARAMS: dict[str, Params] = {
     "remove_member": lambda w: {"public_id": Membership.objects.get(user=w.a.staff).public_id},
     "pms_webhook": lambda w: {"public_id": w.a.tenant.public_id},
     "feedback_form": lambda w: {"token": w.feedback_token},
+    "feedback_thanks": lambda w: {"token": w.feedback_token},
     "password_reset_confirm": lambda w: {
         "uidb64": urlsafe_base64_encode(force_bytes(w.a.owner.pk)),
         "token": default_token_generator.make_token(w.a.owner),
@@ -241,6 +242,7 @@ OWNERS_ONLY = {
     "set_guest_updates",
     "configure_concierge",
     "manage_personal_data",
+    "edit_feedback_settings",
 }
 
 

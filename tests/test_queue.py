@@ -31,6 +31,11 @@ def works(job: AutomationJob, tenant) -> dict:
     return {"ok": True}
 
 
+def queues_another(job: AutomationJob, tenant) -> dict:
+    follow = queue.enqueue(tenant, JobKind.PMS_SYNC)
+    return {"queued": str(follow.public_id)}
+
+
 @pytest.fixture
 def handler(monkeypatch: pytest.MonkeyPatch):
     CALLS.clear()
@@ -52,6 +57,19 @@ def test_a_job_runs_once_for_its_own_tenant(handler, hotel_a, hotel_b) -> None:
     assert CALLS == ["Hotel Bravo"]
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED and job.payload["result"] == {"ok": True}
+
+
+def test_a_job_without_a_request_can_queue_another(handler, hotel_a) -> None:
+    # A job the clock queued has no request id; one it queues in turn is stored with none
+    # (it once failed the NOT NULL column, the job erroring instead).
+    handler("queues_another")
+    queue.enqueue(hotel_a.tenant, JobKind.SEND_MESSAGE, request_id="")
+
+    assert queue.run_once() == 1
+    job = AutomationJob.objects.get(tenant=hotel_a.tenant, kind=JobKind.SEND_MESSAGE)
+    assert job.status == JobStatus.SUCCEEDED
+    follow = AutomationJob.objects.get(tenant=hotel_a.tenant, kind=JobKind.PMS_SYNC)
+    assert follow.request_id == ""
 
 
 def test_a_retryable_failure_comes_back_later_until_dead(handler, hotel_a, settings) -> None:

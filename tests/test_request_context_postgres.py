@@ -330,6 +330,6 @@ def test_a_guest_answers_the_feedback_form_as_the_app_role(
         page = guest.get(link)
         answered = guest.post(link, {"rating": "5", "comments": "Lovely"})
 
-    assert page.status_code == 200 and answered.status_code == 200
+    assert page.status_code == 200 and answered.status_code == 302  # on to the thank-you page
     reservation = Reservation.objects.get(pk=a.reservation.pk)
     assert (reservation.feedback_status, reservation.feedback_rating) == ("completed", 5)

@@ -37,6 +37,7 @@ SETTINGS_TABLES = {
     "knowledge_entries",
     "data_requests",
     "journey_settings",
+    "feedback_settings",
 }
 OPERATIONAL_TABLES_STAFF_USE = [
     "guests",

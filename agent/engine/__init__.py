@@ -78,14 +78,21 @@ def decide(turn_text: str, context: AgentContext) -> AgentTurnResult:
         return _decide(turn_text, context)
 
 
-def _decide(turn_text: str, context: AgentContext) -> AgentTurnResult:
+def read_turn(turn_text: str, context: AgentContext) -> tuple[_Turn, str]:
+    """The turn's words, normalised, and the language to answer in; with the language the
+    words were detected as ("other", "" too few words)."""
     raw = (turn_text or "")[:MAX_TURN_CHARACTERS]
     text = normalize(raw)
     detected = languages.detect(raw)
     # Too few words to tell, or another language: the guest's own language, else English.
     language = detected if detected in ("en", "id") else reply_language(context.language)
     ctx = context.speaking(language)
-    turn = _Turn(raw, text, text.split(), language, ctx)
+    return _Turn(raw, text, text.split(), language, ctx), detected
+
+
+def _decide(turn_text: str, context: AgentContext) -> AgentTurnResult:
+    turn, detected = read_turn(turn_text, context)
+    raw, text, language = turn.raw, turn.text, turn.language
 
     answered = _confirmation(turn)
     if answered:

@@ -567,3 +567,223 @@ SMALL_TALK_FILLER = _words(
     """you so much very a lot banyak ya kak pak bu mas mbak everyone all guys semua the team tim
     have nice day there again lagi dong deh sir madam"""
 )
+
+# --- the guest journey: replies to the mid-stay check and to the post-stay follow-up -----------
+# A reply to "How is everything?" that reports something wrong (beside COMPLAINT, FAULTS with a
+# FIXTURES word and any housekeeping need): staff must put it right before checkout.
+MID_STAY_PROBLEMS = _phrases(
+    "smoke",
+    "smoky",
+    "asap",
+    "rokok",
+    "loud",
+    "keras",
+    "could not sleep",
+    "couldn t sleep",
+    "couldnt sleep",
+    "can t sleep",
+    "cant sleep",
+    "tidak bisa tidur",
+    "gak bisa tidur",
+    "ga bisa tidur",
+    "susah tidur",
+    "uncomfortable",
+    "tidak nyaman",
+    "gak nyaman",
+    "kurang nyaman",
+    "not good",
+    "not great",
+    "not so good",
+    "not ok",
+    "not okay",
+    "tidak bagus",
+    "kurang bagus",
+    "kurang baik",
+    "tidak baik",
+    "kurang bersih",
+    "problem",
+    "problems",
+    "issue",
+    "issues",
+    "masalah",
+    "bermasalah",
+    "too hot",
+    "too cold",
+    "terlalu panas",
+    "terlalu dingin",
+    "panas sekali",
+    "panas banget",
+    "gerah",
+    "mold",
+    "mould",
+    "jamur",
+    "stain",
+    "stains",
+    "noda",
+    "leak",
+    "leaking",
+    "bocor",
+    "bugs",
+    "ants",
+    "semut",
+    "nyamuk",
+    "mosquito",
+    "mosquitoes",
+    "slow",
+    "lambat",
+    "lemot",
+    "cold water",
+    "air dingin",
+    "no hot water",
+    "tidak ada air panas",
+)
+# Said of a problem that is not there ("no problems", "tidak ada masalah"): removed before the
+# reply is searched for problems.
+NO_PROBLEM = _phrases(
+    "no problem",
+    "no problems",
+    "no issue",
+    "no issues",
+    "no complaints",
+    "no complaint",
+    "nothing wrong",
+    "not bad",
+    "tidak ada masalah",
+    "gak ada masalah",
+    "ga ada masalah",
+    "nggak ada masalah",
+    "tidak ada keluhan",
+    "gak ada keluhan",
+    "ga ada keluhan",
+    "tanpa masalah",
+    "aman",
+)
+# Words of a happy reply to the mid-stay check.
+PRAISE = _words(
+    """great good fine perfect excellent wonderful lovely amazing awesome fantastic nice
+    comfortable comfy clean beautiful superb brilliant outstanding enjoying enjoy enjoyed love
+    loving happy well bagus baik mantap mantul enak nyaman puas senang keren oke ok okay sip
+    memuaskan menyenangkan bersih indah luar biasa top cakep asyik asik sempurna aman"""
+)
+PRAISE_EMOJI = ("👍", "😊", "😀", "😃", "😄", "🙂", "❤", "🥰", "😍", "👌", "🙏", "💯", "⭐")
+# Words that may stand around praise without changing it.
+PRAISE_FILLER = _words(
+    """everything everythings all is it s its was were are so very really super quite just
+    pretty room stay hotel staff the our my we i am im we re so far thus everyone team here
+    and too also semuanya semua nya sangat sekali banget sih kok deh kamar nya nginap menginap
+    pelayanan staf hotelnya kamarnya nih ini sejauh ini sampai sekarang kak pak bu mas mbak
+    thank thanks you kasih terima makasih no problem problems complaints masalah tidak ada
+    keluhan nothing wrong not bad gak ga for asking menanyakan sudah udah lah"""
+)
+# In an answer to the follow-up, things only a person can settle (a lost item, a bill).
+STAFF_MATTERS = _phrases(
+    "left my",
+    "left behind",
+    "forgot my",
+    "forgotten",
+    "lost my",
+    "lost and found",
+    "ketinggalan",
+    "tertinggal",
+    "lupa bawa",
+    "barang saya",
+    "refund",
+    "invoice",
+    "receipt",
+    "bill",
+    "charged",
+    "charge",
+    "tagihan",
+    "kwitansi",
+    "struk",
+    "deposit",
+    "uang kembali",
+)
+
+# --- ratings in a guest's words (the follow-up's answer) -----------------------------------------
+# Words that say a rating plainly, longest phrases first; a message with words of two ratings,
+# or with a "but", says none plainly.
+RATING_PHRASES: dict[int, tuple[tuple[str, ...], ...]] = {
+    5: _phrases(
+        "excellent",
+        "perfect",
+        "outstanding",
+        "amazing",
+        "fantastic",
+        "wonderful",
+        "superb",
+        "the best",
+        "luar biasa",
+        "sempurna",
+        "sangat bagus",
+        "bagus sekali",
+        "bagus banget",
+        "sangat memuaskan",
+        "sangat puas",
+        "terbaik",
+    ),
+    4: _phrases(
+        "very good",
+        "really good",
+        "great",
+        "lovely",
+        "good",
+        "nice",
+        "enjoyed",
+        "bagus",
+        "baik",
+        "puas",
+        "memuaskan",
+        "menyenangkan",
+        "nyaman",
+        "senang",
+    ),
+    3: _phrases(
+        "okay",
+        "ok",
+        "fine",
+        "average",
+        "not bad",
+        "so so",
+        "alright",
+        "lumayan",
+        "biasa saja",
+        "biasa aja",
+        "cukup",
+        "standar",
+        "oke",
+    ),
+    2: _phrases(
+        "not good",
+        "not great",
+        "poor",
+        "bad",
+        "disappointing",
+        "disappointed",
+        "tidak bagus",
+        "kurang bagus",
+        "kurang",
+        "buruk",
+        "kecewa",
+        "mengecewakan",
+        "jelek",
+    ),
+    1: _phrases(
+        "terrible",
+        "awful",
+        "horrible",
+        "the worst",
+        "worst",
+        "very bad",
+        "sangat buruk",
+        "buruk sekali",
+        "sangat jelek",
+        "jelek banget",
+        "parah",
+        "sangat kecewa",
+    ),
+}
+# "Great, but...": the words alone do not settle the rating; a number must.
+CONTRAST = _words(
+    """but however though although except tapi tetapi namun cuma hanya sayang kecuali"""
+)
