@@ -265,11 +265,9 @@ AUTOMATION_RETRY_BASE_SECONDS = 30.0
 AUTOMATION_RETRY_CAP_SECONDS = 3600.0
 AUTOMATION_PMS_SYNC_MINUTES = 15
 AUTOMATION_SCHEDULER_SECONDS = 60
-# Timed messages: pre-arrival at this local time, this many days before check-in; nothing is sent
+# Timed messages go when each hotel's journey settings say (messaging.journey); nothing is sent
 # outside QUIET_HOURS_END..QUIET_HOURS_START (local), it waits for the morning instead. Equal
 # values mean no quiet hours.
-AUTOMATION_PRE_ARRIVAL_DAYS_BEFORE = 1
-AUTOMATION_SEND_TIME = "10:00"
 AUTOMATION_QUIET_HOURS_START = "21:00"
 AUTOMATION_QUIET_HOURS_END = "09:00"
 # Per-hotel token bucket for sends: a few a minute keeps a WhatsApp number safe.

@@ -17,6 +17,8 @@ class MessagingConfig(AppConfig):
         queue.register_handler(JobKind.SEND_MESSAGE, "messaging.jobs.run_send_message")
         queue.on_cancelled(jobs.fail_messages_of_cancelled_jobs)
         scheduler.register_periodic_task(schedule.pre_arrivals)
+        scheduler.register_periodic_task(schedule.mid_stays)
+        scheduler.register_periodic_task(schedule.checkout_reminders)
         scheduler.register_periodic_task(schedule.post_stays)
         # A status transition stored by a PMS sync or push queues the messages it calls for.
         transitions.listen(triggers.jobs_for)

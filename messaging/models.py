@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
@@ -21,6 +23,52 @@ class Trigger(models.TextChoices):
     MID_STAY = "mid-stay", _("Mid-stay check")
     CHECKOUT = "checkout", _("Checkout reminder")
     POST_STAY = "post-stay", _("Post-stay")
+
+
+# The welcome goes within a day of check-in (messaging.triggers plans it in the insert).
+MAX_ON_STAY_DELAY_HOURS = 24
+
+
+class JourneySettings(TenantScopedModel, TimestampedModel):
+    """When each touchpoint goes, per hotel (docs/messaging.md, "The guest journey"). Whether it
+    goes at all is its template's switch (MessageTemplate.is_active). A hotel without a row has
+    the defaults: messaging.journey.settings_for."""
+
+    tenant = models.OneToOneField(
+        "tenancy.Tenant", on_delete=models.CASCADE, related_name="journey_settings"
+    )
+    # Before arrival and after departure the guest is at home: their clock (messaging.timing).
+    pre_arrival_days_before = models.PositiveSmallIntegerField(default=1)
+    pre_arrival_time = models.TimeField(default=dt.time(10, 0))
+    on_stay_delay_hours = models.PositiveSmallIntegerField(default=0)
+    # During the stay the hotel's clock.
+    mid_stay_time = models.TimeField(default=dt.time(9, 0))
+    checkout_reminder_time = models.TimeField(default=dt.time(18, 0))
+    post_stay_days_after = models.PositiveSmallIntegerField(default=1)
+    post_stay_time = models.TimeField(default=dt.time(10, 0))
+    # What the checkout reminder says: {{checkoutTime}} and {{lateCheckoutOffer}}.
+    checkout_time = models.TimeField(default=dt.time(12, 0))
+    late_checkout_offer = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        db_table = "journey_settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(pre_arrival_days_before__gte=1, pre_arrival_days_before__lte=30),
+                name="journey_settings_pre_arrival_days_1_to_30",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(on_stay_delay_hours__lte=MAX_ON_STAY_DELAY_HOURS),
+                name="journey_settings_on_stay_delay_at_most_a_day",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(post_stay_days_after__gte=1, post_stay_days_after__lte=30),
+                name="journey_settings_post_stay_days_1_to_30",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"journey settings of {self.tenant_id}"
 
 
 class MessageTemplate(PublicIdMixin, TenantScopedModel, TimestampedModel):

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from babel import UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from django.utils.translation import gettext_noop
 
 from innbox.i18n import TranslatedError
@@ -26,6 +26,9 @@ VARIABLES: dict[str, str] = {
     "checkOutDate": "your departure date",
     "hotelName": "our hotel",
     "feedbackLink": "",
+    # The hotel's checkout time and late-checkout offer (journey settings).
+    "checkoutTime": "the checkout time",
+    "lateCheckoutOffer": "",
 }
 # Only post-stay messages carry a feedback link.
 TRIGGER_ONLY_VARIABLES = {"feedbackLink": {"post-stay"}}
@@ -85,6 +88,8 @@ class Values:
     hotel_name: str = ""
     feedback_link: str = ""
     language: str = "en"
+    checkout_time: dt.time | None = None
+    late_checkout_offer: str = ""
 
     def as_text(self) -> dict[str, str]:
         return {
@@ -94,6 +99,9 @@ class Values:
             "checkOutDate": _date(self.check_out, self.language),
             "hotelName": _clip(self.hotel_name),
             "feedbackLink": self.feedback_link.strip(),
+            "checkoutTime": _time(self.checkout_time, self.language),
+            # The hotel's own sentence: longer than a name, still bounded (journey settings).
+            "lateCheckoutOffer": " ".join(self.late_checkout_offer.split()),
         }
 
 
@@ -113,6 +121,15 @@ def _date(value: dt.date | None, language: str) -> str:
         return format_date(value, format="long", locale=language or "en")
     except (ValueError, LookupError, UnknownLocaleError):
         return format_date(value, format="long", locale="en")
+
+
+def _time(value: dt.time | None, language: str) -> str:
+    if value is None:
+        return ""
+    try:
+        return format_time(value, format="short", locale=language or "en")
+    except (ValueError, LookupError, UnknownLocaleError):
+        return format_time(value, format="short", locale="en")
 
 
 def render(content: str, values: Values) -> str:

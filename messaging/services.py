@@ -18,9 +18,10 @@ from innbox.i18n import TranslatedError
 from innbox.integrations import IntegrationError
 from innbox.logs import ErrorCategory, get_logger
 from innbox.phones import chat_id_for, e164_from_chat_id, to_e164
-from messaging import renderer
+from messaging import journey, renderer
 from messaging.models import (
     Direction,
+    JourneySettings,
     MessageLog,
     MessageOrigin,
     MessageStatus,
@@ -57,6 +58,10 @@ def primary_language(code: str) -> str:
     return code.replace("_", "-").split("-")[0].strip().lower()
 
 
+# The variables whose values are the hotel's journey settings.
+JOURNEY_VARIABLES = {"checkoutTime", "lateCheckoutOffer"}
+
+
 def values_for(
     tenant: Tenant,
     reservation: Reservation | None,
@@ -64,11 +69,16 @@ def values_for(
     language: str,
     feedback_link: str = "",
     room_numbers: Sequence[str] = (),
+    *,
+    content: str | None = None,
 ) -> renderer.Values:
     """`room_numbers`: the rooms of a trip one message is for ("101, 102"); else the
-    reservation's own."""
+    reservation's own. `content`: the text the values are for; the hotel's journey settings
+    are read only when it names one of theirs (a send stays within its statement budget)."""
     guest = guest or (reservation.guest if reservation else None)
     room_number = reservation.room_number if reservation else ""
+    needs_journey = content is None or bool(JOURNEY_VARIABLES & set(renderer.placeholders(content)))
+    timings = journey.settings_for(tenant) if needs_journey else JourneySettings()
     return renderer.Values(
         guest_name=guest.full_name if guest else "",
         room_number=", ".join(room_numbers) if room_numbers else room_number,
@@ -77,6 +87,8 @@ def values_for(
         hotel_name=tenant.name,
         feedback_link=feedback_link,
         language=primary_language(language),
+        checkout_time=timings.checkout_time,
+        late_checkout_offer=timings.late_checkout_offer,
     )
 
 
@@ -206,7 +218,8 @@ def _compose_own_words(
         raise NothingToSend(gettext_noop("Write a message, or choose a template."))
     language = (guest.language if guest else "") or tenant.default_language
     renderer.validate(free_text, "manual")
-    text = renderer.render(free_text, values_for(tenant, reservation, guest, language))
+    values = values_for(tenant, reservation, guest, language, content=free_text)
+    text = renderer.render(free_text, values)
     return Composed(text=text, language=language, template=None)
 
 
@@ -238,7 +251,13 @@ def _compose_from_template(
     if "feedbackLink" in renderer.placeholders(variant.content):
         feedback_link = _feedback_link(reservation, issue_feedback_link)
     values = values_for(
-        tenant, reservation, guest, variant.language_code, feedback_link, room_numbers
+        tenant,
+        reservation,
+        guest,
+        variant.language_code,
+        feedback_link,
+        room_numbers,
+        content=variant.content,
     )
     return Composed(
         text=renderer.render(variant.content, values),

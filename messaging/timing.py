@@ -36,27 +36,28 @@ def zone_for(reservation: Reservation, hotel_zone: str) -> ZoneInfo:
     return guest_zone(reservation.guest, hotel_zone)
 
 
-def _clock(value: str) -> dt.time:
+def clock(value: str) -> dt.time:
     hours, minutes = value.split(":")
     return dt.time(int(hours), int(minutes))
 
 
+def allowed_hours() -> tuple[dt.time, dt.time] | None:
+    """(first, end) of the local hours messages may go out; None without quiet hours."""
+    start, end = (
+        clock(settings.AUTOMATION_QUIET_HOURS_END),
+        clock(settings.AUTOMATION_QUIET_HOURS_START),
+    )
+    return None if start == end else (start, end)
+
+
 def next_allowed(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     """`moment` if it is inside the allowed hours in `zone`, else the next start of them."""
-    start, end = (
-        _clock(settings.AUTOMATION_QUIET_HOURS_END),
-        _clock(settings.AUTOMATION_QUIET_HOURS_START),
-    )
-    if start == end:  # no quiet hours configured
+    hours = allowed_hours()
+    if hours is None:  # no quiet hours configured
         return moment
+    start, end = hours
     local = moment.astimezone(zone)
     if start <= local.time() < end:
         return moment
     day = local.date() if local.time() < start else local.date() + dt.timedelta(days=1)
     return dt.datetime.combine(day, start, tzinfo=zone).astimezone(dt.UTC)
-
-
-def local_send_at(day: dt.date, zone: ZoneInfo, now: dt.datetime) -> dt.datetime:
-    """The configured local send time on `day`; if that has passed, now (within allowed hours)."""
-    planned = dt.datetime.combine(day, _clock(settings.AUTOMATION_SEND_TIME), tzinfo=zone)
-    return next_allowed(max(planned.astimezone(dt.UTC), now), zone)

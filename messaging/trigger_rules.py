@@ -19,6 +19,9 @@ from hotel.models import Reservation, ReservationStatus
 from messaging import timing
 from messaging.models import Trigger
 
+# The mid-stay check is a morning question: after noon it would come too late to help.
+MORNING_ENDS = dt.time(12, 0)
+
 # Why a message was skipped, as stored on its job (in English, for the log and the API) and as
 # staff read it (translated from these same words: skip_reasons.translated).
 ARRIVAL_DAY_CAME = gettext_noop("the arrival day (%(day)s) has come")
@@ -27,7 +30,20 @@ GUEST_LEAVES = gettext_noop("the guest leaves on %(day)s")
 STATUS_NOW = gettext_noop("the reservation is %(status)s now")
 OPTED_OUT = gettext_noop("the guest opted out")
 NO_LONGER_FITS = gettext_noop("the stay no longer fits")
-SKIP_REASONS = [ARRIVAL_DAY_CAME, STAY_ENDED, GUEST_LEAVES, STATUS_NOW, OPTED_OUT, NO_LONGER_FITS]
+MORNING_OVER = gettext_noop("the morning after the first night (%(day)s) is over")
+ONE_NIGHT = gettext_noop("a one-night stay gets no mid-stay check")
+NOT_THE_EVE = gettext_noop("the checkout reminder goes on the eve of departure (%(day)s)")
+SKIP_REASONS = [
+    ARRIVAL_DAY_CAME,
+    STAY_ENDED,
+    GUEST_LEAVES,
+    STATUS_NOW,
+    OPTED_OUT,
+    NO_LONGER_FITS,
+    MORNING_OVER,
+    ONE_NIGHT,
+    NOT_THE_EVE,
+]
 
 # (reservation, now, hotel zone) -> why the day is wrong, or None.
 DayCheck = Callable[[Reservation, dt.datetime, ZoneInfo], str | None]
@@ -61,9 +77,37 @@ def _after_departure(reservation: Reservation, now: dt.datetime, hotel: ZoneInfo
     return None
 
 
+def _the_morning_after_the_first_night(
+    reservation: Reservation, now: dt.datetime, hotel: ZoneInfo
+) -> str | None:
+    # Asked while there is time to fix a problem: the morning after the first night, not later
+    # (a guest who arrived late, or a message held back too long, gets none).
+    if (reservation.check_out - reservation.check_in).days < 2:
+        return ONE_NIGHT
+    morning = reservation.check_in + dt.timedelta(days=1)
+    local = now.astimezone(hotel)
+    if local.date() != morning or local.time() >= MORNING_ENDS:
+        return MORNING_OVER % {"day": morning.isoformat()}
+    return None
+
+
+def _the_eve_of_departure(
+    reservation: Reservation, now: dt.datetime, hotel: ZoneInfo
+) -> str | None:
+    # On the check-out day itself the reminder is too late; a stay extended since it was
+    # queued gets its own, on its new eve.
+    eve = reservation.check_out - dt.timedelta(days=1)
+    if now.astimezone(hotel).date() != eve:
+        return NOT_THE_EVE % {"day": eve.isoformat()}
+    return None
+
+
 RULES: dict[str, Rule] = {
+    Trigger.BOOKED.value: Rule(ReservationStatus.PRE_ARRIVAL, _before_arrival),
     Trigger.PRE_ARRIVAL.value: Rule(ReservationStatus.PRE_ARRIVAL, _before_arrival),
     Trigger.ON_STAY.value: Rule(ReservationStatus.ON_STAY, _during_the_stay),
+    Trigger.MID_STAY.value: Rule(ReservationStatus.ON_STAY, _the_morning_after_the_first_night),
+    Trigger.CHECKOUT.value: Rule(ReservationStatus.ON_STAY, _the_eve_of_departure),
     Trigger.POST_STAY.value: Rule(ReservationStatus.CHECKED_OUT, _after_departure),
 }
 

@@ -7,9 +7,11 @@ re-sync, two racing workers, or the second room of a two-room booking a no-op. J
 before trips existed carry `<reservation id>:<trigger>`; they stay valid, and a trip that has
 one gets no second job.
 
-A reservation seen for the first time (a transition from nothing) sends nothing: connecting a PMS
-must not greet every guest already in the house. Transitions to on-stay send at once; the
-pre-arrival and post-stay messages are timed by the scheduler.
+A reservation seen for the first time (a transition from nothing) is no check-in: connecting a
+PMS must not greet every guest already in the house. It may be a new booking, though: see
+new_bookings for when it gets the booking confirmation. Transitions to on-stay send the welcome
+at check-in (or the hours after it the hotel chose, messaging.journey); the other touchpoints
+are timed by the scheduler (messaging.schedule).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.db.models import Exists
+from django.db.models import Case, DateTimeField, Exists, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from automation import queue
@@ -26,7 +30,13 @@ from automation.models import AutomationJob, JobKind, JobStatus
 from hotel.models import Reservation, ReservationStatus, StatusTransition
 from innbox.db_batch import Batch
 from innbox.logs import current_request_id
-from messaging.models import MessageTemplate, Trigger
+from messaging.models import (
+    MAX_ON_STAY_DELAY_HOURS,
+    JourneySettings,
+    MessageTemplate,
+    Trigger,
+)
+from pms.models import PMSConfiguration, SyncRun, SyncStatus
 from tenancy.models import Tenant
 
 SEND_AT_ONCE: dict[str, str] = {ReservationStatus.ON_STAY.value: Trigger.ON_STAY.value}
@@ -126,10 +136,72 @@ def jobs_for(tenant: Tenant, transitions: list[StatusTransition]) -> int:
     wanted = [t for t in transitions if t.from_status and t.to_status in SEND_AT_ONCE]
     now = timezone.now()
     queued = 0
+    booked = new_bookings(tenant, transitions, now)
+    if not wanted and not booked:
+        return 0
     for trigger in sorted({SEND_AT_ONCE[t.to_status] for t in wanted}):
         reservations = [t.reservation for t in wanted if SEND_AT_ONCE[t.to_status] == trigger]
-        queued += queue_sends(tenant, trigger, reservations, lambda _r: now, only_if_active=True)
+        queued += queue_sends(
+            tenant, trigger, reservations, _after_check_in(tenant, now), only_if_active=True
+        )
+    if booked:
+        # At once: a booking confirmation has no timing of its own.
+        queued += queue_sends(
+            tenant, Trigger.BOOKED.value, booked, lambda _r: now, only_if_active=True
+        )
     return queued
+
+
+def _after_check_in(tenant: Tenant, now: dt.datetime) -> Callable[[Reservation], Any]:
+    """The welcome's run time: the check-in (now) plus the hotel's delay, read by the insert
+    itself (journey_settings; at once without a row), so that an event's transaction stays a
+    few statements whatever the hotel chose (tests/test_statement_budget_postgres.py). The
+    delay is whole hours within a day (a check constraint): one literal moment per choice, no
+    date arithmetic for the database to differ on."""
+    moments = [
+        When(on_stay_delay_hours=hours, then=Value(now + dt.timedelta(hours=hours)))
+        for hours in range(MAX_ON_STAY_DELAY_HOURS + 1)
+    ]
+    chosen = JourneySettings.objects.filter(tenant=tenant).annotate(
+        at=Case(*moments, default=Value(now), output_field=DateTimeField())
+    )
+    run_at = Coalesce(Subquery(chosen.values("at")[:1]), Value(now), output_field=DateTimeField())
+    return lambda _r: run_at
+
+
+def new_bookings(
+    tenant: Tenant, transitions: list[StatusTransition], now: dt.datetime
+) -> list[Reservation]:
+    """The stays among `transitions` that are new bookings, for the booking confirmation: seen
+    for the first time, still to come (arriving after the hotel's today), and arriving after the
+    hotel's first import from its PMS is over. The first import (connecting a PMS, or switching
+    to another one) brings every booking the hotel already has: its guests booked long ago and
+    were confirmed by the hotel then, so none of them gets a confirmation from Innbox. What
+    tells: the hotel's current PMS has a finished, successful sync (a pull's first run is still
+    running while its pages arrive; a pushed booking before that is part of the backlog)."""
+    hotel_today = now.astimezone(ZoneInfo(tenant.time_zone)).date()
+    firsts = [
+        t.reservation
+        for t in transitions
+        if not t.from_status
+        and t.to_status == ReservationStatus.PRE_ARRIVAL
+        and t.reservation.check_in > hotel_today
+    ]
+    if not firsts or not _first_import_done(tenant):
+        return []
+    return firsts
+
+
+def _first_import_done(tenant: Tenant) -> bool:
+    provider = (
+        PMSConfiguration.objects.filter(tenant=tenant).values_list("provider", flat=True).first()
+    )
+    return (
+        provider is not None
+        and SyncRun.objects.filter(
+            tenant=tenant, provider=provider, status=SyncStatus.SUCCEEDED
+        ).exists()
+    )
 
 
 def _cancel_or_hand_over(tenant: Tenant, cancelled: list[int]) -> None:

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from messaging import views
+from messaging import journey_views, views
 
 urlpatterns = [
+    path("settings/journey/", journey_views.journey_page, name="journey"),
     path("settings/templates/", views.templates_page, name="templates"),
     path("settings/templates/preview/", views.preview_variant, name="preview_variant"),
     path("settings/templates/<uuid:public_id>/add/", views.add_variant, name="add_variant"),

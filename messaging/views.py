@@ -166,7 +166,7 @@ def preview_variant(request: MemberRequest) -> HttpResponse:
     except renderer.TemplateError as problem:
         error = str(problem)
     text = renderer.render(
-        content, services.values_for(request.tenant, reservation, None, language)
+        content, services.values_for(request.tenant, reservation, None, language, content=content)
     )
     if text.strip():
         # What the guest receives: automated sends end with the hotel's opt-out line.

@@ -35,6 +35,7 @@ from hotel.models import (
 )
 from messaging.models import (
     Direction,
+    JourneySettings,
     MessageLog,
     MessageOrigin,
     MessageStatus,
@@ -115,6 +116,7 @@ def fill_every_table(hotel: Hotel) -> None:
         config.set_credentials({"api_key": f"secret-{n}"})
         config.save()
         WahaConfiguration.objects.create(tenant=tenant, session_name=f"tenant-{n}")
+        JourneySettings.objects.create(tenant=tenant, pre_arrival_days_before=2)
         template = MessageTemplate.objects.create(
             tenant=tenant, trigger=Trigger.PRE_ARRIVAL, name="Before you arrive"
         )

@@ -47,6 +47,7 @@ EVERYONE = [
     ("knowledge", "/settings/knowledge/"),
 ]
 OWNERS_ONLY = [
+    ("journey", "/settings/journey/"),
     ("templates", "/settings/templates/"),
     ("hotel", "/settings/hotel/"),
     ("whatsapp", "/settings/waha/"),

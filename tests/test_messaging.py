@@ -63,7 +63,11 @@ def test_a_new_hotel_created_in_onboarding_gets_the_defaults(client: Client) -> 
         "/onboarding/create-tenant/",
         {"name": "Villa Baru", "time_zone": "Asia/Jakarta", "default_language": "id"},
     )
-    assert MessageTemplateVariant.objects.count() == 6
+    # Every touchpoint of the journey, in English and Indonesian, switched on.
+    assert MessageTemplateVariant.objects.count() == 12
+    assert set(MessageTemplate.objects.values_list("trigger", "is_active")) == {
+        (trigger, True) for trigger in Trigger.values
+    }
 
 
 def test_language_choice_guest_then_hotel_default_then_any(hotel) -> None:

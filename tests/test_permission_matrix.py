@@ -262,6 +262,14 @@ def test_every_action_is_documented_and_shown_to_owners(client: Client, hotel_a)
         assert str(action.label).replace("'", "&#x27;") in team_page, action.key
 
 
+def test_the_journey_page_is_the_templates_permission() -> None:
+    """Timing and switching the automatic messages is editing them: owners only."""
+    from messaging.journey_views import journey_page
+
+    assert permissions.action_of(journey_page) is permissions.EDIT_TEMPLATES
+    assert reverse("journey") == "/settings/journey/"
+
+
 def test_the_team_page_says_what_staff_may_not_do(client: Client, hotel_a) -> None:
     client.force_login(hotel_a.owner)
     page = client.get("/settings/team/").content.decode()

@@ -36,6 +36,7 @@ SETTINGS_TABLES = {
     "menu_items",
     "knowledge_entries",
     "data_requests",
+    "journey_settings",
     "feedback_settings",
 }
 OPERATIONAL_TABLES_STAFF_USE = [

@@ -14,7 +14,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-OWNER_ONLY_LINKS = ["/settings/templates/", "/settings/hotel/", "/settings/waha/", "/settings/pms/",
+OWNER_ONLY_LINKS = ["/settings/journey/", "/settings/templates/", "/settings/hotel/", "/settings/waha/", "/settings/pms/",
                     "/settings/feedback/",
                     "/settings/agent/", "/settings/team/", "/settings/audit/"]  # fmt: skip
 EVERYONE_LINKS = ["/", "/inbox/", "/guests/", "/reservations/", "/messages/", "/orders/",
@@ -35,10 +35,10 @@ def logged_in(client: Client, user: User) -> Client:
 
 def test_it_shows_the_owner_every_menu_entry(client: Client, owner_a: User) -> None:
     links = sidebar_links(logged_in(client, owner_a).get("/").content.decode())
-    # Settings: templates, then the pages staff use too (the concierge's, saved replies), then
-    # the rest.
+    # Settings: the journey and templates, then the pages staff use too (the concierge's, saved
+    # replies), then the rest.
     everyday = EVERYONE_LINKS[:-3]
-    assert links == everyday + OWNER_ONLY_LINKS[:1] + EVERYONE_LINKS[-3:] + OWNER_ONLY_LINKS[1:]
+    assert links == everyday + OWNER_ONLY_LINKS[:2] + EVERYONE_LINKS[-3:] + OWNER_ONLY_LINKS[2:]
 
 
 def test_it_hides_owner_entries_from_staff(client: Client, staff_a: User) -> None:
