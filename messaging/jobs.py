@@ -168,6 +168,10 @@ def _send_automated(job: AutomationJob, tenant: Tenant) -> dict[str, Any]:
     )
 
 
+class _SwitchedOff(Exception):
+    """The touchpoint's template was switched off after this message was queued."""
+
+
 @dataclass
 class _Ready:
     """A message whose attempt is recorded, and what pacing reserved for it."""
@@ -203,7 +207,10 @@ def _prepare_automated(
         raise queue.Defer(allowed, "quiet hours")
     if not guest.phone_e164:
         raise IntegrationError("The guest has no phone number", retryable=False)
-    message = _compose(job, tenant, reservation, trigger, message, rooms=_rooms(fitting))
+    try:
+        message = _compose(job, tenant, reservation, trigger, message, rooms=_rooms(fitting))
+    except _SwitchedOff:
+        return _skip_automated(tenant, message, trigger_rules.SWITCHED_OFF), None
     ready, stop = _begin(tenant, message, guest.phone_e164, now)
     if ready is None:
         return None, stop
@@ -386,6 +393,9 @@ def _compose(
         )
     except services.NothingToSend as problem:
         raise IntegrationError(str(problem), retryable=False) from None
+    if composed.template is not None and not composed.template.is_active:
+        # Switched off while it waited (a thank-you may wait for weeks): off means off.
+        raise _SwitchedOff
     if message is None:
         return MessageLog(
             tenant=tenant,

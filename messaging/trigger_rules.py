@@ -33,6 +33,7 @@ NO_LONGER_FITS = gettext_noop("the stay no longer fits")
 MORNING_OVER = gettext_noop("the morning after the first night (%(day)s) is over")
 ONE_NIGHT = gettext_noop("a one-night stay gets no mid-stay check")
 NOT_THE_EVE = gettext_noop("the checkout reminder goes on the eve of departure (%(day)s)")
+SWITCHED_OFF = gettext_noop("the message was switched off")
 SKIP_REASONS = [
     ARRIVAL_DAY_CAME,
     STAY_ENDED,
@@ -43,6 +44,7 @@ SKIP_REASONS = [
     MORNING_OVER,
     ONE_NIGHT,
     NOT_THE_EVE,
+    SWITCHED_OFF,
 ]
 
 # (reservation, now, hotel zone) -> why the day is wrong, or None.

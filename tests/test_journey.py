@@ -230,6 +230,23 @@ def test_a_touchpoint_switched_off_queues_nothing(hotel) -> None:
     assert not AutomationJob.objects.filter(reservation=guest)
 
 
+def test_a_message_waiting_when_its_touchpoint_is_switched_off_is_not_sent(hotel) -> None:
+    # A thank-you may wait days after it is queued; an owner who switches it off meanwhile
+    # means no more thank-yous, including those already waiting.
+    guest = stay(hotel, "O2", day(0), day(2), status=ReservationStatus.CHECKED_OUT)
+    with time_machine.travel(local(zone(hotel), day(2), 12), tick=False) as traveller:
+        assert scheduler.tick() == 1
+        MessageTemplate.objects.filter(tenant=hotel.tenant, trigger="post-stay").update(
+            is_active=False
+        )
+        traveller.move_to(local(zone(hotel), day(4), 11, 30))  # when it was due
+        queue.run_once()
+    job = job_of(guest, "post-stay")
+    assert job.status == JobStatus.SUCCEEDED
+    assert job.payload["result"] == {"skipped": "the message was switched off"}
+    assert not sent(guest, Trigger.POST_STAY)
+
+
 # --- missed-trigger rules at send time -----------------------------------------------------------
 
 
@@ -318,6 +335,9 @@ def test_a_time_in_the_quiet_hours_is_refused_and_nothing_changes(hotel, client:
         journey_form(pre_arrival_days_before="99", on_stay_delay_hours="-1"),
         journey_form(mid_stay_time="25:99", late_checkout_offer="x" * 1000),
         journey_form(post_stay_time="\x00"),
+        # Past 14 days the feedback link (30 days after checkout) would expire before the
+        # follow-up and the guest's answer.
+        journey_form(post_stay_days_after="15"),
     ],
 )
 def test_bad_input_is_a_clear_400_and_changes_nothing(
