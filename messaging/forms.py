@@ -128,7 +128,9 @@ class JourneyForm(forms.ModelForm):
         limits = {
             "pre_arrival_days_before": (1, 30),
             "on_stay_delay_hours": (0, 24),
-            "post_stay_days_after": (1, 30),
+            # The feedback link lives 30 days after checkout (feedback.services.LINK_LIFETIME):
+            # the thank-you, the follow-up a day later and the guest's answer must fit in it.
+            "post_stay_days_after": (1, 14),
         }
         for name, (low, high) in limits.items():
             field = self.fields[name]
