@@ -46,6 +46,14 @@ _RATING_BEFORE = re.compile(
     r"\s*(?:nya)?\s*[:=]?\s*([1-5])(?![\d.,]*\d)",
     re.IGNORECASE,
 )
+# A score on another scale ("4/10", "3 out of 10", "8 dari 10"): not a rating out of 5.
+_OTHER_SCALE = re.compile(r"\d+(?:[.,]\d+)?\s*(?:/|out of|of|dari)\s*(\d+)", re.IGNORECASE)
+# "not 5 stars", "bukan 5", "tidak sampai 4": the number is what the rating is not.
+_NEGATED = re.compile(
+    r"\b(?:not|never|no|tidak|bukan|tak)\s+(?:even\s+|a\s+|sampai\s+|ada\s+)?[1-5]\b",
+    re.IGNORECASE,
+)
+_LONE_DIGIT = re.compile(r"(?<![\d.,])[1-5](?![\d.,]*\d)")
 _ONLY_A_DIGIT = re.compile(r"^\s*([1-5])\s*[.!]?\s*$")
 _STARS = re.compile(r"[⭐★🌟]")
 MID_STAY_DETAIL = "Mid-stay check: %s"
@@ -150,6 +158,13 @@ def read_rating(text: str) -> int | None:
     "nilai 4", "bintang 4"), a digit alone, 1-5 star emoji, or clear words ("excellent",
     "terrible", "luar biasa", "buruk"). None when nothing says it plainly, or words of two
     ratings, or a "but" that leaves the words undecided, or two different digits."""
+    if any(scale != "5" for scale in _OTHER_SCALE.findall(text)) or _NEGATED.search(text):
+        return None
+    # Any other small number beside the rating ("5 stars? no way, 2 at most"): ask instead.
+    rest = _RATING_AFTER.sub(" ", _RATING_BEFORE.sub(" ", text))
+    stated = {m for m in _RATING_AFTER.findall(text)} | {m for m in _RATING_BEFORE.findall(text)}
+    if len(stated | set(_LONE_DIGIT.findall(rest))) > 1:
+        return None
     digits = {int(m) for m in _RATING_AFTER.findall(text)} | {
         int(m) for m in _RATING_BEFORE.findall(text)
     }
