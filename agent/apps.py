@@ -15,11 +15,14 @@ class AgentConfig(AppConfig):
         from automation import queue, scheduler
         from automation.models import JobKind
         from hotel.personal_data import Holding, register
+        from messaging.services import register_send_guard
 
         # The post-stay follow-up: a periodic task finds stays whose form went unanswered
         # 24 hours after the thank-you; each gets one job (agent.follow_up).
         scheduler.register_periodic_task(follow_up.queue_follow_ups)
         queue.register_handler(JobKind.FEEDBACK_FOLLOW_UP, "agent.follow_up.run_follow_up")
+        # ...and a follow-up still waiting to leave when the form is answered stays unsent.
+        register_send_guard(follow_up.no_longer_wanted)
         register(
             Holding(
                 model=FeedbackFollowUp,

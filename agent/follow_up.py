@@ -63,6 +63,7 @@ RECENT_DEPARTURES = dt.timedelta(days=30)
 # The guest's words in the chat are read as the answer to the follow-up this long after it.
 ANSWER_WINDOW = dt.timedelta(days=14)
 MAX_TEXT = 900
+FORM_ANSWERED = "the feedback form is answered"
 SENT = [MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ]
 
 
@@ -206,7 +207,7 @@ def why_not(tenant: Tenant, stay: Reservation | None) -> str | None:
     if stay is None:
         return "the stay no longer exists"
     if stay.feedback_status != FeedbackStatus.PENDING:
-        return "the feedback form is answered"
+        return FORM_ANSWERED
     guest = stay.guest
     if guest.opted_out_at is not None:
         return trigger_rules.OPTED_OUT
@@ -456,3 +457,19 @@ def recorded(follow_up: FeedbackFollowUp) -> bool:
         return FeedbackFollowUp.objects.filter(
             pk=follow_up.pk, outcome=FollowUpOutcome.RECORDED
         ).exists()
+
+
+def no_longer_wanted(tenant: Tenant, message: MessageLog) -> str | None:
+    """A send guard (messaging.services.SEND_GUARDS): a follow-up still waiting to leave when
+    the guest answers the form (or is erased) stays unsent; asked right before the send."""
+    if message.origin != MessageOrigin.AGENT or message.pk is None:
+        return None
+    with acting_for_tenant(tenant.id):
+        stay = (
+            FeedbackFollowUp.objects.filter(tenant=tenant, message_id=message.pk)
+            .values_list("reservation__feedback_status", flat=True)
+            .first()
+        )
+    if stay is None or stay == FeedbackStatus.PENDING:
+        return None
+    return FORM_ANSWERED

@@ -74,7 +74,9 @@ class _DeadlineStream(httpx.SyncByteStream):
 
 
 class DeadlineTransport(httpx.BaseTransport):
-    """Bounds the time from sending a request to the last byte of its answer's body."""
+    """Bounds the time from sending a request to the last byte of its answer's body. Checked
+    as the body arrives: the status line and headers are bounded by the per-read timeout only
+    (a server trickling its headers is rarer; a throttled proxy trickles bodies)."""
 
     def __init__(self, inner: httpx.BaseTransport, seconds: float) -> None:
         self._inner, self._seconds = inner, seconds

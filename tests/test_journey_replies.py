@@ -23,6 +23,7 @@ from automation import queue, scheduler
 from automation.models import AutomationJob, JobKind
 from conversations import services
 from conversations.models import Conversation
+from feedback import services as feedback_services
 from feedback.models import FeedbackSettings
 from hotel.models import FeedbackSource, FeedbackStatus, ReservationStatus
 from messaging.models import Direction, MessageLog, MessageOrigin, MessageStatus
@@ -308,6 +309,23 @@ def test_staff_who_take_over_after_it_was_written_stop_it_at_the_send(hotel, dep
     assert "staff hold the conversation" in written.failure_reason
 
 
+def test_a_form_answered_after_the_follow_up_was_written_stops_it_at_the_send(
+    hotel, departed
+) -> None:
+    with time_machine.travel(departed + dt.timedelta(hours=25), tick=False):
+        scheduler.tick()
+        [job] = AutomationJob.objects.filter(kind=JobKind.FEEDBACK_FOLLOW_UP)
+        follow_up.run_follow_up(job, hotel.tenant)  # written and queued, not sent yet
+        with acting_for_tenant(hotel.tenant.id):
+            link = feedback_services.issue_link(hotel.reservation)
+        # The guest answers the form meanwhile (a low rating, which escalates the chat too).
+        Client().post(link.removeprefix("http://testserver"), {"rating": "1", "comments": "Noisy"})
+        run_worker()
+    [written] = follow_ups()
+    assert written.status == MessageStatus.FAILED
+    assert "the feedback form is answered" in written.failure_reason
+
+
 def test_the_follow_up_waits_out_the_quiet_hours(hotel, departed) -> None:
     night = departed.replace(hour=23) + dt.timedelta(days=1)  # 23:00 in Jakarta
     tick_and_work(night)
@@ -540,6 +558,15 @@ def test_the_embedded_follow_up_speaks_of_the_guests_own_stay() -> None:
         ("great but the AC was loud", None),
         ("3.5 stars", None),
         ("8/10", None),
+        # A low score on another scale is no rating out of 5 (it was read as 3/5, no alert).
+        ("I would rate it 3 out of 10", None),
+        ("rating 4/10", None),
+        ("nilai 4 dari 10", None),
+        ("not 5 stars", None),
+        ("5 stars? no way, 2 at most", None),
+        ("2 nights, 4 stars", None),
+        ("4 out of 5", 4),
+        ("room 214 was great, 5 stars", 5),
         ("We stayed 2 nights", None),
         ("Could you give 2 towels to the next guest", None),
     ],
