@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Trim, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -113,6 +114,14 @@ class Reservation(PublicIdMixin, TenantScopedModel, TimestampedModel):
     pms_reservation_id = models.CharField(max_length=64)
     # The PMS's code, for staff. Not proof of who writes: PMS codes are short or sequential.
     booking_code = models.CharField(max_length=32, blank=True)
+    # The code as searched (hotel.search.normalised_code): kept by the database on every write,
+    # so a sync's bulk update cannot leave it behind. Compared with `=`, which PostgreSQL may
+    # use in an index under row-level security, where `upper(booking_code)` may not be.
+    booking_code_normalised = models.GeneratedField(
+        expression=Upper(Trim("booking_code")),
+        output_field=models.CharField(max_length=32),
+        db_persist=True,
+    )
     # In this stay's click-to-chat link: the guest who sends it back has their chat linked to
     # the stay (whatsapp/click_to_chat.py).
     chat_token = models.CharField(max_length=16, unique=True, default=new_chat_token)
@@ -193,6 +202,10 @@ class Reservation(PublicIdMixin, TenantScopedModel, TimestampedModel):
             # The post-stay follow-up scans pending feedback.
             models.Index(fields=["tenant", "feedback_status"], name="reservations_feedback_idx"),
             models.Index(fields=["tenant", "booking_code"], name="reservations_booking_code_idx"),
+            # The reservations search: a code typed in any case (hotel/search.py).
+            models.Index(
+                fields=["tenant", "booking_code_normalised"], name="reservations_code_norm_idx"
+            ),
             # The post-stay scheduler finds early departures by when they left.
             models.Index(fields=["tenant", "departed_at"], name="reservations_departed_idx"),
         ]

@@ -1,0 +1,253 @@
+"""The guests and reservations searches on PostgreSQL (hotel/search.py), as the app role under RLS.
+
+The searches ask SECURITY DEFINER functions that run outside row-level security: these tests
+show that they still answer only the hotel of the session's RLS context, nothing without one,
+and the same rows as the ORM filters SQLite uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import ProgrammingError, connection, transaction
+from django.test import Client
+from django.utils import timezone
+
+from hotel import search
+from hotel.models import Guest, Reservation
+from tenancy.db import acting_for_tenant, set_db_context
+from tests import factories
+from tests.helpers import django_connected_as
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+# What the desk might type; each is asked of both hotels' look-alike rows.
+QUERIES = [
+    "Wijaya",
+    "wij",
+    "ANA",
+    "ana wijaya",
+    "Wijaya Ana",
+    "ana 101",
+    "Ana nobody",
+    "Tan",
+    "bk-77",
+    "BK-77",
+    " bk-77 ",
+    "R-900",
+    "r-900",
+    "101",
+    "2014",
+    "0812 3456 7001",
+    "+62 812-3456-7001",
+    "3456",
+    "example.org",
+    "ana.wijaya@",
+    "%",
+    "_",
+    "a_a",
+    "\\",
+    "Müller",
+    "müller",
+    "zzz",
+]
+# Those that find nothing in either hotel; every other query finds something.
+FINDS_NOTHING = {"Ana nobody", "%", "\\", "zzz"}
+
+
+def _fill(hotel: factories.Hotel) -> None:
+    """Guests and stays that look like the other hotel's: same names, phones, codes, rooms."""
+    tenant = hotel.tenant
+    today = timezone.localdate()
+    people = [
+        ("Ana", "Wijaya", "+6281234567001", "ana.wijaya@example.org", "BK-77", "R-900", "101"),
+        ("Budi", "Tanaka", "+6281234567002", "budi@example.com", "bk-78", "R-901", "2014"),
+        ("Anna", "Müller", "+4915112345678", "anna_a@example.de", "XY 1", "R-902", "101"),
+        ("Dewi", "Santoso", "+6281234567003", "", "", "R-903", "A101"),
+    ]
+    with acting_for_tenant(hotel.tenant.id):
+        for first, last, phone, email, code, pms_id, room in people:
+            guest = Guest.objects.create(
+                tenant=tenant, first_name=first, last_name=last, phone_e164=phone, email=email
+            )
+            Reservation.objects.create(
+                tenant=tenant,
+                guest=guest,
+                pms_reservation_id=pms_id,
+                booking_code=code,
+                room_number=room,
+                check_in=today,
+                check_out=today + dt.timedelta(days=2),
+            )
+
+
+@pytest.fixture
+def two_hotels() -> Iterator[tuple[factories.Hotel, factories.Hotel]]:
+    a, b = factories.make_hotel("Search Alpha"), factories.make_hotel("Search Bravo")
+    _fill(a)
+    _fill(b)
+    yield a, b
+
+
+def _guest_ids(tenant_id: UUID, query: str) -> set[int]:
+    with acting_for_tenant(tenant_id):
+        guests = Guest.objects.filter(tenant_id=tenant_id)
+        return set(search.matching_guests(guests, query).values_list("pk", flat=True))
+
+
+def _reservation_ids(tenant_id: UUID, query: str) -> set[int]:
+    with acting_for_tenant(tenant_id):
+        guests = Guest.objects.filter(tenant_id=tenant_id)
+        reservations = Reservation.objects.filter(tenant_id=tenant_id)
+        found = search.matching_reservations(reservations, guests, query)
+        return set(found.values_list("pk", flat=True))
+
+
+def _all_ids(model: type[Guest] | type[Reservation], tenant_id: UUID) -> set[int]:
+    with acting_for_tenant(tenant_id):
+        return set(model.objects.filter(tenant_id=tenant_id).values_list("pk", flat=True))
+
+
+def _raw(sql: str, params: list[Any]) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+GUESTS_SQL = "SELECT app_search_guests(%s::text[], %s, %s, %s)"
+RESERVATIONS_SQL = "SELECT app_search_reservations(%s::text[], %s)"
+
+
+def test_the_functions_answer_only_the_hotel_of_the_session(
+    two_hotels: tuple[factories.Hotel, factories.Hotel],
+) -> None:
+    a, b = two_hotels
+    a_guests, b_guests = _all_ids(Guest, a.tenant.id), _all_ids(Guest, b.tenant.id)
+    a_stays = _all_ids(Reservation, a.tenant.id)
+    b_stays = _all_ids(Reservation, b.tenant.id)
+    with django_connected_as(settings.DB_APP_ROLE):
+        for tenant_id, own_guests, own_stays in (
+            (a.tenant.id, a_guests, a_stays),
+            (b.tenant.id, b_guests, b_stays),
+        ):
+            with transaction.atomic():
+                set_db_context(tenant_id=tenant_id, role="staff")
+                # Words every guest and stay of both hotels match: only this hotel's come back.
+                guests = _raw(GUESTS_SQL, [["a"], "a", "", 100])
+                stays = _raw(RESERVATIONS_SQL, [["a"], 100])
+                by_code = _raw(RESERVATIONS_SQL, [["bk-77"], 100])
+            assert set(guests) == own_guests
+            assert set(stays) == own_stays
+            assert len(by_code) == 1 and set(by_code) <= own_stays
+
+
+def test_without_a_tenant_the_functions_answer_nothing(
+    two_hotels: tuple[factories.Hotel, factories.Hotel],
+) -> None:
+    with django_connected_as(settings.DB_APP_ROLE):
+        outside = (
+            _raw(GUESTS_SQL, [["a"], "a", "1234", 100]),
+            _raw(RESERVATIONS_SQL, [["101"], 100]),
+        )
+        with transaction.atomic():
+            set_db_context(role="staff")  # a signed-in user before the hotel is known
+            no_hotel = (
+                _raw(GUESTS_SQL, [["ana"], "ana", "", 100]),
+                _raw(RESERVATIONS_SQL, [["BK-77"], 100]),
+            )
+    assert outside == ([], []) and no_hotel == ([], [])
+
+
+def test_only_the_app_role_may_call_them(
+    two_hotels: tuple[factories.Hotel, factories.Hotel],
+) -> None:
+    a, _b = two_hotels
+    with (
+        django_connected_as(settings.DB_WORKER_ROLE),
+        pytest.raises(ProgrammingError),
+        transaction.atomic(),
+    ):
+        set_db_context(tenant_id=a.tenant.id, role="system")
+        _raw(RESERVATIONS_SQL, [["101"], 100])
+
+
+def test_the_pages_show_only_the_hotels_own_matches(
+    two_hotels: tuple[factories.Hotel, factories.Hotel],
+) -> None:
+    a, b = two_hotels
+    with acting_for_tenant(b.tenant.id):
+        b_stay = Reservation.objects.get(tenant=b.tenant, booking_code="BK-77")
+    client = Client()
+    with django_connected_as(settings.DB_APP_ROLE):
+        client.force_login(a.staff)
+        guests = client.get("/guests/", {"q": "wijaya"}).content.decode()
+        stays = client.get("/reservations/", {"q": "bk-77"}).content.decode()
+    with acting_for_tenant(a.tenant.id):
+        a_stay = Reservation.objects.get(tenant=a.tenant, booking_code="BK-77")
+    assert "Wijaya" in guests and "Budi" not in guests
+    assert str(a_stay.public_id) in stays and str(b_stay.public_id) not in stays
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_functions_find_what_the_orm_filters_find(
+    two_hotels: tuple[factories.Hotel, factories.Hotel],
+    query: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    a, _b = two_hotels
+    with django_connected_as(settings.DB_APP_ROLE):
+        by_function = (_guest_ids(a.tenant.id, query), _reservation_ids(a.tenant.id, query))
+        monkeypatch.setattr(search, "_uses_search_functions", lambda: False)  # SQLite's path
+        by_orm = (_guest_ids(a.tenant.id, query), _reservation_ids(a.tenant.id, query))
+    assert by_function == by_orm
+    assert any(by_function) == (query not in FINDS_NOTHING)
+
+
+def test_the_normalised_code_follows_every_write(
+    two_hotels: tuple[factories.Hotel, factories.Hotel],
+) -> None:
+    a, _b = two_hotels
+    with acting_for_tenant(a.tenant.id):
+        stay = Reservation.objects.get(tenant=a.tenant, booking_code="BK-77")
+        stay.booking_code = " qz-9 "
+        stay.save()
+        Reservation.objects.filter(tenant=a.tenant, booking_code="bk-78").update(
+            booking_code="mm 5"
+        )
+        codes = dict(
+            Reservation.objects.filter(tenant=a.tenant).values_list(
+                "booking_code", "booking_code_normalised"
+            )
+        )
+    assert codes[" qz-9 "] == "QZ-9" and codes["mm 5"] == "MM 5"
+    assert _reservation_ids(a.tenant.id, "QZ-9") == {stay.pk}
+
+
+def _functions() -> set[str]:
+    names = _raw(
+        "SELECT proname::text FROM pg_proc WHERE proname IN "
+        "('app_search_guests', 'app_search_reservations', 'app_contains_pattern')",
+        [],
+    )
+    return set(map(str, names))
+
+
+def test_the_migration_applies_and_reverses(
+    two_hotels: tuple[factories.Hotel, factories.Hotel],
+) -> None:
+    a, _b = two_hotels
+    call_command("migrate", "hotel", "0017_journey_touchpoints_and_feedback_source", verbosity=0)
+    try:
+        reversed_functions = _functions()
+        indexes = _raw("SELECT count(*) FROM pg_indexes WHERE indexname LIKE '%%trgm%%'", [])
+    finally:
+        call_command("migrate", verbosity=0)
+    assert reversed_functions == set() and indexes == [0]
+    assert _functions() == {"app_search_guests", "app_search_reservations", "app_contains_pattern"}
+    assert _reservation_ids(a.tenant.id, "bk-77")  # the re-made column is filled again
