@@ -7,7 +7,6 @@ and the same rows as the ORM filters SQLite uses.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
@@ -17,82 +16,22 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import ProgrammingError, connection, transaction
 from django.test import Client
-from django.utils import timezone
 
 from dashboard import list_views, paging
 from hotel import search
 from hotel.models import Guest, Reservation
 from tenancy.db import acting_for_tenant, set_db_context
-from tests import factories
+from tests import factories, search_cases
 from tests.helpers import django_connected_as
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-# What the desk might type; each is asked of both hotels' look-alike rows.
-QUERIES = [
-    "Wijaya",
-    "wij",
-    "ANA",
-    "ana wijaya",
-    "Wijaya Ana",
-    "ana 101",
-    "Ana nobody",
-    "Tan",
-    "bk-77",
-    "BK-77",
-    " bk-77 ",
-    "R-900",
-    "r-900",
-    "101",
-    "2014",
-    "0812 3456 7001",
-    "+62 812-3456-7001",
-    "3456",
-    "example.org",
-    "ana.wijaya@",
-    "%",
-    "_",
-    "a_a",
-    "\\",
-    "Müller",
-    "müller",
-    "zzz",
-]
-# Those that find nothing in either hotel; every other query finds something.
-FINDS_NOTHING = {"Ana nobody", "%", "\\", "zzz"}
-
-
-def _fill(hotel: factories.Hotel) -> None:
-    """Guests and stays that look like the other hotel's: same names, phones, codes, rooms."""
-    tenant = hotel.tenant
-    today = timezone.localdate()
-    people = [
-        ("Ana", "Wijaya", "+6281234567001", "ana.wijaya@example.org", "BK-77", "R-900", "101"),
-        ("Budi", "Tanaka", "+6281234567002", "budi@example.com", "bk-78", "R-901", "2014"),
-        ("Anna", "Müller", "+4915112345678", "anna_a@example.de", "XY 1", "R-902", "101"),
-        ("Dewi", "Santoso", "+6281234567003", "", "", "R-903", "A101"),
-    ]
-    with acting_for_tenant(hotel.tenant.id):
-        for first, last, phone, email, code, pms_id, room in people:
-            guest = Guest.objects.create(
-                tenant=tenant, first_name=first, last_name=last, phone_e164=phone, email=email
-            )
-            Reservation.objects.create(
-                tenant=tenant,
-                guest=guest,
-                pms_reservation_id=pms_id,
-                booking_code=code,
-                room_number=room,
-                check_in=today,
-                check_out=today + dt.timedelta(days=2),
-            )
 
 
 @pytest.fixture
 def two_hotels() -> Iterator[tuple[factories.Hotel, factories.Hotel]]:
     a, b = factories.make_hotel("Search Alpha"), factories.make_hotel("Search Bravo")
-    _fill(a)
-    _fill(b)
+    search_cases.fill(a)
+    search_cases.fill(b)
     yield a, b
 
 
@@ -195,19 +134,20 @@ def test_the_pages_show_only_the_hotels_own_matches(
     assert str(a_stay.public_id) in stays and str(b_stay.public_id) not in stays
 
 
-@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("query", search_cases.QUERIES)
 def test_the_functions_find_what_the_orm_filters_find(
     two_hotels: tuple[factories.Hotel, factories.Hotel],
     query: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The same rows as SQLite finds (tests/test_search.py asserts the same table there)."""
     a, _b = two_hotels
     with django_connected_as(settings.DB_APP_ROLE):
-        by_function = (_guest_ids(a.tenant.id, query), _reservation_ids(a.tenant.id, query))
+        by_function = search_cases.found(a, query)
         monkeypatch.setattr(search, "_uses_search_functions", lambda: False)  # SQLite's path
-        by_orm = (_guest_ids(a.tenant.id, query), _reservation_ids(a.tenant.id, query))
-    assert by_function == by_orm
-    assert any(by_function) == (query not in FINDS_NOTHING)
+        by_orm = search_cases.found(a, query)
+    expected = search_cases.EXPECTED[query]
+    assert by_function == expected and by_orm == expected
 
 
 def test_the_normalised_code_follows_every_write(
