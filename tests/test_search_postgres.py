@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import ProgrammingError, connection, transaction
+from django.db.models import QuerySet
 from django.test import Client
 
 from dashboard import list_views, paging
@@ -223,7 +224,7 @@ def test_a_late_pages_keys_come_from_an_index_in_order(
     sorts (or sorts the ties of an index's order) means no index gives the whole order."""
     a, _b = two_hotels
     sorting = paging.parse_sort(sort, columns, "")
-    rows = model.objects.filter(tenant_id=a.tenant.id)  # type: ignore[attr-defined]
+    rows: QuerySet[Any] = model.objects.filter(tenant_id=a.tenant.id)
     if statuses:
         rows = rows.filter(status__in=statuses)
     keys = rows.order_by(*sorting.order_by).values_list("pk", flat=True)[5000:5051]
