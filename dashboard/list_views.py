@@ -95,12 +95,14 @@ def guest_list(request: MemberRequest) -> HttpResponse:
     query = search_text(request.GET)
     sorting = paging.parse_sort(request.GET.get("sort", ""), GUEST_COLUMNS, "name")
     guests = tenant_queryset(request, Guest)
+    known: int | None = None
     if query:
-        guests = search.matching_guests(guests, query)
+        matches = search.matching_guests(guests, query)
+        guests, known = matches.rows, matches.count
     page = paging.page_of(
         guests.order_by(*sorting.order_by),
         paging.page_number(request.GET.get("page")),
-        total=paging.capped_count(guests),
+        total=paging.capped_count(guests) if known is None else paging.capped(known),
     )
     context = {
         "page": page,

@@ -89,7 +89,7 @@ def found(hotel: factories.Hotel, query: str) -> tuple[list[str], list[str]]:
     with acting_for_tenant(hotel.tenant.id):
         guests: QuerySet[Guest] = Guest.objects.filter(tenant=hotel.tenant)
         reservations = Reservation.objects.filter(tenant=hotel.tenant).select_related("guest")
-        by_guest = sorted(label(g) for g in search.matching_guests(guests, query))
+        by_guest = sorted(label(g) for g in search.matching_guests(guests, query).rows)
         by_stay = sorted(
             f"{label(r.guest)} @ {r.room_number}"
             for r in search.matching_reservations(reservations, guests, query)

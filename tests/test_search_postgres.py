@@ -39,7 +39,7 @@ def two_hotels() -> Iterator[tuple[factories.Hotel, factories.Hotel]]:
 def _guest_ids(tenant_id: UUID, query: str) -> set[int]:
     with acting_for_tenant(tenant_id):
         guests = Guest.objects.filter(tenant_id=tenant_id)
-        return set(search.matching_guests(guests, query).values_list("pk", flat=True))
+        return set(search.matching_guests(guests, query).rows.values_list("pk", flat=True))
 
 
 def _reservation_ids(tenant_id: UUID, query: str) -> set[int]:
@@ -237,3 +237,23 @@ def test_a_late_pages_keys_come_from_an_index_in_order(
             cursor.execute(f"EXPLAIN {sql}", params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Sort" not in plan, plan
+
+
+def test_past_the_count_cap_the_guest_search_says_so(
+    two_hotels: tuple[factories.Hotel, factories.Hotel], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The function answers at most one id more than the list counts; the list then says "20+"
+    (10,000+ with the real cap) without counting the matches again."""
+    a, _b = two_hotels
+    monkeypatch.setattr(paging, "COUNT_CAP", 20)
+    monkeypatch.setattr(search, "SEARCH_LIMIT", 21)
+    with acting_for_tenant(a.tenant.id):
+        Guest.objects.bulk_create(
+            Guest(tenant=a.tenant, first_name=f"Bulk{n:03d}", last_name="Tamu") for n in range(70)
+        )
+    client = Client()
+    with django_connected_as(settings.DB_APP_ROLE):
+        client.force_login(a.staff)
+        page = client.get("/guests/", {"q": "bulk"}).content.decode()
+    assert "of 20+ guests" in page
+    assert page.count("Bulk0") == 21  # the 21 matches the function answered
