@@ -182,7 +182,11 @@ def page_number(raw: str | None) -> int:
 
 def capped_count(queryset: QuerySet[M]) -> tuple[int, bool]:
     """(count, exact): SELECT COUNT(*) FROM (SELECT ... LIMIT cap + 1) reads at most cap + 1."""
-    count = queryset.order_by()[: COUNT_CAP + 1].count()
+    return capped(queryset.order_by()[: COUNT_CAP + 1].count())
+
+
+def capped(count: int) -> tuple[int, bool]:
+    """(count, exact) of a count already known (a search's ids, at most COUNT_CAP + 1)."""
     return min(count, COUNT_CAP), count <= COUNT_CAP
 
 

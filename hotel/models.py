@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Trim, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,17 +53,20 @@ class Guest(PublicIdMixin, TenantScopedModel, TimestampedModel):
         indexes = [
             # Inbound WhatsApp messages are matched to a guest by phone.
             models.Index(fields=["tenant", "phone_e164"], name="guests_tenant_phone_idx"),
-            # /guests/ sorts and searches by name.
+            # The orderings of /guests/ end with the primary key (dashboard.paging): each index
+            # below ends with it too, so a late page's keys are read from the index alone, in
+            # order, with no sort of every guest (hotel/migrations/0019).
+            # /guests/ sorts by name.
             models.Index(
-                fields=["tenant", "last_name", "first_name"], name="guests_tenant_name_idx"
+                fields=["tenant", "last_name", "first_name", "id"], name="guests_tenant_name_idx"
             ),
             # /guests/?sort=-joined (newest first) and its pages, without sorting every guest.
-            models.Index(fields=["tenant", "created_at"], name="guests_tenant_joined_idx"),
+            models.Index(fields=["tenant", "created_at", "id"], name="guests_tenant_joined_idx"),
             # /guests/?sort=-points: the most loyal guests first.
-            models.Index(fields=["tenant", "points"], name="guests_tenant_points_idx"),
+            models.Index(fields=["tenant", "points", "id"], name="guests_tenant_points_idx"),
             # /guests/?sort=country: by country, then by name within it.
             models.Index(
-                fields=["tenant", "country_code", "last_name", "first_name"],
+                fields=["tenant", "country_code", "last_name", "first_name", "id"],
                 name="guests_tenant_country_idx",
             ),
         ]
@@ -113,6 +117,14 @@ class Reservation(PublicIdMixin, TenantScopedModel, TimestampedModel):
     pms_reservation_id = models.CharField(max_length=64)
     # The PMS's code, for staff. Not proof of who writes: PMS codes are short or sequential.
     booking_code = models.CharField(max_length=32, blank=True)
+    # The code as searched (hotel.search.normalised_code): kept by the database on every write,
+    # so a sync's bulk update cannot leave it behind. Compared with `=`, which PostgreSQL may
+    # use in an index under row-level security, where `upper(booking_code)` may not be.
+    booking_code_normalised = models.GeneratedField(
+        expression=Upper(Trim("booking_code")),
+        output_field=models.CharField(max_length=32),
+        db_persist=True,
+    )
     # In this stay's click-to-chat link: the guest who sends it back has their chat linked to
     # the stay (whatsapp/click_to_chat.py).
     chat_token = models.CharField(max_length=16, unique=True, default=new_chat_token)
@@ -178,21 +190,28 @@ class Reservation(PublicIdMixin, TenantScopedModel, TimestampedModel):
             ),
         ]
         indexes = [
+            # Like the guests' (above), the orderings of /reservations/ end with the primary key,
+            # and so do the indexes that serve them (hotel/migrations/0019).
             # /reservations/ tabs: a tenant's reservations by status, by arrival.
             models.Index(
-                fields=["tenant", "status", "check_in"], name="reservations_status_in_idx"
+                fields=["tenant", "status", "check_in", "id"], name="reservations_status_in_idx"
             ),
             # /reservations/ on-stay tab (next departures first) and checked-out tab (latest
             # departures first), and ?sort=departure in any tab.
             models.Index(
-                fields=["tenant", "status", "check_out"], name="reservations_status_out_idx"
+                fields=["tenant", "status", "check_out", "id"], name="reservations_status_out_idx"
             ),
-            # Dashboard arrivals/departures and the pre-arrival scheduler.
-            models.Index(fields=["tenant", "check_in"], name="reservations_check_in_idx"),
-            models.Index(fields=["tenant", "check_out"], name="reservations_check_out_idx"),
+            # The "All" tab by arrival or departure, dashboard arrivals/departures and the
+            # pre-arrival scheduler.
+            models.Index(fields=["tenant", "check_in", "id"], name="reservations_check_in_idx"),
+            models.Index(fields=["tenant", "check_out", "id"], name="reservations_check_out_idx"),
             # The post-stay follow-up scans pending feedback.
             models.Index(fields=["tenant", "feedback_status"], name="reservations_feedback_idx"),
             models.Index(fields=["tenant", "booking_code"], name="reservations_booking_code_idx"),
+            # The reservations search: a code typed in any case (hotel/search.py).
+            models.Index(
+                fields=["tenant", "booking_code_normalised"], name="reservations_code_norm_idx"
+            ),
             # The post-stay scheduler finds early departures by when they left.
             models.Index(fields=["tenant", "departed_at"], name="reservations_departed_idx"),
         ]

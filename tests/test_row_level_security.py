@@ -109,14 +109,22 @@ def _count(conn: psycopg.Connection, table: str, key: str, tenant: Tenant) -> in
 
 
 def _as_superuser(table: str, key: str, tenant: Tenant) -> dict[str, Any]:
-    """One row of `tenant` in `table`, read past RLS."""
+    """One row of `tenant` in `table`, read past RLS, without its generated columns (the
+    database computes those: a copy may not write them)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f'SELECT * FROM "{table}" WHERE "{key}" = %s LIMIT 1',
             [tenant.id],
         )
         columns = [col.name for col in cursor.description]
-        return dict(zip(columns, cursor.fetchone(), strict=True))
+        row = dict(zip(columns, cursor.fetchone(), strict=True))
+        cursor.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attgenerated <> ''",
+            [table],
+        )
+        for (generated,) in cursor.fetchall():
+            row.pop(generated)
+        return row
 
 
 def _insert_copy(conn: psycopg.Connection, table: str, row: dict[str, Any]) -> None:
