@@ -149,9 +149,7 @@ def bench_dispatch() -> None:
         return original(method, path)
 
     fake._take_failure = slow  # type: ignore[method-assign]
-    queue_messages(tenant, "minimal")
-    with connected_as(settings.DB_WORKER_ROLE):
-        minimal = minimal_loop(tenant, fake.url)
+    minimal = minimal_loops(tenant, fake)
     queue_messages(tenant, "threads")
     before = len(fake.sent_texts)
 
@@ -169,7 +167,12 @@ def bench_dispatch() -> None:
             thread.start()
         for thread in threads:
             thread.join()
-        report("threads  ", len(fake.sent_texts) - before, time.perf_counter() - started, minimal)
+        report(
+            "threads  ",
+            len(fake.sent_texts) - before,
+            time.perf_counter() - started,
+            minimal[("threads", 2)],
+        )
 
     # The production shape: `run_worker --concurrency N` processes, each with its own database
     # connection and interpreter. Their start-up (a second or so each) is inside the time.
@@ -193,52 +196,90 @@ def bench_dispatch() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    report("processes", len(fake.sent_texts) - before, time.perf_counter() - started, minimal)
+    report(
+        "processes",
+        len(fake.sent_texts) - before,
+        time.perf_counter() - started,
+        minimal[("processes", 2)],
+    )
     fake.stop()
 
 
-def minimal_loop(tenant, waha_url: str) -> float:
-    """The least a worker can do per message, with WORKERS threads: claim one due job (the same
-    SKIP LOCKED function), check the number and send the text through the fake WAHA, mark the
-    job done in its hotel's context. Returns messages per second."""
-    sent = []
-
-    def worker() -> None:
-        http = httpx.Client(base_url=waha_url, headers={"X-Api-Key": "bench-key"}, timeout=30)
-        try:
-            while claimed := lookups.claim_due_jobs(
-                f"minimal-{threading.get_ident()}", 60, 1, timezone.now()
-            ):
-                job_id, tenant_id = claimed[0]
+def minimal_messages(waha_url: str, calls: int) -> int:
+    """One minimal worker: claim one due job at a time (the same SKIP LOCKED function), make
+    `calls` WAHA calls (2: check the number, then send; 1: send only), mark the job done in its
+    hotel's context, until nothing is due. Returns how many it sent."""
+    http = httpx.Client(base_url=waha_url, headers={"X-Api-Key": "bench-key"}, timeout=30)
+    sent = 0
+    try:
+        name = f"minimal-{os.getpid()}-{threading.get_ident()}"
+        while claimed := lookups.claim_due_jobs(name, 60, 1, timezone.now()):
+            job_id, tenant_id = claimed[0]
+            if calls == 2:
                 http.get(
                     "/api/contacts/check-exists",
                     params={"phone": "6281234560001", "session": "default"},
                 )
-                http.post(
-                    "/api/sendText",
-                    json={"session": "default", "chatId": "6281234560001@c.us", "text": "Hi"},
+            http.post(
+                "/api/sendText",
+                json={"session": "default", "chatId": "6281234560001@c.us", "text": "Hi"},
+            )
+            with acting_for_tenant(tenant_id):
+                AutomationJob.objects.filter(pk=job_id).update(
+                    status="succeeded", updated_at=timezone.now()
                 )
-                with acting_for_tenant(tenant_id):
-                    AutomationJob.objects.filter(pk=job_id).update(
-                        status="succeeded", updated_at=timezone.now()
-                    )
-                sent.append(job_id)
-        finally:
-            http.close()
-            connections.close_all()
+            sent += 1
+    finally:
+        http.close()
+        connections.close_all()
+    return sent
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    rate = len(sent) / (time.perf_counter() - started)
-    print(
-        f"dispatch minimal loop {len(sent)} messages, {WORKERS} threads: {rate:8.1f}/s"
-        f" | ideal {WORKERS / (CALLS_PER_SEND * LATENCY):8.1f}/s"
-    )
-    return rate
+
+def minimal_loops(tenant, fake: FakeWaha) -> dict[tuple[str, int], float]:
+    """The minimal loop's rate (messages/s) with WORKERS threads and with WORKERS processes,
+    1-call and 2-call, each over JOBS fresh jobs. Processes include their start-up, as the
+    real `run_worker` processes do."""
+    rates: dict[tuple[str, int], float] = {}
+    for calls in (1, 2):
+        queue_messages(tenant, f"minimal-threads-{calls}")
+        before = len(fake.sent_texts)
+        with connected_as(settings.DB_WORKER_ROLE):
+            started = time.perf_counter()
+            threads = [
+                threading.Thread(target=minimal_messages, args=(fake.url, calls))
+                for _ in range(WORKERS)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            rates[("threads", calls)] = (len(fake.sent_texts) - before) / (
+                time.perf_counter() - started
+            )
+        queue_messages(tenant, f"minimal-processes-{calls}")
+        before = len(fake.sent_texts)
+        env = {**os.environ, "DATABASE_URL": worker_url()}
+        started = time.perf_counter()
+        workers = [
+            subprocess.Popen(  # noqa: S603 - this script, as a minimal worker
+                [sys.executable, __file__, "--minimal-worker", str(calls), fake.url],
+                cwd=ROOT,
+                env=env,
+            )
+            for _ in range(WORKERS)
+        ]
+        for worker in workers:
+            worker.wait()
+        rates[("processes", calls)] = (len(fake.sent_texts) - before) / (
+            time.perf_counter() - started
+        )
+    for (how, calls), rate in sorted(rates.items()):
+        ideal = WORKERS / (calls * LATENCY)
+        print(
+            f"dispatch minimal loop {calls}-call, {WORKERS} {how:9}: {rate:8.1f}/s"
+            f" | ideal {ideal:8.1f}/s | ratio {rate / ideal:.3f}"
+        )
+    return rates
 
 
 def worker_url() -> str:
@@ -284,11 +325,13 @@ def report(how: str, sent: int, seconds: float, minimal: float) -> None:
     print(
         f"dispatch {how} {sent} messages, {WORKERS} workers, WAHA latency {LATENCY * 1000:.0f} ms: "
         f"{rate:8.1f}/s | ideal {ideal:8.1f}/s | ratio {rate / ideal:.3f}"
-        f" | minimal loop {minimal:8.1f}/s | ratio {rate / minimal:.3f}"
+        f" | 2-call minimal loop {minimal:8.1f}/s | ratio {rate / minimal:.3f}"
     )
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1:2] == ["--minimal-worker"]:
+    minimal_messages(sys.argv[3], int(sys.argv[2]))
+elif __name__ == "__main__":
     prepare_database(fresh=True)
     roles = (
         f" (webhooks as {settings.DB_APP_ROLE}, workers as {settings.DB_WORKER_ROLE})"

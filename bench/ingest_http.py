@@ -154,18 +154,22 @@ def start_gunicorn(metrics_dir: str) -> subprocess.Popen[bytes]:
     raise SystemExit("gunicorn did not answer /healthz within 30 s")
 
 
-def post_all(requests: list[Request], senders: int) -> float:
+def post_all(requests: list[Request], senders: int) -> tuple[float, float]:
     """Post every request from `senders` threads, each on its own keep-alive connection; the
-    seconds from the first to the last answer. Any answer but 200 stops the benchmark."""
+    seconds from the first to the last answer, and the p95 of one request's time as its sender
+    saw it. Any answer but 200 stops the benchmark."""
     shares = [requests[n::senders] for n in range(senders)]
     failures: list[str] = []
+    took: list[float] = []
 
     def send(share: list[Request]) -> None:
         with httpx.Client(
             base_url=f"http://127.0.0.1:{PORT}", headers=HOST_HEADER, timeout=60
         ) as client:
             for path, body, headers in share:
+                started = time.perf_counter()
                 response = client.post(path, content=body, headers=headers)
+                took.append(time.perf_counter() - started)
                 if response.status_code != 200:
                     failures.append(f"{path}: {response.status_code} {response.text[:200]}")
                     return
@@ -179,7 +183,8 @@ def post_all(requests: list[Request], senders: int) -> float:
     seconds = time.perf_counter() - started
     if failures:
         raise SystemExit(f"a request failed: {failures[0]}")
-    return seconds
+    took.sort()
+    return seconds, took[int(len(took) * 0.95) - 1] if took else 0.0
 
 
 def measure_http(tenant: Tenant, secret: str) -> None:
@@ -190,12 +195,14 @@ def measure_http(tenant: Tenant, secret: str) -> None:
             for senders in SENDERS:
                 real = pushes(tenant, secret, EVENTS, f"s{senders}")
                 ceiling = ceiling_requests(tenant, EVENTS)
-                rate = EVENTS / post_all(real, senders)
-                ceiling_rate = EVENTS / post_all(ceiling, senders)
+                seconds, p95 = post_all(real, senders)
+                ceiling_seconds, ceiling_p95 = post_all(ceiling, senders)
+                rate, ceiling_rate = EVENTS / seconds, EVENTS / ceiling_seconds
                 print(
                     f"ingest over HTTP  {senders:2d} senders, {EVENTS} pushes, gunicorn"
-                    f" {WEB_PROCESSES} processes: {rate:7.1f}/s | baseline one-INSERT view"
-                    f" {ceiling_rate:7.1f}/s | ratio {rate / ceiling_rate:.2f}",
+                    f" {WEB_PROCESSES} processes: {rate:7.1f}/s p95 {p95 * 1000:6.1f} ms"
+                    f" | baseline one-INSERT view {ceiling_rate:7.1f}/s p95"
+                    f" {ceiling_p95 * 1000:6.1f} ms | ratio {rate / ceiling_rate:.2f}",
                     flush=True,
                 )
         finally:

@@ -70,10 +70,11 @@ BENCHMARKS = [
         " `innbox_app` (no HTTP server, one sender), baseline the same number of raw"
         " `inbound_events` INSERTs as `innbox_app`. Dispatch: N threads, then `run_worker"
         " --concurrency N` processes as `innbox_worker` against the fake WAHA answering every"
-        " call after BENCH_WAHA_LATENCY; baselines the ideal N / (2 calls x latency) and a"
-        " minimal loop (N threads: the same SKIP LOCKED claim, the same two WAHA calls, mark"
-        " done; nothing else) measured first in the same run. Pacing, quiet hours and the send"
-        " rate limit are off (bench/worker_settings.py).",
+        " call after BENCH_WAHA_LATENCY; baselines the ideal N / (2 calls x latency) and the"
+        " minimal loop (the same SKIP LOCKED claim, one or two WAHA calls, mark done; nothing"
+        " else) with N threads and with N processes, measured first in the same run; the real"
+        " figures are compared with the 2-call loop of the same shape. Pacing, quiet hours and"
+        " the send rate limit are off (bench/worker_settings.py).",
         "not profiled. Ingest is one sender, so it is bound by the per-event latency (the"
         " statements below plus Python). Dispatch processes include each process's start-up"
         " (about a second) in their time, so at small BENCH_JOBS that start-up dominates.",
