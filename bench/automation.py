@@ -21,6 +21,7 @@ transaction acting for the hotel.
 
 from __future__ import annotations
 
+import cProfile
 import json
 import os
 import subprocess
@@ -49,7 +50,7 @@ from django.utils import timezone  # noqa: E402
 
 from automation import queue  # noqa: E402
 from automation.models import AutomationJob, JobKind  # noqa: E402
-from bench.common import connected_as, prepare_database  # noqa: E402
+from bench.common import connected_as, prepare_database, where_time_goes  # noqa: E402
 from hotel.models import Guest, Reservation  # noqa: E402
 from messaging.defaults import seed_default_templates  # noqa: E402
 from pms import webhook as pms_webhook  # noqa: E402
@@ -174,6 +175,8 @@ def bench_dispatch() -> None:
             minimal[("threads", 2)],
         )
 
+    profile_dispatch(tenant)
+
     # The production shape: `run_worker --concurrency N` processes, each with its own database
     # connection and interpreter. Their start-up (a second or so each) is inside the time.
     queue_messages(tenant, "processes")
@@ -203,6 +206,46 @@ def bench_dispatch() -> None:
         minimal[("processes", 2)],
     )
     fake.stop()
+
+
+def profile_dispatch(tenant) -> None:
+    """Where one worker's time per message goes: JOBS // 4 sends run by one worker in this
+    thread under cProfile, as the worker's role (wall clock: waits count)."""
+    count = max(JOBS // 4, 10)
+    with acting_for_tenant(tenant.id):
+        guest = Guest.objects.create(
+            tenant=tenant, first_name="Bench", phone_e164="+6281234560001", language="en"
+        )
+        for n in range(count):
+            reservation = Reservation.objects.create(
+                tenant=tenant,
+                guest=guest,
+                pms_reservation_id=f"profile-{n}",
+                status="on-stay",
+                check_in=timezone.localdate(),
+                check_out=timezone.localdate(),
+            )
+            AutomationJob.objects.create(
+                tenant=tenant,
+                kind=JobKind.SEND_MESSAGE,
+                run_at=timezone.now(),
+                payload={"reservation": reservation.pk, "trigger": "on-stay"},
+                reservation=reservation,
+            )
+    with connected_as(settings.DB_WORKER_ROLE):
+        queue.run_once(limit=1)  # the connection and the HTTP client made before the profile
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        while queue.run_once(limit=5):
+            pass
+        profiler.disable()
+        seconds = time.perf_counter() - started
+        connections.close_all()
+    print(
+        f"profile of dispatch, 1 worker, {count - 1} messages: {seconds / (count - 1) * 1000:.1f}"
+        f" ms each, spent in: {where_time_goes(profiler)}"
+    )
 
 
 def minimal_messages(waha_url: str, calls: int) -> int:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import cProfile
+import pstats
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 from django.core.management import call_command
@@ -69,3 +72,30 @@ def connected_as(role: str) -> Iterator[str]:
     finally:
         connection.close()
         connection.settings_dict["USER"] = original
+
+
+ROOT = Path(__file__).resolve().parent.parent
+# Who spends the time, by the file each function's own time is spent in (C functions have no
+# file, "~": psycopg's wait for the server is one of them, named by its function).
+BUCKETS: list[tuple[str, Callable[[str], bool]]] = [
+    ("PostgreSQL round trips (psycopg)", lambda where: "psycopg" in where),
+    ("other network waits (sockets: WAHA, HTTP)", lambda where: "socket" in where),
+    ("Django", lambda where: "/django/" in where),
+    ("other libraries", lambda where: "site-packages" in where),
+    ("Innbox's code", lambda where: where.startswith(str(ROOT)) and "/.venv/" not in where),
+]
+
+
+def where_time_goes(profiler: cProfile.Profile) -> str:
+    """The profile's own (wall-clock) time by who spends it, as shares, largest first."""
+    stats = pstats.Stats(profiler)
+    spent: dict[str, float] = {}
+    for (filename, _line, function), row in stats.stats.items():  # type: ignore[attr-defined]
+        where = function if filename == "~" else filename
+        bucket = next((name for name, test in BUCKETS if test(where)), "Python itself")
+        spent[bucket] = spent.get(bucket, 0.0) + row[2]
+    total = sum(spent.values()) or 1.0
+    return ", ".join(
+        f"{name} {seconds / total:.0%}"
+        for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1])
+    )

@@ -20,14 +20,12 @@ from __future__ import annotations
 import cProfile
 import json
 import os
-import pstats
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +43,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from bench.common import connected_as, prepare_database  # noqa: E402
+from bench.common import connected_as, prepare_database, where_time_goes  # noqa: E402
 from messaging.defaults import seed_default_templates  # noqa: E402
 from pms import webhook as pms_webhook  # noqa: E402
 from pms.models import PMSConfiguration  # noqa: E402
@@ -210,21 +208,13 @@ def measure_http(tenant: Tenant, secret: str) -> None:
             server.wait(timeout=30)
 
 
-# Who spends a push's time, by the file each function's own time is spent in.
-BUCKETS: list[tuple[str, Callable[[str], bool]]] = [
-    ("PostgreSQL round trips (psycopg)", lambda f: "psycopg" in f),
-    ("Django", lambda f: "/django/" in f),
-    ("other libraries", lambda f: "site-packages" in f),
-    ("Innbox's code", lambda f: f.startswith(str(ROOT)) and "/.venv/" not in f),
-]
-
-
 def profile(tenant: Tenant, secret: str) -> None:
     requests = pushes(tenant, secret, PROFILE_EVENTS, "profile")
     client = Client()
     with connected_as(settings.DB_APP_ROLE):
         client.get("/healthz")  # the connection opened before the profile starts
         profiler = cProfile.Profile()
+        started = time.perf_counter()
         profiler.enable()
         for path, body, headers in requests:
             response = client.post(
@@ -237,21 +227,11 @@ def profile(tenant: Tenant, secret: str) -> None:
             )
             assert response.status_code == 200, response.content
         profiler.disable()
-    stats = pstats.Stats(profiler)
-    spent: dict[str, float] = {}
-    for (filename, _line, function), (_cc, _nc, own, _cum, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-        # C functions have no file ("~"): psycopg's wait for the server is one of them.
-        where = function if filename == "~" else filename
-        bucket = next((name for name, test in BUCKETS if test(where)), "Python itself")
-        spent[bucket] = spent.get(bucket, 0.0) + own
-    total = sum(spent.values())
+        profiled_seconds = time.perf_counter() - started
     print(
-        f"profile of {PROFILE_EVENTS} pushes in-process: {total / PROFILE_EVENTS * 1000:.2f} ms"
-        " each, spent in: "
-        + ", ".join(
-            f"{name} {seconds / total:.0%}"
-            for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1])
-        ),
+        f"profile of {PROFILE_EVENTS} pushes in-process:"
+        f" {profiled_seconds / PROFILE_EVENTS * 1000:.2f} ms each, spent in:"
+        f" {where_time_goes(profiler)}",
         flush=True,
     )
 

@@ -75,9 +75,11 @@ BENCHMARKS = [
         " else) with N threads and with N processes, measured first in the same run; the real"
         " figures are compared with the 2-call loop of the same shape. Pacing, quiet hours and"
         " the send rate limit are off (bench/worker_settings.py).",
-        "not profiled. Ingest is one sender, so it is bound by the per-event latency (the"
-        " statements below plus Python). Dispatch processes include each process's start-up"
-        " (about a second) in their time, so at small BENCH_JOBS that start-up dominates.",
+        "the dispatch profile line: cProfile of one worker sending in this process (wall"
+        " clock, so waiting on PostgreSQL and on the fake WAHA counts), grouped by who spends"
+        " it. Ingest here is one sender, bound by its per-event latency; its profile is in"
+        " the HTTP section. Dispatch processes include each process's start-up (about a"
+        " second), in the minimal loop's processes too.",
     ),
     Benchmark(
         "Ingest over HTTP: PMS pushes through gunicorn",
