@@ -188,7 +188,9 @@ def _answers(http: httpx.Client) -> bool:
 def _deferred_welcome(url: str) -> dict[str, Any] | None:
     with psycopg.connect(url) as db:
         row = db.execute(
+            # The welcome's job: the scheduler queues the stay's mid-stay check beside it.
             "SELECT id, run_at FROM automation_jobs WHERE kind = 'send_message' "
+            "AND payload->>'trigger' = 'on-stay' "
             "AND status = 'queued' AND run_at > now() AND locked_by = ''"
         ).fetchone()
     return {"id": row[0], "run_at": row[1]} if row else None
