@@ -105,7 +105,10 @@ def _database() -> dict[str, Any]:
     else:
         database["CONN_MAX_AGE"] = 60
         database["CONN_HEALTH_CHECKS"] = True
-        database["OPTIONS"] = {"connect_timeout": 5}
+        # No JIT: Innbox's queries are short, and a correlated subquery the planner prices
+        # high (the feedback card's first-response waits) spent 570 ms compiling for 1 ms of
+        # work (docs/performance.md). A startup option, so a pooler must pass it through.
+        database["OPTIONS"] = {"connect_timeout": 5, "options": "-c jit=off"}
     return database
 
 
