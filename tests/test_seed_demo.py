@@ -90,3 +90,16 @@ def test_the_demo_inbox_shows_a_guest_the_concierge_served(settings) -> None:
     assert "nasi goreng" in page.lower()
     side_panel = page.split('id="conversation-details"', 1)[1]
     assert "2 × Nasi Goreng" in side_panel and "Towels" in side_panel
+
+
+def test_the_demo_feedback_page_shows_recent_guests_answers(settings) -> None:
+    settings.WAHA_BASE_URL = None
+    call_command("seed_demo")
+    call_command("seed_demo")  # answers once
+
+    owner = Client()
+    owner.force_login(User.objects.get(email="owner@demo.innbox.test"))
+    page = owner.get("/feedback/?days=365").content.decode()
+    assert "No answers in this period" not in page
+    assert "10 answers" in page
+    assert "The room smelled of smoke" in page

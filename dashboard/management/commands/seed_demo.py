@@ -12,6 +12,7 @@ from django.utils import timezone
 from agent.board_demo import seed_boards
 from agent.demo import seed_menu_and_knowledge
 from dashboard.demo_conversation import seed_conversation
+from feedback.demo import seed_feedback
 from hotel.models import Reservation
 from messaging.defaults import seed_default_templates
 from pms.adapters.demo import ROOM_COUNT, DemoAdapter
@@ -65,6 +66,7 @@ class Command(BaseCommand):
         # (once); the boards' own demo order and request only if that found nobody in house.
         seed_conversation(tenant)
         seed_boards(tenant)  # nothing more once the conversation ordered and asked
+        seed_feedback(tenant)  # recent guests' answers, for the Feedback page and its card
         reservations = Reservation.objects.filter(tenant=tenant).count()
         self.stdout.write(
             self.style.SUCCESS(f"Demo hotel: {tenant.name} ({reservations} reservations)\n")
