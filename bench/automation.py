@@ -50,15 +50,11 @@ from django.utils import timezone  # noqa: E402
 
 from automation import queue  # noqa: E402
 from automation.models import AutomationJob, JobKind  # noqa: E402
-from bench.common import connected_as, prepare_database, where_time_goes  # noqa: E402
+from bench.common import connected_as, prepare_database, pushing_hotel, where_time_goes  # noqa: E402
 from hotel.models import Guest, Reservation  # noqa: E402
-from messaging.defaults import seed_default_templates  # noqa: E402
 from pms import webhook as pms_webhook  # noqa: E402
-from pms.models import PMSConfiguration  # noqa: E402
 from tenancy import lookups  # noqa: E402
 from tenancy.db import acting_for_tenant  # noqa: E402
-from tenancy.models import User  # noqa: E402
-from tenancy.services import create_tenant_with_owner  # noqa: E402
 from tests.fake_waha import FakeWaha  # noqa: E402
 from whatsapp import sessions  # noqa: E402
 
@@ -69,19 +65,8 @@ LATENCY = float(os.environ.get("BENCH_WAHA_LATENCY", "0.02"))
 CALLS_PER_SEND = 2  # check-exists and sendText (pacing is switched off for the benchmark)
 
 
-def hotel():
-    owner = User.objects.create_user(f"bench-{uuid.uuid4().hex}@example.com", "bench-password-1")
-    tenant = create_tenant_with_owner(owner, name="Benchmark Hotel")
-    with acting_for_tenant(tenant.id, role="owner"):
-        seed_default_templates(tenant)
-        secret = pms_webhook.rotate_secret(
-            PMSConfiguration.objects.create(tenant=tenant, provider="demo")
-        )
-    return tenant, secret
-
-
 def bench_ingest() -> None:
-    tenant, secret = hotel()
+    tenant, secret = pushing_hotel()
     with connected_as(settings.DB_APP_ROLE) as role:
         ingest(tenant, secret, role)
 
@@ -131,7 +116,7 @@ def ingest(tenant, secret: str, role: str) -> None:
 
 
 def bench_dispatch() -> None:
-    tenant, _ = hotel()
+    tenant, _ = pushing_hotel()
     fake = FakeWaha(api_key="bench-key").start()
     settings.WAHA_BASE_URL, settings.WAHA_API_KEY = fake.url, "bench-key"
     settings.WAHA_PACING_ENABLED = False

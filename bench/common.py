@@ -7,6 +7,7 @@ import pstats
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from django.core.management import call_command
@@ -32,6 +33,28 @@ def prepare_database(*, fresh: bool) -> None:
             if not exists.fetchone():
                 admin.execute(f'CREATE DATABASE "{name}"')
     call_command("migrate", verbosity=0)
+
+
+def pushing_hotel() -> tuple[Any, str]:
+    """A new hotel with the default templates and a push PMS: (tenant, its webhook secret).
+    Written as its owner (the benchmark's set-up, not what is measured)."""
+    import uuid
+
+    from messaging.defaults import seed_default_templates
+    from pms import webhook as pms_webhook
+    from pms.models import PMSConfiguration
+    from tenancy.db import acting_for_tenant
+    from tenancy.models import User
+    from tenancy.services import create_tenant_with_owner
+
+    owner = User.objects.create_user(f"bench-{uuid.uuid4().hex}@example.com", "bench-password-1")
+    tenant = create_tenant_with_owner(owner, name="Benchmark Hotel")
+    with acting_for_tenant(tenant.id, role="owner"):
+        seed_default_templates(tenant)
+        secret = pms_webhook.rotate_secret(
+            PMSConfiguration.objects.create(tenant=tenant, provider="demo")
+        )
+    return tenant, secret
 
 
 def as_app_role() -> str:

@@ -43,13 +43,9 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from bench.common import connected_as, prepare_database, where_time_goes  # noqa: E402
-from messaging.defaults import seed_default_templates  # noqa: E402
+from bench.common import connected_as, prepare_database, pushing_hotel, where_time_goes  # noqa: E402
 from pms import webhook as pms_webhook  # noqa: E402
-from pms.models import PMSConfiguration  # noqa: E402
-from tenancy.db import acting_for_tenant  # noqa: E402
-from tenancy.models import Tenant, User  # noqa: E402
-from tenancy.services import create_tenant_with_owner  # noqa: E402
+from tenancy.models import Tenant  # noqa: E402
 
 EVENTS = int(os.environ.get("BENCH_WEBHOOKS", "500"))
 SENDERS = [int(n) for n in os.environ.get("BENCH_SENDERS", "8,32").split(",")]
@@ -60,17 +56,6 @@ PORT = int(os.environ.get("BENCH_PORT", "8765"))
 HOST_HEADER = {"Host": httpx.URL(os.environ.get("APP_URL", "http://localhost")).netloc.decode()}
 
 Request = tuple[str, bytes, dict[str, str]]
-
-
-def hotel() -> tuple[Tenant, str]:
-    owner = User.objects.create_user(f"bench-{uuid.uuid4().hex}@example.com", "bench-password-1")
-    tenant = create_tenant_with_owner(owner, name="Benchmark Hotel")
-    with acting_for_tenant(tenant.id, role="owner"):
-        seed_default_templates(tenant)
-        secret = pms_webhook.rotate_secret(
-            PMSConfiguration.objects.create(tenant=tenant, provider="demo")
-        )
-    return tenant, secret
 
 
 def pushes(tenant: Tenant, secret: str, count: int, label: str) -> list[Request]:
@@ -242,6 +227,6 @@ if __name__ == "__main__":
             "this benchmark measures production's shape: set DATABASE_URL to PostgreSQL"
         )
     prepare_database(fresh=True)
-    tenant, secret = hotel()
+    tenant, secret = pushing_hotel()
     measure_http(tenant, secret)
     profile(tenant, secret)
